@@ -1,0 +1,40 @@
+import type { LiveEvidence, Timeline } from '../evidence/model.ts';
+import type { TargetDescriptor } from '../target/types.ts';
+
+/**
+ * An environment provisions a reference deployment (local, docker, kind) or attaches to an existing one.
+ * Lifecycle stages are distinct types: `Environment.start()` gives a `StartedEnvironment`, whose `stop()` releases
+ * every resource it started, and is safe to call twice, after a failure, and from a signal handler.
+ */
+export interface Environment {
+  readonly name: 'local' | 'docker' | 'kind' | 'existing';
+  /** why this environment cannot run here (a missing binary, image or engine), one line each; [] = it can */
+  preflight(): Promise<string[]>;
+  start(): Promise<StartedEnvironment>;
+}
+
+/** An observation of one guarantee: a sampling window or a drill, producing a timeline its check judges. */
+export interface Observation {
+  /** the guarantee ID whose check judges the timeline */
+  id: string;
+  /** true when it injects a fault: runs only where the target is disposable or the operator opted in */
+  disruptive: boolean;
+  run(): Promise<Timeline>;
+}
+
+export interface StartedEnvironment {
+  readonly name: string;
+  /** the run id every resource is labelled with */
+  readonly runId: string;
+  /** the descriptor of what was started (or attached to), written to disk */
+  readonly descriptorFile: string;
+  readonly descriptor: TargetDescriptor;
+  readonly disposable: boolean;
+  /** non-disruptive live evidence: lease row, endpoints, presented certificates, metrics, round trips */
+  collectLive(): Promise<Partial<LiveEvidence>>;
+  /** timelines this environment can record, by guarantee ID */
+  readonly observations: Record<string, Observation>;
+  /** guarantee ID → why it cannot be observed live here (becomes a skip reason) */
+  readonly unavailable: Record<string, string>;
+  stop(): Promise<void>;
+}

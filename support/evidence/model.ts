@@ -1,0 +1,461 @@
+/**
+ * The evidence model: plain typed data that collectors produce and checks consume.
+ * Every item says where it came from (`source`: a file path, `file#field`, or a URL such as `tls://host:port`).
+ * Nothing here holds a secret: collectors redact passwords, enroll secrets and key material before returning.
+ *
+ * Checks never know which environment produced the evidence: a manifest file, the Kubernetes API, a local
+ * stand-in or a recorded response all land in these shapes.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Certificates
+
+export interface CertificateInfo {
+  /** where the certificate was read: a PEM file, `channel:<name>#consenter[2].server_tls_cert`, `tls://host:port` */
+  source: string;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  /** SHA-256 of the DER certificate, hex, upper case with colons (Node's fingerprint256 format) */
+  fingerprint256: string;
+  /** SHA-256 of the DER SubjectPublicKeyInfo, hex */
+  publicKeyFingerprint: string;
+  keyType: string; // 'ec' | 'rsa' | ...
+  curve?: string; // 'prime256v1' for Fabric
+  dnsNames: string[];
+  ipAddresses: string[];
+  notBefore: string; // ISO-8601
+  notAfter: string; // ISO-8601
+  isCA: boolean;
+  /**
+   * The trusted CA (by its `source`) whose signature verifies this certificate, or null if none of the CAs the
+   * descriptor names verifies it. Undefined when no CA was given to check against.
+   */
+  verifiedBy?: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fabric
+
+export interface OrderingNodeInfo {
+  name: string;
+  /** the ordering organization's name (descriptor) and MSP ID */
+  org: string;
+  mspId: string;
+  region: string;
+  /** the host other orderers dial, as the descriptor says */
+  host: string;
+  port: number;
+  /** worker node and zone, when known from Kubernetes placement (pod → node → labels) */
+  workerNode?: string;
+  zone?: string;
+  /** the TLS certificate (file) of this node, if the descriptor names one */
+  tlsCert?: CertificateInfo;
+  /** the enrolment (signing) certificate, if named */
+  enrollmentCert?: CertificateInfo;
+  /** the cluster this node runs in (region's Kubernetes cluster), when known */
+  cluster?: string;
+}
+
+export interface PeerInfo {
+  name: string;
+  org: string;
+  mspId: string;
+  region: string;
+  host: string;
+  port: number;
+  tlsCert?: CertificateInfo;
+  enrollmentCert?: CertificateInfo;
+  /** channels this peer says it has joined (descriptor `channels` of the peer; absent = unknown) */
+  channels?: string[];
+}
+
+export interface FabricOrgInfo {
+  name: string;
+  mspId: string;
+  /** the organization CA certificate(s) the descriptor names (root and TLS CA) */
+  cas: CertificateInfo[];
+  /** gateway Service name, e.g. org1-peer-gateway-svc */
+  gatewayService?: string;
+  /** domain-qualified gateway names that certificates are expected to carry too (optional) */
+  gatewayAliases?: string[];
+  peers: PeerInfo[];
+}
+
+export interface ConsenterInfo {
+  host: string;
+  port: number;
+  /** BFT consenter mapping carries an id and MSP ID */
+  id?: number;
+  mspId?: string;
+  serverTlsCert?: CertificateInfo;
+  clientTlsCert?: CertificateInfo;
+}
+
+export interface ChannelOrgInfo {
+  /** the group name under Application (or Orderer) */
+  name: string;
+  mspId?: string;
+  anchorPeers: Array<{ host: string; port: number }>;
+  /** root certificates of the org's MSP in the channel config */
+  rootCerts: CertificateInfo[];
+  endpoints?: string[];
+}
+
+export interface ChannelConfigInfo {
+  name: string;
+  /** the file it was decoded from */
+  source: string;
+  format: 'protobuf' | 'json';
+  sequence: string;
+  /** `etcdraft`, `BFT`, `solo`, ... */
+  consensusType: string;
+  consenters: ConsenterInfo[];
+  /** true for an orderer system channel (it has a Consortiums group) */
+  isSystemChannel: boolean;
+  applicationOrgs: ChannelOrgInfo[];
+  ordererOrgs: ChannelOrgInfo[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kubernetes
+
+export interface PodAffinityInfo {
+  /** required (hard) anti-affinity on this topology key, with the label selector it applies to */
+  requiredAntiAffinity: Array<{ topologyKey: string; matchLabels: Record<string, string> }>;
+  preferredAntiAffinity: Array<{ topologyKey: string; matchLabels: Record<string, string>; weight: number }>;
+  /** required node affinity terms, flattened `key in [values]` */
+  requiredNodeAffinity: Array<{ key: string; operator: string; values: string[] }>;
+  /** topologySpreadConstraints with whenUnsatisfiable = DoNotSchedule */
+  topologySpread: Array<{ topologyKey: string; maxSkew: number; hard: boolean; matchLabels: Record<string, string> }>;
+}
+
+export interface PodInfo {
+  /** pod name; for a workload template, `<workload>-<i>` per replica */
+  name: string;
+  namespace: string;
+  /** the Deployment / StatefulSet / Pod it comes from, `Kind/name` */
+  owner: string;
+  labels: Record<string, string>;
+  containerPorts: number[];
+  nodeName?: string;
+  affinity: PodAffinityInfo;
+  /** true when the pod is known to be ready (live), undefined for a manifest */
+  ready?: boolean;
+  source: string;
+}
+
+export interface ServiceInfo {
+  name: string;
+  namespace: string;
+  selector: Record<string, string>;
+  ports: Array<{ name?: string; port: number; targetPort: number | string }>;
+  type: string;
+  /** live only: ready endpoint pod names */
+  endpoints?: string[];
+  source: string;
+}
+
+export interface NodeInfo {
+  name: string;
+  labels: Record<string, string>;
+  source: string;
+}
+
+export interface KubernetesClusterInfo {
+  /** the region this cluster is */
+  region: string;
+  /** `manifests`, `api` (live), or `kind-config` only */
+  origin: 'manifests' | 'api';
+  pods: PodInfo[];
+  services: ServiceInfo[];
+  nodes: NodeInfo[];
+  /** from a KIND cluster config (`networking.kubeProxyMode`) or the kube-proxy ConfigMap; undefined = unknown */
+  kubeProxyMode?: { mode: string; source: string };
+  sources: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Corda
+
+export interface CordaNodeInfo {
+  name: string;
+  role: 'primary' | 'backup';
+  /** node.conf path */
+  source: string;
+  /** the machine address of this node (descriptor) */
+  machine: string;
+  baseDirectory?: string;
+  myLegalName?: string;
+  p2pAddress?: string;
+  rpcAddress?: string;
+  adminAddress?: string;
+  mutualExclusion: {
+    on?: boolean;
+    machineName?: string;
+    updateInterval?: number;
+    waitInterval?: number;
+  };
+  dataSource: { className?: string; url?: string; user?: string };
+  /** field paths whose value still holds a literal `${...}` (quoted substitution that HOCON does not expand) */
+  literalPlaceholders: Array<{ field: string; value: string }>;
+  /** the artemis directory: the configured path and where it really points (symlinks resolved) */
+  artemis?: { path: string; realPath?: string; exists: boolean };
+  /** SHA-256 of the files that must match between primary and backup, by relative path */
+  fileHashes: Record<string, string>;
+  /** the parsed configuration with secrets redacted, for display */
+  redactedConfig: Record<string, unknown>;
+}
+
+export type ProbeProtocol = 'tcp' | 'http' | 'https';
+
+export interface LbProbe {
+  name: string;
+  protocol: ProbeProtocol;
+  port: number;
+  path?: string;
+  intervalSeconds: number;
+  unhealthyThreshold: number;
+  healthyThreshold?: number;
+}
+
+export interface LbRule {
+  name: string;
+  protocol: string;
+  frontendPort: number;
+  backendPort: number;
+  /** probe name, or undefined when the rule has none */
+  probe?: string;
+  /** backend pool name */
+  pool?: string;
+  /** 'none' when connections are distributed without session affinity (Azure `Default`) */
+  sessionPersistence: string;
+}
+
+export interface LbPool {
+  name: string;
+  /** machine addresses or instance IDs */
+  members: string[];
+}
+
+export interface LoadBalancerInfo {
+  kind: 'azure' | 'aws' | 'haproxy';
+  source: string;
+  /** frontend address, when known */
+  address?: string;
+  probes: LbProbe[];
+  rules: LbRule[];
+  pools: LbPool[];
+  /** AWS classic ELB: one load balancer per traffic type; names of the ELBs represented */
+  loadBalancers?: string[];
+}
+
+export interface DatabaseInfo {
+  url?: string;
+  user?: string;
+  source: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Live observations and drill timelines
+
+/** One observation at a time, in milliseconds since the drill's start (`t`) and wall clock (`at`). */
+export interface TimelineEvent {
+  t: number;
+  at: string;
+  /** what kind of observation: 'sample', 'fault', 'restore', 'note', ... */
+  kind: string;
+  [key: string]: unknown;
+}
+
+export interface Timeline {
+  drill: string;
+  startedAt: string;
+  events: TimelineEvent[];
+  /** parameters the drill ran with (bounds, intervals) */
+  params: Record<string, unknown>;
+}
+
+/**
+ * Live observations, keyed by guarantee ID or by the kind of evidence. Each is produced by an environment or a
+ * drill and judged by the check with the matching ID. Checks treat a missing entry as "no live evidence".
+ */
+export interface LiveEvidence {
+  /** per guarantee ID: the recorded timeline of a drill or a sampling window */
+  timelines: Record<string, Timeline>;
+  /** consensus metrics per orderer: name → channel → metric → value */
+  ordererMetrics?: Record<string, Record<string, Record<string, number>>>;
+  /** channel participation per orderer: name → channel → info */
+  participation?: Record<string, Record<string, { consensusRelation: string; status: string; height?: number }>>;
+  /** peer ledger heights: peer → channel → height */
+  peerHeights?: Record<string, Record<string, number>>;
+  /** certificates presented on TLS handshakes, keyed by `host:port` as dialled */
+  presentedCerts?: Record<string, CertificateInfo>;
+  /** handshakes by name: the name dialled, whether host-name verification passed, who answered */
+  handshakes?: Array<{ name: string; address: string; verified: boolean; error?: string; answeredBy?: string }>;
+  /** round trips between ordering nodes of different regions, milliseconds */
+  roundTrips?: Array<{ from: string; to: string; fromRegion: string; toRegion: string; ms: number }>;
+  /** Corda: database reachability from the harness */
+  database?: { reachable: boolean; error?: string; source: string };
+  /** Corda: a marker file written through one node's artemis path and read through the other's */
+  sharedDrive?: { wroteThrough: string; readThrough: string; seen: boolean; source: string };
+  /** Corda: the current lease row */
+  leaseRow?: { machineName: string; pid: string; timestamp: string; version: number } | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The bag of evidence handed to checks
+
+export interface FabricEvidence {
+  regions: string[];
+  orderingOrgs: FabricOrgInfo[];
+  orderers: OrderingNodeInfo[];
+  orgs: FabricOrgInfo[];
+  channels: ChannelConfigInfo[];
+  kubernetes: KubernetesClusterInfo[];
+  /** bounds from the descriptor (`checks:` section) with defaults applied */
+}
+
+export interface CordaEvidence {
+  nodes: CordaNodeInfo[];
+  loadBalancer?: LoadBalancerInfo;
+  database?: DatabaseInfo;
+  /** the traffic ports (P2P, RPC, web) the deployment uses */
+  ports: { p2p: number; rpc: number; web: number };
+  /** the load balancer's public address as the descriptor states it */
+  loadBalancerAddress?: string;
+}
+
+export interface CheckSettings {
+  /** FAB-ORD-07: round-trip bound, ms (default 100) */
+  maxRoundTripMs: number;
+  /** FAB-ORD-08: warning window, days (default 30) */
+  certExpiryWarningDays: number;
+  /** FAB-ORD-03: bound for a leader and a committed write after a region loss, ms (default 5000) */
+  leaderElectionBoundMs: number;
+  /** FAB-PEER-03: max difference between ledger heights of one channel's peers (default 5) */
+  maxLedgerLag: number;
+  /** CORDA-LB-03: tolerance on top of waitInterval + interval × threshold, ms (default 2000) */
+  failoverToleranceMs: number;
+  /** the reference time for expiry checks (ISO); default now. Fixed in tests so verdicts are deterministic. */
+  now?: string;
+}
+
+export interface Evidence {
+  target: { name: string; file: string; disposable: boolean };
+  settings: CheckSettings;
+  /** absent when the descriptor describes no Fabric deployment */
+  fabric?: FabricEvidence;
+  /** absent when the descriptor describes no Corda deployment */
+  corda?: CordaEvidence;
+  live: LiveEvidence;
+}
+
+export const defaultSettings: CheckSettings = {
+  maxRoundTripMs: 100,
+  certExpiryWarningDays: 30,
+  leaderElectionBoundMs: 5000,
+  maxLedgerLag: 5,
+  failoverToleranceMs: 2000,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timeline contracts: what drills record and checks judge. `t` is ms since the drill's start.
+
+/**
+ * Corda drills (CORDA-HA-01, CORDA-HA-02, CORDA-LB-02, CORDA-LB-03). Node names are the descriptor's
+ * (`primary`, `backup`) or a duplicate's name (`backup-duplicate`). params: { waitIntervalMs, updateIntervalMs,
+ * probeIntervalMs, unhealthyThreshold, toleranceMs, hotNode, coldNode }.
+ */
+export interface CordaSampleEvent extends TimelineEvent {
+  kind: 'sample';
+  /** per node: which of its own ports accept a connection, dialled directly on its machine address */
+  nodes: Record<string, { p2p: boolean; rpc: boolean; web: boolean }>;
+  /** the node the lease row names (machine_name mapped to a node name), null when no row; absent = not read */
+  leaseHolder?: string | null;
+  /** through the load balancer's address: which node answered, per traffic type (null = nobody answered) */
+  routed?: { p2p?: string | null; rpc?: string | null; web?: string | null };
+  /** the load balancer's own view: traffic type → node → 'UP' | 'DOWN' | other state text */
+  lbView?: Record<string, Record<string, string>>;
+}
+
+export interface CordaFaultEvent extends TimelineEvent {
+  kind: 'fault';
+  action: 'stop' | 'kill' | 'freeze' | 'cut-database' | 'start-duplicate' | 'partition';
+  node: string;
+}
+
+/**
+ * FAB-ORD-03 region-loss drill. Per region, in order:
+ * fault {action:'stop-region', region, members, remaining} → samples {region, leader} → write {region, ok, ms}
+ * → restore {region} → catch-up {region, heights, caughtUp}. params: { boundMs, regions, members }.
+ */
+export interface RegionFaultEvent extends TimelineEvent {
+  kind: 'fault';
+  action: 'stop-region';
+  region: string;
+  members: string[];
+  remaining: string[];
+}
+export interface LeaderSampleEvent extends TimelineEvent {
+  kind: 'sample';
+  region: string;
+  /** the member that is leader among the remaining ones, or null */
+  leader: string | null;
+}
+export interface WriteEvent extends TimelineEvent {
+  kind: 'write';
+  region: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+export interface RestoreEvent extends TimelineEvent {
+  kind: 'restore';
+  region: string;
+}
+export interface CatchUpEvent extends TimelineEvent {
+  kind: 'catch-up';
+  region: string;
+  heights: Record<string, number>;
+  caughtUp: boolean;
+}
+
+/**
+ * FAB-PEER-05: fault {action:'stop-region', region} → query {region, org, peer, ok, error?} per organization →
+ * restore {region}. params: { orgs: string[] }.
+ */
+export interface PeerQueryEvent extends TimelineEvent {
+  kind: 'query';
+  region: string;
+  org: string;
+  /** the peer that answered, null when none did */
+  peer: string | null;
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * FAB-GW-04, per gateway (org + region): connect {phase:'before'|'after', gateway, org, region, answeredBy, error?},
+ * fault {action:'stop-peer', peer, gateway}, existing {gateway, peer, broke, reconnectedTo}, restore {peer}.
+ * params: { connections: N, gateways: Record<gateway, string[] peers> }.
+ */
+export interface GatewayConnectEvent extends TimelineEvent {
+  kind: 'connect';
+  phase: 'before' | 'after';
+  gateway: string;
+  org: string;
+  region: string;
+  answeredBy: string | null;
+  error?: string;
+}
+export interface ExistingConnectionEvent extends TimelineEvent {
+  kind: 'existing';
+  gateway: string;
+  /** the peer the long-lived connection was open to */
+  peer: string;
+  /** whether it broke when that peer stopped (it should; it is not moved to another peer) */
+  broke: boolean;
+  /** the peer a reconnect through the gateway reached */
+  reconnectedTo: string | null;
+}

@@ -1,0 +1,140 @@
+/**
+ * ha-validate: check a deployment described by a target descriptor against the guarantee catalogue.
+ * The only place (with the other scripts) that writes to the console. Exit codes: 0 every applicable check
+ * passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness could not look (broken).
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError, InputErrors, errorMessage } from '../support/errors.ts';
+import { catalogue } from '../support/checks/catalogue.ts';
+import { validateTarget } from '../support/validate.ts';
+import { exitCodeOf, formatJson, formatJunit, formatTable, writeAllureResults } from '../support/report/formats.ts';
+import { attachLive } from '../support/environments/existing/index.ts';
+
+const USAGE = `Usage:
+  ha-validate --target <file> [--only ID,...] [--format table|json|junit] [--output <file>]
+              [--allure-results <dir>] [--live]
+  ha-validate --list [--format table|json|markdown]
+
+  --target <file>          the target descriptor (YAML) of the deployment to check
+  --only ID,...            run only these guarantee IDs (see --list)
+  --format <f>             table (default, for people), json, or junit
+  --output <file>          write the report there instead of standard output
+  --allure-results <dir>   also write Allure result files there
+  --live                   also gather live evidence from the endpoints in the descriptor's \`live\` section
+                           (read-only: connections, handshakes, metrics and SELECTs; nothing is changed)
+  --list                   print the catalogue of guarantees
+
+Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look).`;
+
+interface Args {
+  target?: string;
+  only?: string[];
+  format: string;
+  output?: string;
+  allureResults?: string;
+  list: boolean;
+  live: boolean;
+  help: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { format: 'table', list: false, live: false, help: false };
+  const errors: string[] = [];
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) {
+      errors.push(`${flag} needs a value`);
+      return '';
+    }
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const take = () => inline ?? value(i++, flag);
+    switch (flag) {
+      case '--target': args.target = take(); break;
+      case '--only': args.only = take().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--format': args.format = take(); break;
+      case '--output': args.output = take(); break;
+      case '--allure-results': args.allureResults = take(); break;
+      case '--list': args.list = true; break;
+      case '--live': args.live = true; break;
+      case '--help': case '-h': args.help = true; break;
+      default: errors.push(`unknown argument "${a}"`);
+    }
+  }
+  const formats = args.list ? ['table', 'json', 'markdown'] : ['table', 'json', 'junit'];
+  if (!formats.includes(args.format)) errors.push(`--format must be one of ${formats.join(', ')}, not "${args.format}"`);
+  if (!args.list && !args.help && !args.target) errors.push('--target <file> is required');
+  const known = new Set(catalogue.map((c) => c.id));
+  for (const id of args.only ?? []) if (!known.has(id)) errors.push(`--only: unknown guarantee ID "${id}" (see ha-validate --list)`);
+  if (errors.length) throw new UsageError(errors.join('\n'));
+  return args;
+}
+
+function listCatalogue(format: string): string {
+  if (format === 'json') {
+    return JSON.stringify(catalogue.map((c) => ({ id: c.id, title: c.title, area: c.area, kinds: c.kinds, severity: c.severity, source: c.source, remediation: c.remediation, needs: c.needs })), null, 2) + '\n';
+  }
+  if (format === 'markdown') {
+    const rows = catalogue.map((c) => `| ${c.id} | ${c.title} | ${c.kinds.join(', ')} | ${c.severity} | ${c.source.document}: ${c.source.section} |`);
+    return ['| ID | guarantee | kinds | severity | source |', '|---|---|---|---|---|', ...rows, ''].join('\n');
+  }
+  const w = Math.max(...catalogue.map((c) => c.id.length));
+  return catalogue.map((c) => `${c.id.padEnd(w)}  ${c.kinds.join('+').padEnd(14)} ${c.severity.padEnd(9)} ${c.title}`).join('\n') + '\n';
+}
+
+async function emit(text: string, output: string | undefined): Promise<void> {
+  if (!output) {
+    process.stdout.write(text);
+    return;
+  }
+  await mkdir(dirname(output), { recursive: true });
+  await writeFile(output, text);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`ha-validate: ${errorMessage(err)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.list) {
+    await emit(listCatalogue(args.format), args.output);
+    return 0;
+  }
+  try {
+    const live = args.live ? await attachLive(args.target!) : undefined;
+    const { report } = await validateTarget(args.target!, { only: args.only, live });
+    const text = args.format === 'json' ? formatJson(report) : args.format === 'junit' ? formatJunit(report) : formatTable(report);
+    await emit(text, args.output);
+    if (args.allureResults) await writeAllureResults(args.allureResults, report, new Map(catalogue.map((c) => [c.id, c])));
+    if (args.output) process.stderr.write(formatTable(report).split('\n').slice(-2).join('\n'));
+    return exitCodeOf(report.results);
+  } catch (err) {
+    if (err instanceof InputErrors) {
+      process.stderr.write(`ha-validate: the target cannot be read (${err.errors.length} problem${err.errors.length > 1 ? 's' : ''}):\n${err.errors.map((e) => `  - ${e.message}`).join('\n')}\n`);
+      return 2;
+    }
+    if (err instanceof InputError) {
+      process.stderr.write(`ha-validate: the target cannot be read:\n  - ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ha-validate: could not complete the validation: ${errorMessage(err)}\n`);
+    if (process.env.HA_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return 3;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,72 @@
+/**
+ * The validation pipeline behind `ha-validate` and the Cucumber steps: descriptor → evidence → checks → report.
+ * Read-only: nothing here changes the deployment it looks at.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Evidence, LiveEvidence } from './evidence/model.ts';
+import type { Verdict } from './checks/types.ts';
+import type { TargetDescriptor } from './target/types.ts';
+import { loadTarget } from './target/load.ts';
+import { collectStaticEvidence } from './evidence/collect.ts';
+import { catalogue, evaluateAll } from './checks/catalogue.ts';
+import { redact } from './evidence/redact.ts';
+import { summarize, type RunReport } from './report/formats.ts';
+
+export interface ValidateOptions {
+  /** guarantee IDs to run; all when absent */
+  only?: string[];
+  /** live evidence gathered by an environment (or a read-only attach), merged over the static evidence */
+  live?: Partial<LiveEvidence>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ValidateResult {
+  descriptor: TargetDescriptor;
+  evidence: Evidence;
+  report: RunReport;
+  /** wall time per stage, ms */
+  timings: Record<string, number>;
+}
+
+export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | undefined): Evidence {
+  if (!live) return evidence;
+  return {
+    ...evidence,
+    live: { ...evidence.live, ...live, timelines: { ...evidence.live.timelines, ...(live.timelines ?? {}) } },
+  };
+}
+
+export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], startedAt: Date, durationMs: number): RunReport {
+  const byId = new Map(catalogue.map((c) => [c.id, c]));
+  const results = verdicts.map((v) => {
+    const c = byId.get(v.id);
+    return { ...v, title: c?.title ?? v.id, severity: c?.severity ?? 'normal' };
+  });
+  // Secrets never leave the harness: every value expanded from ${ENV} is redacted from everything reported.
+  const safe = redact(results, descriptor.secrets) as typeof results;
+  return {
+    target: { name: descriptor.name, file: descriptor.file },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(durationMs),
+    results: safe,
+    summary: summarize(safe),
+  };
+}
+
+/** Throws InputError / InputErrors on bad input; never a verdict for a file it could not read. */
+export async function validateTarget(file: string, options: ValidateOptions = {}): Promise<ValidateResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const descriptor = await loadTarget(file, options.env ?? process.env);
+  timings.load = performance.now() - t0;
+  const t1 = performance.now();
+  const collected = await collectStaticEvidence(descriptor);
+  timings.collect = performance.now() - t1;
+  const evidence = mergeLive(collected, options.live);
+  const t2 = performance.now();
+  const verdicts = evaluateAll(evidence, options.only);
+  timings.evaluate = performance.now() - t2;
+  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0);
+  return { descriptor, evidence, report, timings };
+}

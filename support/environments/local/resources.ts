@@ -55,7 +55,7 @@ export class Resources {
   private readonly processes = new Set<ManagedProcess>();
   private readonly cleanups: Cleanup[] = [];
   private readonly dirs: string[] = [];
-  private released = false;
+  private releasing: Promise<void> | undefined;
 
   constructor(runId = newRunId()) {
     this.runId = runId;
@@ -143,10 +143,13 @@ export class Resources {
     }
   }
 
-  /** Release everything; safe to call more than once. */
-  async releaseAll(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
+  /** Release everything; safe to call more than once (every caller waits for the one release). */
+  releaseAll(): Promise<void> {
+    this.releasing ??= this.release();
+    return this.releasing;
+  }
+
+  private async release(): Promise<void> {
     const errors: string[] = [];
     for (const c of [...this.cleanups].reverse()) {
       try {

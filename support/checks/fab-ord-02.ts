@@ -1,0 +1,82 @@
+import { verdict, type Check } from './types.ts';
+import { SEEDS, source, consenterName, findOrderer, isRaft, majority, names, noFabric, summarize, unique } from './common.ts';
+
+const ID = 'FAB-ORD-02';
+
+export const check: Check = {
+  id: ID,
+  title: 'Losing any single region leaves the ordering service a majority of consenters',
+  area: 'fabric',
+  kinds: ['static'],
+  source: source(SEEDS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  severity: 'blocker',
+  remediation:
+    'Place the consenters so that no region holds half of them or more: for every region r, the consenters outside r ' +
+    'must number at least ⌊n/2⌋+1 (five consenters over three regions as 2-1-2). Move ordering nodes to another region ' +
+    'or add nodes in the under-represented regions and add them to every channel\'s consenter set. Every consenter must ' +
+    'be a deployed ordering node of the descriptor (host:port) so its region is known.',
+  needs: ['fabric.channels', 'fabric.orderers'],
+  evaluate(evidence) {
+    const fabric = evidence.fabric;
+    if (!fabric) return noFabric(ID);
+    const channels = (fabric.channels ?? []).filter((c) => isRaft(c.consensusType) && c.consenters.length > 0);
+    if (!channels.length) return verdict.skipped(ID, 'no channel configuration with consenters: cannot see the consenter set');
+    const orderers = fabric.orderers ?? [];
+    if (!orderers.length) {
+      return verdict.skipped(ID, 'no ordering nodes in the descriptor: cannot map consenters to regions');
+    }
+    const problems: string[] = [];
+    const facts: Array<{ channel: string; layout: Record<string, string[]>; unmapped: string[] }> = [];
+    const layouts = new Set<string>();
+    for (const ch of channels) {
+      const byRegion: Record<string, string[]> = {};
+      const unmapped: string[] = [];
+      for (const c of ch.consenters) {
+        const o = findOrderer(orderers, c);
+        if (!o) {
+          unmapped.push(consenterName(c));
+          continue;
+        }
+        (byRegion[o.region] ??= []).push(o.name);
+      }
+      facts.push({ channel: ch.name, layout: byRegion, unmapped });
+      if (unmapped.length) {
+        problems.push(
+          `channel ${ch.name}: consenter${unmapped.length > 1 ? 's' : ''} ${names(unmapped)} match${unmapped.length > 1 ? '' : 'es'} ` +
+            `no ordering node of the descriptor (by host:port), so ${unmapped.length > 1 ? 'their' : 'its'} region is unknown (${ch.source})`,
+        );
+        continue;
+      }
+      const n = ch.consenters.length;
+      const need = majority(n);
+      const regions = unique([...(fabric.regions ?? []), ...Object.keys(byRegion)]);
+      const used = Object.keys(byRegion).sort();
+      const layout = regions.map((r) => (byRegion[r] ?? []).length).join('-');
+      layouts.add(`${layout} over ${regions.join(', ')}`);
+      if (used.length < 3) {
+        problems.push(
+          `channel ${ch.name}: all ${n} consenters are in ${used.length === 1 ? 'one region' : `${used.length} regions`} (${used.join(', ')}): ` +
+            `losing the larger one loses quorum`,
+        );
+        continue;
+      }
+      for (const r of used) {
+        const inside = byRegion[r];
+        const outside = n - inside.length;
+        if (outside < need) {
+          problems.push(
+            `channel ${ch.name}: losing region ${r} leaves ${outside} of ${n} consenters; a majority is ${need} ` +
+              `(${r} holds ${inside.length}: ${names(inside)}; layout ${layout})`,
+          );
+        }
+      }
+    }
+    if (problems.length) return verdict.failed(ID, summarize(problems), facts);
+    return verdict.passed(
+      ID,
+      `${channels.length} channel${channels.length > 1 ? 's' : ''} (${names(channels.map((c) => c.name))}): consenters placed ` +
+        `${[...layouts].join('; ')}; losing any one region leaves a majority (regions from the descriptor's ordering nodes)`,
+      facts,
+    );
+  },
+};

@@ -1,0 +1,146 @@
+import type { CatchUpEvent, LeaderSampleEvent, RegionFaultEvent, RestoreEvent, WriteEvent } from '../evidence/model.ts';
+import { verdict, type Check } from './types.ts';
+import {
+  SEEDS,
+  source,
+  harnessErrors,
+  majority,
+  names,
+  noFabric,
+  noTimeline,
+  num,
+  str,
+  summarize,
+  timelineOf,
+} from './common.ts';
+
+const ID = 'FAB-ORD-03';
+
+interface RegionResult {
+  region: string;
+  stoppedAt: number;
+  members: number;
+  remaining: string[];
+  leader?: string;
+  leaderAfterMs?: number;
+  write?: { ok: boolean; ms: number; error?: string };
+  restored: boolean;
+  caughtUp?: boolean;
+  heights?: Record<string, number>;
+}
+
+export const check: Check = {
+  id: ID,
+  title: 'Drill: with any one region stopped the ordering service elects a leader and commits, and the region catches up',
+  area: 'fabric',
+  kinds: ['drill'],
+  source: source(SEEDS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  severity: 'blocker',
+  remediation:
+    'Spread the consenters so that no region holds a majority (FAB-ORD-02), keep the regions close enough for Raft ' +
+    'heartbeats (FAB-ORD-07) and check the restored nodes\' logs for replication errors (TLS, cluster endpoint, ' +
+    'certificates) when they do not catch up.',
+  needs: ['live.timelines.FAB-ORD-03'],
+  evaluate(evidence) {
+    const tl = timelineOf(evidence, ID);
+    if (!tl) return evidence.fabric ? noTimeline(ID, 'drill') : noFabric(ID);
+    if (!tl.events?.length) return verdict.broken(ID, `the ${ID} timeline recorded no events: the drill did not run`, { startedAt: tl.startedAt });
+    const bound = num(tl.params?.boundMs) ?? evidence.settings.leaderElectionBoundMs;
+    const events = [...tl.events].sort((a, b) => a.t - b.t);
+    const faults = events.filter((e) => e.kind === 'fault' && e.action === 'stop-region') as RegionFaultEvent[];
+    const errors = harnessErrors(tl);
+    const failures: string[] = [];
+    const brokenReasons: string[] = [];
+    const results: RegionResult[] = [];
+
+    for (const f of faults) {
+      const region = f.region;
+      const members = Array.isArray(f.members) ? f.members : [];
+      const remaining = Array.isArray(f.remaining) ? f.remaining : [];
+      const total = members.length || num((tl.params?.members as unknown[] | undefined)?.length) || remaining.length;
+      const restore = events.find((e) => e.kind === 'restore' && e.region === region && e.t >= f.t) as RestoreEvent | undefined;
+      const end = restore?.t ?? Number.POSITIVE_INFINITY;
+      const during = events.filter((e) => e.t >= f.t && e.t <= end && e.region === region);
+      const samples = during.filter((e) => e.kind === 'sample') as LeaderSampleEvent[];
+      const write = during.find((e) => e.kind === 'write') as WriteEvent | undefined;
+      const result: RegionResult = { region, stoppedAt: f.t, members: total, remaining, restored: Boolean(restore) };
+      results.push(result);
+      const quorumNote = remaining.length < majority(total) ? ` (quorum lost: ${remaining.length} remaining < majority ${majority(total)})` : '';
+
+      const elected = samples.find((s) => typeof s.leader === 'string' && s.leader !== '' && (remaining.length === 0 || remaining.includes(s.leader)));
+      if (elected) {
+        result.leader = elected.leader ?? undefined;
+        result.leaderAfterMs = elected.t - f.t;
+      }
+      if (!elected || elected.t - f.t > bound) {
+        const lastT = samples.length ? samples[samples.length - 1].t - f.t : 0;
+        if (!samples.length) {
+          brokenReasons.push(`no leader samples were recorded after region ${region} stopped`);
+        } else if (!elected && lastT < bound) {
+          brokenReasons.push(`leader samples after region ${region} stopped end at ${lastT} ms, before the bound of ${bound} ms`);
+        } else {
+          failures.push(
+            `after region ${region} stopped, no leader among ${remaining.length} of ${total} members within ${bound} ms` +
+              (elected ? ` (first leader ${elected.leader} after ${elected.t - f.t} ms)` : '') +
+              quorumNote,
+          );
+        }
+      }
+      if (write) {
+        result.write = { ok: write.ok === true, ms: num(write.ms) ?? NaN, error: str(write.error) };
+        if (write.ok !== true) {
+          failures.push(`after region ${region} stopped, a write did not commit${write.error ? `: ${write.error}` : ''}${quorumNote}`);
+        } else if ((num(write.ms) ?? 0) > bound) {
+          failures.push(`after region ${region} stopped, a write committed only after ${write.ms} ms (bound ${bound} ms)`);
+        }
+      } else if (elected) {
+        brokenReasons.push(`no write was attempted after region ${region} stopped`);
+      }
+
+      if (!restore) {
+        brokenReasons.push(`region ${region} was not restored in the timeline: catch-up not observed`);
+        continue;
+      }
+      const catchUp = events.find((e) => e.kind === 'catch-up' && e.region === region && e.t >= restore.t) as CatchUpEvent | undefined;
+      if (!catchUp) {
+        brokenReasons.push(`no catch-up observation after region ${region} returned`);
+        continue;
+      }
+      const heights = catchUp.heights && typeof catchUp.heights === 'object' ? catchUp.heights : {};
+      result.heights = heights;
+      const values = Object.values(heights).filter((h): h is number => typeof h === 'number');
+      if (values.length) {
+        const top = Math.max(...values);
+        const behind = Object.entries(heights).filter(([, h]) => h < top);
+        result.caughtUp = behind.length === 0;
+        if (behind.length) {
+          failures.push(
+            `after region ${region} returned, ${behind.map(([m, h]) => `${m} (height ${h})`).join(', ')} did not catch up to height ${top}`,
+          );
+        }
+      } else {
+        result.caughtUp = catchUp.caughtUp === true;
+        if (catchUp.caughtUp !== true) failures.push(`after region ${region} returned, its members did not catch up (no heights recorded)`);
+      }
+    }
+
+    const expected = Array.isArray(tl.params?.regions) ? (tl.params.regions as unknown[]).map(String) : [];
+    const drilled = new Set(faults.map((f) => f.region));
+    const missing = expected.filter((r) => !drilled.has(r));
+    const out = { boundMs: bound, regions: results, notDrilled: missing, harnessErrors: errors };
+    if (failures.length) return verdict.failed(ID, summarize(failures), out);
+    if (!faults.length) {
+      return verdict.broken(ID, `the ${ID} timeline has no stop-region fault${errors.length ? `; errors: ${summarize(errors, 2)}` : ''}`, out);
+    }
+    if (missing.length) brokenReasons.push(`the drill did not stop region${missing.length > 1 ? 's' : ''} ${names(missing)}`);
+    if (errors.length) brokenReasons.push(`the drill recorded errors: ${summarize(errors, 2)}`);
+    if (brokenReasons.length) return verdict.broken(ID, summarize(brokenReasons), out);
+    const worst = Math.max(...results.map((r) => Math.max(r.leaderAfterMs ?? 0, r.write?.ms ?? 0)));
+    return verdict.passed(
+      ID,
+      `${results.length} region${results.length > 1 ? 's' : ''} stopped in turn (${names(results.map((r) => r.region))}): each time a leader ` +
+        `among the remaining members and a committed write within ${worst} ms (bound ${bound} ms), and the restored members caught up`,
+      out,
+    );
+  },
+};

@@ -1,0 +1,45 @@
+/**
+ * Picks the environment for a run. Configuration is merged defaults → environment variables (the Cucumber
+ * profile sets HA_ENVIRONMENT), so `npx cucumber-js` with no flags runs on the embedded local environment.
+ */
+import type { Environment } from './types.ts';
+import { localEnvironment } from './local/index.ts';
+import { existingEnvironment } from './existing/index.ts';
+
+export const ENVIRONMENT_NAMES = ['local', 'existing'] as const;
+
+export interface EnvironmentChoice {
+  name: string;
+  variant?: string;
+  /** drills may run even where the target is not marked disposable */
+  allowDisruptive: boolean;
+  settings: Record<string, unknown>;
+}
+
+export function choiceFromEnv(env: NodeJS.ProcessEnv = process.env): EnvironmentChoice {
+  let settings: Record<string, unknown> = {};
+  if (env.HA_LOCAL_SETTINGS) {
+    try {
+      settings = JSON.parse(env.HA_LOCAL_SETTINGS) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`HA_LOCAL_SETTINGS is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  return {
+    name: env.HA_ENVIRONMENT || 'local',
+    variant: env.HA_LOCAL_VARIANT || undefined,
+    allowDisruptive: /^(1|true|yes)$/i.test(env.HA_ALLOW_DISRUPTIVE ?? ''),
+    settings,
+  };
+}
+
+export function environmentFor(choice: EnvironmentChoice, log?: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Environment {
+  switch (choice.name) {
+    case 'local':
+      return localEnvironment({ variant: choice.variant, settings: choice.settings, log });
+    case 'existing':
+      return existingEnvironment(env.HA_TARGET);
+    default:
+      throw new Error(`unknown environment "${choice.name}" (HA_ENVIRONMENT); known: ${ENVIRONMENT_NAMES.join(', ')}`);
+  }
+}

@@ -1,0 +1,479 @@
+/**
+ * Decodes a Fabric channel configuration into `ChannelConfigInfo`, from
+ * - protobuf: a `common.Block` whose data[0] is a CONFIG envelope, a bare `common.ConfigEnvelope`, or a bare
+ *   `common.Config` (what `peer channel fetch config` and `configtxlator proto_encode` give), or
+ * - configtxlator JSON: the decoded block, a config envelope, or the config alone (snake_case, base64 bytes,
+ *   nested values decoded in place).
+ * Both routes go through one neutral shape (`RawConfig`) so they cannot drift apart.
+ */
+import { extname } from 'node:path';
+import { common, msp, orderer, peer } from '@hyperledger/fabric-protos';
+import { InputError } from '../../errors.ts';
+import { CertificateReader } from '../certificates.ts';
+import { isRecord, parseJson, readBytes, showValue } from '../input.ts';
+import type { CertificateInfo, ChannelConfigInfo, ChannelOrgInfo, ConsenterInfo } from '../model.ts';
+
+type Bytes = Uint8Array | string;
+
+interface RawCert {
+  bytes: Bytes;
+  /** field path inside the file, for errors */
+  field: string;
+}
+interface RawConsenter {
+  host: string;
+  port: number;
+  id?: number;
+  mspId?: string;
+  serverTlsCert?: RawCert;
+  clientTlsCert?: RawCert;
+}
+interface RawOrg {
+  name: string;
+  mspId?: string;
+  rootCerts: RawCert[];
+  anchorPeers: Array<{ host: string; port: number }>;
+  endpoints?: string[];
+}
+interface RawConfig {
+  channelId?: string;
+  sequence: string;
+  consensusType: string;
+  consenters: RawConsenter[];
+  isSystemChannel: boolean;
+  applicationOrgs: RawOrg[];
+  ordererOrgs: RawOrg[];
+}
+
+export interface ChannelConfigReadOptions {
+  /** the channel's name as the descriptor says; used when the file does not carry one (a bare Config) */
+  name?: string;
+  /** share certificate parsing across channels */
+  reader?: CertificateReader;
+  /** force the format instead of guessing from the extension and content */
+  format?: 'protobuf' | 'json';
+}
+
+/** Read and decode a channel configuration file (.pb/.block protobuf or configtxlator .json). */
+export async function readChannelConfig(file: string, opts: ChannelConfigReadOptions = {}): Promise<ChannelConfigInfo> {
+  const bytes = await readBytes(file);
+  return decodeChannelConfig(bytes, file, opts);
+}
+
+/** Decode channel configuration bytes; `file` names the source in the result and in errors. */
+export function decodeChannelConfig(bytes: Uint8Array, file: string, opts: ChannelConfigReadOptions = {}): ChannelConfigInfo {
+  const format = opts.format ?? guessFormat(bytes, file);
+  const raw = format === 'json' ? fromJson(parseJson(Buffer.from(bytes).toString('utf8'), file, 'channel configuration JSON'), file) : fromProtobuf(bytes, file);
+  return finish(raw, file, format, opts);
+}
+
+function guessFormat(bytes: Uint8Array, file: string): 'protobuf' | 'json' {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.pb' || ext === '.block' || ext === '.tx') return 'protobuf';
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+    return b === 0x7b ? 'json' : 'protobuf';
+  }
+  return 'protobuf';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Raw → ChannelConfigInfo
+
+function finish(raw: RawConfig, file: string, format: 'protobuf' | 'json', opts: ChannelConfigReadOptions): ChannelConfigInfo {
+  const reader = opts.reader ?? new CertificateReader();
+  const name = raw.channelId || opts.name || file;
+  const cert = (c: RawCert | undefined, source: string): CertificateInfo | undefined => {
+    if (!c || c.bytes.length === 0) return undefined;
+    return reader.parseOne(c.bytes, source, c.field, file);
+  };
+  const consenters: ConsenterInfo[] = raw.consenters.map((c, i) => {
+    const info: ConsenterInfo = { host: c.host, port: c.port };
+    if (c.id !== undefined) info.id = c.id;
+    if (c.mspId) info.mspId = c.mspId;
+    const server = cert(c.serverTlsCert, `channel:${name}#consenter[${i}].server_tls_cert`);
+    const client = cert(c.clientTlsCert, `channel:${name}#consenter[${i}].client_tls_cert`);
+    if (server) info.serverTlsCert = server;
+    if (client) info.clientTlsCert = client;
+    return info;
+  });
+  const org = (o: RawOrg, group: string): ChannelOrgInfo => {
+    const info: ChannelOrgInfo = {
+      name: o.name,
+      anchorPeers: o.anchorPeers,
+      rootCerts: o.rootCerts.flatMap((c, i) => {
+        if (c.bytes.length === 0) return [];
+        return reader.parse(c.bytes, `channel:${name}#${group}/${o.name}/MSP.root_certs[${i}]`, c.field, file);
+      }),
+    };
+    if (o.mspId) info.mspId = o.mspId;
+    if (o.endpoints) info.endpoints = o.endpoints;
+    return info;
+  };
+  return {
+    name,
+    source: file,
+    format,
+    sequence: raw.sequence,
+    consensusType: raw.consensusType,
+    consenters,
+    isSystemChannel: raw.isSystemChannel,
+    applicationOrgs: raw.applicationOrgs.map((o) => org(o, 'Application')),
+    ordererOrgs: raw.ordererOrgs.map((o) => org(o, 'Orderer')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// protobuf
+
+function u8(b: Bytes): Uint8Array {
+  return typeof b === 'string' ? new Uint8Array(Buffer.from(b, 'base64')) : b;
+}
+
+/** Decode one nested protobuf value; an InputError naming the field when it does not parse. */
+function nested<T>(file: string, field: string, what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    throw new InputError(file, field, `cannot decode ${what} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+}
+
+function hasContent(cfg: common.Config | undefined): cfg is common.Config {
+  const g = cfg?.getChannelGroup();
+  return Boolean(g && (g.getGroupsMap().getLength() > 0 || g.getValuesMap().getLength() > 0));
+}
+
+function fromProtobuf(bytes: Uint8Array, file: string): RawConfig {
+  if (bytes.length === 0) throw new InputError(file, '', 'empty file: expected a protobuf common.Block or common.Config');
+  const attempts: string[] = [];
+  // 1. common.Block with a CONFIG envelope
+  let blockProblem: InputError | undefined;
+  try {
+    const block = common.Block.deserializeBinary(bytes);
+    const data = block.getData()?.getDataList() ?? [];
+    if (block.hasHeader() && data.length > 0) {
+      const env = nested(file, 'data.data[0]', 'common.Envelope', () => common.Envelope.deserializeBinary(u8(data[0])));
+      const payload = nested(file, 'data.data[0].payload', 'common.Payload', () => common.Payload.deserializeBinary(env.getPayload_asU8()));
+      const header = payload.getHeader();
+      if (!header) throw new InputError(file, 'data.data[0].payload.header', 'the envelope has no header');
+      const ch = nested(file, 'data.data[0].payload.header.channel_header', 'common.ChannelHeader', () =>
+        common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8()),
+      );
+      if (ch.getType() !== common.HeaderType.CONFIG) {
+        throw new InputError(file, 'data.data[0].payload.header.channel_header.type', `block ${block.getHeader()?.getNumber()} is not a config block (header type ${ch.getType()}, expected 1 = CONFIG)`);
+      }
+      const ce = nested(file, 'data.data[0].payload.data', 'common.ConfigEnvelope', () => common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()));
+      const cfg = ce.getConfig();
+      if (!hasContent(cfg)) throw new InputError(file, 'data.data[0].payload.data.config', 'the config envelope holds no channel configuration');
+      return walkProtobuf(cfg, file, 'data.data[0].payload.data.config', ch.getChannelId());
+    }
+    attempts.push('not a common.Block (no header or no data)');
+  } catch (err) {
+    if (err instanceof InputError) blockProblem = err;
+    else attempts.push(`not a common.Block (${err instanceof Error ? err.message : String(err)})`);
+  }
+  // 2. common.ConfigEnvelope
+  try {
+    const ce = common.ConfigEnvelope.deserializeBinary(bytes);
+    const cfg = ce.getConfig();
+    if (hasContent(cfg)) return walkProtobuf(cfg, file, 'config');
+    attempts.push('not a common.ConfigEnvelope');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    attempts.push(`not a common.ConfigEnvelope (${err instanceof Error ? err.message : String(err)})`);
+  }
+  // 3. common.Config
+  try {
+    const cfg = common.Config.deserializeBinary(bytes);
+    if (hasContent(cfg)) return walkProtobuf(cfg, file, '');
+    attempts.push('not a common.Config');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    attempts.push(`not a common.Config (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (blockProblem) throw blockProblem;
+  throw new InputError(file, '', `malformed protobuf: not a Fabric channel configuration (${attempts.join('; ')})`);
+}
+
+function pbGroups(g: common.ConfigGroup): Array<[string, common.ConfigGroup]> {
+  return g.getGroupsMap().getEntryList().map(([k]) => [k as string, g.getGroupsMap().get(k)!]);
+}
+
+function pbMsp(og: common.ConfigGroup, file: string, field: string): { mspId?: string; rootCerts: RawCert[] } {
+  const v = og.getValuesMap().get('MSP');
+  if (!v) return { rootCerts: [] };
+  const f = `${field}.values.MSP`;
+  const cfg = nested(file, f, 'msp.MSPConfig', () => msp.MSPConfig.deserializeBinary(v.getValue_asU8()));
+  if (cfg.getType() !== 0) return { rootCerts: [] }; // idemix: no X.509 roots
+  const fab = nested(file, `${f}.value.config`, 'msp.FabricMSPConfig', () => msp.FabricMSPConfig.deserializeBinary(cfg.getConfig_asU8()));
+  return {
+    mspId: fab.getName(),
+    rootCerts: fab.getRootCertsList_asU8().map((bytes, i) => ({ bytes, field: `${f}.value.config.root_certs[${i}]` })),
+  };
+}
+
+function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelId?: string): RawConfig {
+  const p = (s: string) => (prefix ? `${prefix}.${s}` : s);
+  const channel = cfg.getChannelGroup()!;
+  const groups = channel.getGroupsMap();
+  const ordererGroup = groups.get('Orderer');
+  const appGroup = groups.get('Application');
+  const raw: RawConfig = {
+    channelId: channelId || undefined,
+    sequence: String(cfg.getSequence()),
+    consensusType: '',
+    consenters: [],
+    isSystemChannel: groups.get('Consortiums') !== undefined,
+    applicationOrgs: [],
+    ordererOrgs: [],
+  };
+  if (ordererGroup) {
+    const of = p('channel_group.groups.Orderer');
+    const ctv = ordererGroup.getValuesMap().get('ConsensusType');
+    if (ctv) {
+      const ct = nested(file, `${of}.values.ConsensusType`, 'orderer.ConsensusType', () => orderer.ConsensusType.deserializeBinary(ctv.getValue_asU8()));
+      raw.consensusType = ct.getType();
+      if (ct.getType() === 'etcdraft') {
+        const mf = `${of}.values.ConsensusType.value.metadata`;
+        const md = nested(file, mf, 'orderer.etcdraft.ConfigMetadata', () => orderer.etcdraft.ConfigMetadata.deserializeBinary(ct.getMetadata_asU8()));
+        raw.consenters = md.getConsentersList().map((c, i) => ({
+          host: c.getHost(),
+          port: c.getPort(),
+          serverTlsCert: { bytes: c.getServerTlsCert_asU8(), field: `${mf}.consenters[${i}].server_tls_cert` },
+          clientTlsCert: { bytes: c.getClientTlsCert_asU8(), field: `${mf}.consenters[${i}].client_tls_cert` },
+        }));
+      }
+    }
+    const osv = ordererGroup.getValuesMap().get('Orderers');
+    if (osv && raw.consensusType !== 'etcdraft') {
+      const f = `${of}.values.Orderers.value`;
+      const os = nested(file, f, 'common.Orderers', () => common.Orderers.deserializeBinary(osv.getValue_asU8()));
+      raw.consenters = os.getConsenterMappingList().map((c, i) => ({
+        id: c.getId(),
+        host: c.getHost(),
+        port: c.getPort(),
+        mspId: c.getMspId() || undefined,
+        serverTlsCert: { bytes: c.getServerTlsCert_asU8(), field: `${f}.consenter_mapping[${i}].server_tls_cert` },
+        clientTlsCert: { bytes: c.getClientTlsCert_asU8(), field: `${f}.consenter_mapping[${i}].client_tls_cert` },
+      }));
+    }
+    for (const [name, og] of pbGroups(ordererGroup)) {
+      const f = `${of}.groups.${name}`;
+      const m = pbMsp(og, file, f);
+      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const ev = og.getValuesMap().get('Endpoints');
+      if (ev) {
+        const addrs = nested(file, `${f}.values.Endpoints`, 'common.OrdererAddresses', () => common.OrdererAddresses.deserializeBinary(ev.getValue_asU8()));
+        org.endpoints = addrs.getAddressesList();
+      }
+      raw.ordererOrgs.push(org);
+    }
+  }
+  if (appGroup) {
+    for (const [name, og] of pbGroups(appGroup)) {
+      const f = p(`channel_group.groups.Application.groups.${name}`);
+      const m = pbMsp(og, file, f);
+      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const av = og.getValuesMap().get('AnchorPeers');
+      if (av) {
+        const ap = nested(file, `${f}.values.AnchorPeers`, 'peer.AnchorPeers', () => peer.AnchorPeers.deserializeBinary(av.getValue_asU8()));
+        org.anchorPeers = ap.getAnchorPeersList().map((a) => ({ host: a.getHost(), port: a.getPort() }));
+      }
+      raw.applicationOrgs.push(org);
+    }
+  }
+  return raw;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// configtxlator JSON
+
+type J = Record<string, unknown>;
+
+function fromJson(doc: unknown, file: string): RawConfig {
+  if (!isRecord(doc)) throw new InputError(file, '', `expected a JSON object (a configtxlator block or config), got ${showValue(doc)}`);
+  // block
+  const data = isRecord(doc.data) ? doc.data.data : undefined;
+  if (Array.isArray(data)) {
+    const env = data[0];
+    const payload = isRecord(env) ? env.payload : undefined;
+    if (!isRecord(payload)) throw new InputError(file, 'data.data[0].payload', 'the block holds no envelope payload');
+    const header = isRecord(payload.header) ? payload.header : {};
+    const ch = isRecord(header.channel_header) ? header.channel_header : {};
+    const type = ch.type;
+    if (type !== undefined && Number(type) !== 1) {
+      throw new InputError(file, 'data.data[0].payload.header.channel_header.type', `not a config block (header type ${showValue(type)}, expected 1 = CONFIG)`);
+    }
+    const config = isRecord(payload.data) ? payload.data.config : undefined;
+    if (!isRecord(config)) throw new InputError(file, 'data.data[0].payload.data.config', 'the block holds no channel configuration');
+    return walkJson(config, file, 'data.data[0].payload.data.config', typeof ch.channel_id === 'string' ? ch.channel_id : undefined);
+  }
+  // envelope → payload
+  if (isRecord(doc.payload) && isRecord(doc.payload.data) && isRecord(doc.payload.data.config)) {
+    const header = isRecord(doc.payload.header) ? doc.payload.header : {};
+    const ch = isRecord(header.channel_header) ? header.channel_header : {};
+    return walkJson(doc.payload.data.config, file, 'payload.data.config', typeof ch.channel_id === 'string' ? ch.channel_id : undefined);
+  }
+  if (isRecord(doc.config) && isRecord(doc.config.channel_group)) return walkJson(doc.config, file, 'config');
+  if (isRecord(doc.channel_group)) return walkJson(doc, file, '');
+  throw new InputError(file, '', 'not a configtxlator channel configuration: expected a block (data.data[0].payload.data.config), a config envelope (config.channel_group) or a config (channel_group)');
+}
+
+function jGroups(g: J, field: string, file: string): Array<[string, J]> {
+  if (g.groups === undefined || g.groups === null) return [];
+  if (!isRecord(g.groups)) throw new InputError(file, `${field}.groups`, `expected an object of groups, got ${showValue(g.groups)}`);
+  return Object.entries(g.groups).map(([k, v]) => {
+    if (!isRecord(v)) throw new InputError(file, `${field}.groups.${k}`, `expected a config group object, got ${showValue(v)}`);
+    return [k, v];
+  });
+}
+
+/** `values.<name>.value`, or undefined when the value is absent. */
+function jValue(g: J, name: string): unknown {
+  const values = isRecord(g.values) ? g.values : {};
+  const v = values[name];
+  return isRecord(v) ? v.value : undefined;
+}
+
+function jNumber(v: unknown, file: string, field: string): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v)}`);
+  return n;
+}
+
+function jString(v: unknown, file: string, field: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v)}`);
+  return v;
+}
+
+function jCert(v: unknown, file: string, field: string): RawCert | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new InputError(file, field, `expected a base64 certificate, got ${showValue(v)}`);
+  return { bytes: v, field };
+}
+
+function jArray(v: unknown, file: string, field: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v)}`);
+  return v;
+}
+
+function jMsp(og: J, file: string, field: string): { mspId?: string; rootCerts: RawCert[] } {
+  const v = jValue(og, 'MSP');
+  if (!isRecord(v)) return { rootCerts: [] };
+  const f = `${field}.values.MSP.value`;
+  if (v.type !== undefined && Number(v.type) !== 0) return { rootCerts: [] };
+  const cfg = v.config;
+  if (!isRecord(cfg)) throw new InputError(file, `${f}.config`, `expected the decoded FabricMSPConfig object, got ${showValue(cfg)}`);
+  return {
+    mspId: jString(cfg.name, file, `${f}.config.name`) || undefined,
+    rootCerts: jArray(cfg.root_certs, file, `${f}.config.root_certs`).flatMap((c, i) => {
+      const rc = jCert(c, file, `${f}.config.root_certs[${i}]`);
+      return rc ? [rc] : [];
+    }),
+  };
+}
+
+function walkJson(config: J, file: string, prefix: string, channelId?: string): RawConfig {
+  const p = (s: string) => (prefix ? `${prefix}.${s}` : s);
+  const channel = config.channel_group;
+  if (!isRecord(channel)) throw new InputError(file, p('channel_group'), 'missing the channel group');
+  const groups = Object.fromEntries(jGroups(channel, p('channel_group'), file));
+  const raw: RawConfig = {
+    channelId,
+    sequence: config.sequence === undefined ? '0' : String(jNumber(config.sequence, file, p('sequence'))),
+    consensusType: '',
+    consenters: [],
+    isSystemChannel: groups.Consortiums !== undefined,
+    applicationOrgs: [],
+    ordererOrgs: [],
+  };
+  const og = groups.Orderer;
+  if (og) {
+    const of = p('channel_group.groups.Orderer');
+    const ct = jValue(og, 'ConsensusType');
+    if (ct !== undefined) {
+      if (!isRecord(ct)) throw new InputError(file, `${of}.values.ConsensusType.value`, `expected an object, got ${showValue(ct)}`);
+      raw.consensusType = jString(ct.type, file, `${of}.values.ConsensusType.value.type`);
+      if (raw.consensusType === 'etcdraft') {
+        const mf = `${of}.values.ConsensusType.value.metadata`;
+        let md: unknown = ct.metadata;
+        if (typeof md === 'string') {
+          // not decoded in place: base64 protobuf etcdraft.ConfigMetadata
+          const m = nested(file, mf, 'orderer.etcdraft.ConfigMetadata', () => orderer.etcdraft.ConfigMetadata.deserializeBinary(u8(md as string)));
+          md = {
+            consenters: m.getConsentersList().map((c) => ({
+              host: c.getHost(),
+              port: c.getPort(),
+              server_tls_cert: c.getServerTlsCert_asB64(),
+              client_tls_cert: c.getClientTlsCert_asB64(),
+            })),
+          };
+        }
+        const list = isRecord(md) ? jArray(md.consenters, file, `${mf}.consenters`) : [];
+        raw.consenters = list.map((c, i) => {
+          const f = `${mf}.consenters[${i}]`;
+          if (!isRecord(c)) throw new InputError(file, f, `expected a consenter object, got ${showValue(c)}`);
+          return {
+            host: jString(c.host, file, `${f}.host`),
+            port: jNumber(c.port, file, `${f}.port`),
+            serverTlsCert: jCert(c.server_tls_cert, file, `${f}.server_tls_cert`),
+            clientTlsCert: jCert(c.client_tls_cert, file, `${f}.client_tls_cert`),
+          };
+        });
+      }
+    }
+    const os = jValue(og, 'Orderers');
+    if (isRecord(os) && raw.consensusType !== 'etcdraft') {
+      const mf = `${of}.values.Orderers.value`;
+      raw.consenters = jArray(os.consenter_mapping, file, `${mf}.consenter_mapping`).map((c, i) => {
+        const f = `${mf}.consenter_mapping[${i}]`;
+        if (!isRecord(c)) throw new InputError(file, f, `expected a consenter object, got ${showValue(c)}`);
+        const rc: RawConsenter = {
+          host: jString(c.host, file, `${f}.host`),
+          port: jNumber(c.port, file, `${f}.port`),
+          serverTlsCert: jCert(c.server_tls_cert, file, `${f}.server_tls_cert`),
+          clientTlsCert: jCert(c.client_tls_cert, file, `${f}.client_tls_cert`),
+        };
+        if (c.id !== undefined && c.id !== null) rc.id = jNumber(c.id, file, `${f}.id`);
+        const mspId = jString(c.msp_id, file, `${f}.msp_id`);
+        if (mspId) rc.mspId = mspId;
+        return rc;
+      });
+    }
+    for (const [name, g] of jGroups(og, of, file)) {
+      const f = `${of}.groups.${name}`;
+      const m = jMsp(g, file, f);
+      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const ep = jValue(g, 'Endpoints');
+      if (isRecord(ep)) {
+        org.endpoints = jArray(ep.addresses, file, `${f}.values.Endpoints.value.addresses`).map((a, i) =>
+          jString(a, file, `${f}.values.Endpoints.value.addresses[${i}]`),
+        );
+      }
+      raw.ordererOrgs.push(org);
+    }
+  }
+  const ag = groups.Application;
+  if (ag) {
+    const af = p('channel_group.groups.Application');
+    for (const [name, g] of jGroups(ag, af, file)) {
+      const f = `${af}.groups.${name}`;
+      const m = jMsp(g, file, f);
+      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const ap = jValue(g, 'AnchorPeers');
+      if (isRecord(ap)) {
+        org.anchorPeers = jArray(ap.anchor_peers, file, `${f}.values.AnchorPeers.value.anchor_peers`).map((a, i) => {
+          const af2 = `${f}.values.AnchorPeers.value.anchor_peers[${i}]`;
+          if (!isRecord(a)) throw new InputError(file, af2, `expected {host, port}, got ${showValue(a)}`);
+          return { host: jString(a.host, file, `${af2}.host`), port: jNumber(a.port, file, `${af2}.port`) };
+        });
+      }
+      raw.applicationOrgs.push(org);
+    }
+  }
+  return raw;
+}

@@ -1,0 +1,208 @@
+/**
+ * JSON Schema of the target descriptor (after `extends` is merged and `${VAR}` expanded, before defaults).
+ * `docs/target-schema.json` is this object written out; `test/target/schema-doc.test.ts` keeps them equal
+ * (regenerate with `node --import tsx scripts/write-target-schema.ts`).
+ *
+ * Known sections reject unknown fields (a typo should be reported, not silently ignored); `live` and `settings`
+ * stay open because environments and drills add their own entries there.
+ */
+
+const name = { type: 'string', minLength: 1, pattern: '^[^\\s]+$' } as const;
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const path = { type: 'string', minLength: 1 } as const;
+const url = { type: 'string', minLength: 1 } as const;
+const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+
+export const targetSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://ha-conformance/target-schema.json',
+  title: 'ha-conformance target descriptor',
+  description: 'What a deployment is and where its evidence lives. See support/target/types.ts.',
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { type: 'string', enum: ['ha-conformance/v1'] },
+    name,
+    description: { type: 'string' },
+    extends: { type: 'string', minLength: 1, description: 'a base descriptor, relative to this file' },
+    disposable: { type: 'boolean', description: 'drills may run only when true (or the operator opts in)' },
+    settings: {
+      type: 'object',
+      additionalProperties: true,
+      properties: {
+        maxRoundTripMs: { type: 'number', exclusiveMinimum: 0 },
+        certExpiryWarningDays: { type: 'number', minimum: 0 },
+        leaderElectionBoundMs: { type: 'number', exclusiveMinimum: 0 },
+        maxLedgerLag: { type: 'integer', minimum: 0 },
+        failoverToleranceMs: { type: 'number', minimum: 0 },
+        now: { type: 'string', minLength: 1, description: 'ISO-8601 reference time for expiry checks' },
+      },
+    },
+    regions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name,
+          kubernetes: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              manifests: { type: 'array', items: path },
+              kindConfig: path,
+              context: { type: 'string', minLength: 1 },
+              kubeconfig: path,
+            },
+          },
+        },
+      },
+    },
+    fabric: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ordering: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'mspId'],
+            additionalProperties: false,
+            properties: {
+              name,
+              mspId: name,
+              ca: { type: 'array', items: path },
+              nodes: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['name', 'region', 'host', 'port'],
+                  additionalProperties: false,
+                  properties: {
+                    name,
+                    region: name,
+                    host: { type: 'string', minLength: 1 },
+                    port,
+                    tlsCert: path,
+                    enrollmentCert: path,
+                    operations: url,
+                    admin: url,
+                  },
+                },
+              },
+            },
+          },
+        },
+        organizations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'mspId'],
+            additionalProperties: false,
+            properties: {
+              name,
+              mspId: name,
+              ca: { type: 'array', items: path },
+              gatewayService: { type: 'string', minLength: 1 },
+              gatewayAliases: stringList,
+              peers: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['name', 'region', 'host', 'port'],
+                  additionalProperties: false,
+                  properties: {
+                    name,
+                    region: name,
+                    host: { type: 'string', minLength: 1 },
+                    port,
+                    tlsCert: path,
+                    enrollmentCert: path,
+                    channels: stringList,
+                    operations: url,
+                  },
+                },
+              },
+            },
+          },
+        },
+        channels: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'config'],
+            additionalProperties: false,
+            properties: { name, config: path },
+          },
+        },
+      },
+    },
+    corda: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        nodes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'role', 'config', 'machine'],
+            additionalProperties: false,
+            properties: {
+              name,
+              role: { type: 'string', enum: ['primary', 'backup'] },
+              config: path,
+              machine: { type: 'string', minLength: 1 },
+              baseDirectory: path,
+              env: { type: 'object', additionalProperties: { type: 'string' } },
+            },
+          },
+        },
+        loadBalancer: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            address: { type: 'string', minLength: 1 },
+            export: path,
+            format: { type: 'string', enum: ['azure', 'aws', 'haproxy'] },
+          },
+        },
+        database: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            url: { type: 'string', minLength: 1 },
+            user: { type: 'string' },
+            password: { type: 'string' },
+          },
+        },
+        ports: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { p2p: port, rpc: port, web: port },
+        },
+        filesToMatch: stringList,
+      },
+    },
+    live: {
+      type: 'object',
+      additionalProperties: true,
+      properties: {
+        hosts: { type: 'object', additionalProperties: { type: 'string' } },
+        database: {
+          type: 'object',
+          required: ['host', 'port', 'database', 'user'],
+          properties: {
+            host: { type: 'string', minLength: 1 },
+            port,
+            database: { type: 'string', minLength: 1 },
+            user: { type: 'string', minLength: 1 },
+            password: { type: 'string' },
+          },
+        },
+        loadBalancerAdmin: { type: 'string', minLength: 1 },
+      },
+    },
+  },
+} as const;

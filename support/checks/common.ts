@@ -6,7 +6,10 @@
 import { isIP } from 'node:net';
 import type {
   CertificateInfo,
+  ChannelConfigInfo,
+  ChannelOrgInfo,
   ConsenterInfo,
+  FabricOrgInfo,
   Evidence,
   OrderingNodeInfo,
   Timeline,
@@ -156,6 +159,18 @@ export function consenterName(c: ConsenterInfo): string {
   return hostPort(c.host, c.port);
 }
 
+/** the organization's group in a channel's Application group (by MSP ID, else by name), if it is a member */
+export function channelOrgOf(ch: ChannelConfigInfo, org: FabricOrgInfo): ChannelOrgInfo | undefined {
+  return (
+    ch.applicationOrgs.find((a) => a.mspId !== undefined && a.mspId !== '' && a.mspId === org.mspId) ??
+    ch.applicationOrgs.find((a) => a.name === org.name)
+  );
+}
+
+export function orgIsMember(ch: ChannelConfigInfo, org: FabricOrgInfo): boolean {
+  return channelOrgOf(ch, org) !== undefined;
+}
+
 /** channels whose consensus type has a consenter set the Raft rules apply to */
 export function isRaft(consensusType: string): boolean {
   const t = (consensusType ?? '').toLowerCase();
@@ -235,6 +250,11 @@ export function isReachabilityError(message: string | undefined): boolean {
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|timed? ?out|socket hang up|connection refused/i.test(
     message,
   );
+}
+
+/** a URL or JDBC URL with any password in it masked */
+export function redactUrl(url: string): string {
+  return url.replace(/((?:password|pwd)=)[^&;]*/gi, '$1***').replace(/(\/\/[^/:@]+:)[^@/]*@/, '$1***@');
 }
 
 /** the compact, secret-free summary of a certificate for a verdict's evidence */

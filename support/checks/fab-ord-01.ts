@@ -40,7 +40,7 @@ export const check: Check = {
       if (ch.consenters.length < MIN) {
         problems.push(
           `channel ${ch.name} has ${ch.consenters.length} consenters (${ch.source}); at least ${MIN} are needed ` +
-            `(${ch.consenters.length} tolerate the loss of ${ch.consenters.length - majority(ch.consenters.length)})`,
+            `(${ch.consenters.length} tolerate the loss of ${Math.max(0, ch.consenters.length - majority(ch.consenters.length))})`,
         );
       }
     }
@@ -70,7 +70,7 @@ export const check: Check = {
     const parts: string[] = [];
     if (staticFacts.length) {
       const counts = [...new Set(staticFacts.map((f) => f.consenters))].sort((a, b) => a - b);
-      parts.push(`${counts.join('/')} consenters on ${names(staticFacts.map((f) => f.channel))} (channel config)`);
+      parts.push(`${counts.join('/')} on ${names(staticFacts.map((f) => f.channel))} (channel config)`);
     }
     if (liveFacts.length) {
       const sizes = [...new Set(liveFacts.map((f) => f.clusterSize))].sort((a, b) => a - b);
@@ -78,6 +78,6 @@ export const check: Check = {
       parts.push(`consensus_etcdraft_cluster_size ${sizes.join('/')} reported by ${orderers} orderers (live metrics)`);
     } else parts.push('no live orderer metrics');
     if (notRaft.length) parts.push(`not judged: ${names(notRaft)}`);
-    return verdict.passed(ID, `${parts.join('; ')}: at least ${MIN} everywhere`, evidenceOut);
+    return verdict.passed(ID, `at least ${MIN} consenters everywhere: ${parts.join('; ')}`, evidenceOut);
   },
 };

@@ -57,7 +57,9 @@ export const check: Check = {
       const region = f.region;
       const members = Array.isArray(f.members) ? f.members : [];
       const remaining = Array.isArray(f.remaining) ? f.remaining : [];
-      const total = members.length || num((tl.params?.members as unknown[] | undefined)?.length) || remaining.length;
+      // `members` is every member (the drill also records `stopped`); count the union so either reading works.
+      const paramMembers = Array.isArray(tl.params?.members) ? (tl.params.members as unknown[]).map(String) : [];
+      const total = new Set([...paramMembers, ...members, ...remaining]).size;
       const restore = events.find((e) => e.kind === 'restore' && e.region === region && e.t >= f.t) as RestoreEvent | undefined;
       const end = restore?.t ?? Number.POSITIVE_INFINITY;
       const during = events.filter((e) => e.t >= f.t && e.t <= end && e.region === region);

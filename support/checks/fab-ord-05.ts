@@ -132,7 +132,7 @@ export const check: Check = {
         }
         facts.push({ org, region, orderers: list, basis: 'placement', workerNodes, zones, clusterZones });
         judged.push(
-          `${where}: ${members.length} nodes on ${byNode.size} worker nodes` + (clusterZones.length >= 2 ? ` in zones ${names(unique(Object.values(zones).filter((z): z is string => Boolean(z))))}` : ''),
+          `${where}: ${members.length} nodes on ${byNode.size} worker nodes (${cluster?.origin === 'api' ? 'scheduled pods, Kubernetes API' : cluster ? 'pod placement' : 'descriptor'})` + (clusterZones.length >= 2 ? ` in zones ${names(unique(Object.values(zones).filter((z): z is string => Boolean(z))))}` : ''),
         );
         continue;
       }

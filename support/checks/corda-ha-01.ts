@@ -1,0 +1,96 @@
+import { verdict, type Check } from './types.ts';
+import { SEEDS, source, harnessErrors, names, noCorda, noTimeline, summarize, timelineOf, unique } from './common.ts';
+import { cordaFaults, cordaSamples, describeServing, failedSamples, servingNodes } from './corda-samples.ts';
+
+const ID = 'CORDA-HA-01';
+
+export const check: Check = {
+  id: ID,
+  title: 'Only one Corda node is active at any time, and it is the lease holder',
+  area: 'corda',
+  kinds: ['live'],
+  source: source(SEEDS.cordaHotCold, 'Mutual exclusion'),
+  severity: 'blocker',
+  remediation:
+    'Turn mutual exclusion on for every instance with distinct machineName values (CORDA-CFG-01) and one shared database ' +
+    '(CORDA-DB-01); never start a second instance with the same host name and base directory. An overlap means two ' +
+    'nodes with one identity process messages at once: stop one immediately.',
+  needs: ['live.timelines.CORDA-HA-01'],
+  evaluate(evidence) {
+    const tl = timelineOf(evidence, ID);
+    if (!tl) return evidence.corda ? noTimeline(ID, 'sampling') : noCorda(ID);
+    const samples = cordaSamples(tl);
+    const failed = failedSamples(tl);
+    if (!samples.length) {
+      return verdict.broken(
+        ID,
+        `the ${ID} timeline has no usable samples${failed.length ? `: ${failed.length} samples recorded errors, e.g. ${failed[0].error}` : ''}`,
+        { events: tl.events?.length ?? 0 },
+      );
+    }
+    const faults = cordaFaults(tl);
+    const stopped = new Set<string>();
+    const overlaps: Array<{ t: number; nodes: string[] }> = [];
+    const leaseMismatch: Array<{ t: number; serving: string; leaseHolder: string | null }> = [];
+    const duplicateActive: Array<{ t: number; node: string }> = [];
+    const problems: string[] = [];
+    let leaseSeen = 0;
+    let previousActive: string | undefined;
+    const duplicates = faults.filter((f) => f.action === 'start-duplicate');
+    for (const s of samples) {
+      for (const f of faults) if (f.t <= s.t && (f.action === 'stop' || f.action === 'kill')) stopped.add(f.node);
+      const serving = servingNodes(s);
+      if (serving.length > 1) {
+        overlaps.push({ t: s.t, nodes: serving });
+        if (overlaps.length <= 3) problems.push(`at t=${s.t} ms ${describeServing(s)} accepted connections at once`);
+      }
+      if (s.leaseHolder !== undefined) {
+        leaseSeen++;
+        if (serving.length === 1 && s.leaseHolder !== serving[0]) {
+          leaseMismatch.push({ t: s.t, serving: serving[0], leaseHolder: s.leaseHolder });
+          if (leaseMismatch.length <= 2) {
+            problems.push(
+              `at t=${s.t} ms ${serving[0]} served while the lease ${s.leaseHolder === null ? 'row was missing' : `named ${s.leaseHolder}`}`,
+            );
+          }
+        }
+      }
+      for (const d of duplicates) {
+        if (d.t <= s.t && serving.includes(d.node) && previousActive && previousActive !== d.node && !stopped.has(previousActive)) {
+          duplicateActive.push({ t: s.t, node: d.node });
+          if (duplicateActive.length <= 1) problems.push(`${d.node}, started at t=${d.t} ms while ${previousActive} was active, became active at t=${s.t} ms`);
+        }
+      }
+      if (serving.length === 1) previousActive = serving[0];
+    }
+    const span = samples[samples.length - 1].t - samples[0].t;
+    let maxGap = 0;
+    for (let i = 1; i < samples.length; i++) maxGap = Math.max(maxGap, samples[i].t - samples[i - 1].t);
+    const activeNodes = unique(samples.flatMap(servingNodes));
+    const errors = harnessErrors(tl);
+    const out = {
+      samples: samples.length,
+      failedSamples: failed.length,
+      spanMs: span,
+      maxGapMs: maxGap,
+      overlaps: overlaps.slice(0, 20),
+      leaseMismatches: leaseMismatch.slice(0, 20),
+      duplicateActive,
+      faults: faults.map((f) => ({ t: f.t, action: f.action, node: f.node })),
+    };
+    if (problems.length) {
+      const more = overlaps.length > 3 ? ` (${overlaps.length} overlapping samples in all)` : '';
+      return verdict.failed(ID, summarize(problems) + more, out);
+    }
+    if (errors.length && !activeNodes.length) return verdict.broken(ID, `the sampling recorded errors and saw no active node: ${summarize(errors, 2)}`, out);
+    return verdict.passed(
+      ID,
+      `${samples.length} samples over ${span} ms (max gap ${maxGap} ms): never more than one node accepting connections` +
+        (activeNodes.length ? ` (active: ${names(activeNodes)})` : ' (no node was active)') +
+        (leaseSeen ? `, and the serving node held the lease in all ${leaseSeen} samples that read it` : '; lease row not read') +
+        (duplicates.length ? `; ${names(duplicates.map((d) => d.node))} started alongside did not become active` : '') +
+        (failed.length ? `; ${failed.length} samples failed to observe` : ''),
+      out,
+    );
+  },
+};

@@ -1,0 +1,80 @@
+import { verdict, type Check } from './types.ts';
+import { SEEDS, source, harnessErrors, noCorda, noTimeline, summarize, timelineOf } from './common.ts';
+import { cordaFaults, cordaParams, cordaSamples, failedSamples, portsOpen } from './corda-samples.ts';
+
+const ID = 'CORDA-HA-02';
+
+export const check: Check = {
+  id: ID,
+  title: 'The active node stops serving when it loses its database connection',
+  area: 'corda',
+  kinds: ['drill'],
+  source: source(SEEDS.cordaHotCold, 'Mutual exclusion'),
+  severity: 'critical',
+  remediation:
+    'Turn mutual exclusion on (CORDA-CFG-01): the lease refresh every updateInterval is what makes a node exit on ' +
+    '"Database connection down". Keep updateInterval short enough for the failover budget and make sure the process ' +
+    'supervisor does not restart the node with a stale configuration that has mutual exclusion off.',
+  needs: ['live.timelines.CORDA-HA-02'],
+  evaluate(evidence) {
+    const tl = timelineOf(evidence, ID);
+    if (!tl) return evidence.corda ? noTimeline(ID, 'drill') : noCorda(ID);
+    const samples = cordaSamples(tl);
+    if (!samples.length) {
+      const failed = failedSamples(tl);
+      return verdict.broken(ID, `the ${ID} timeline has no usable samples${failed.length ? `: e.g. ${failed[0].error}` : ''}`, { events: tl.events?.length ?? 0 });
+    }
+    const fault = cordaFaults(tl).find((f) => f.action === 'cut-database');
+    if (!fault) return verdict.broken(ID, `the ${ID} timeline has no cut-database fault: the drill did not inject it`, { samples: samples.length });
+    const params = cordaParams(tl, evidence);
+    if (params.updateIntervalMs === undefined) {
+      return verdict.broken(ID, 'cannot compute the bound: no updateIntervalMs in the drill parameters or node.conf', { params: tl.params });
+    }
+    const bound = params.updateIntervalMs * 2 + params.toleranceMs;
+    const boundText = `bound 2×${params.updateIntervalMs}+${params.toleranceMs} ms`;
+    const x = fault.node;
+    const t0 = fault.t;
+    const restore = tl.events.find((e) => e.kind === 'restore' && e.t >= t0);
+    const end = restore?.t ?? Number.POSITIVE_INFINITY;
+    const before = samples.filter((s) => s.t <= t0);
+    const lastBefore = before[before.length - 1];
+    const out: Record<string, unknown> = { node: x, faultAt: t0, boundMs: bound, params: { ...params }, samples: samples.length };
+    if (!lastBefore || !portsOpen(lastBefore.nodes[x]).length) {
+      return verdict.broken(ID, `${x} was not serving in the last sample before its database was cut: the drill has nothing to judge`, out);
+    }
+    const after = samples.filter((s) => s.t > t0 && s.t <= end);
+    const closed = after.find((s) => s.nodes[x] !== undefined && portsOpen(s.nodes[x]).length === 0);
+    if (!closed) {
+      const last = after[after.length - 1];
+      const observed = last ? last.t - t0 : 0;
+      out.observedMs = observed;
+      if (observed < bound) {
+        return verdict.broken(ID, `the samples end ${observed} ms after the database of ${x} was cut, before the ${boundText}: cannot tell`, out);
+      }
+      return verdict.failed(
+        ID,
+        `${x} still accepted connections (${portsOpen(last.nodes[x]).join('/')}) ${observed} ms after its database was cut (${boundText}): it keeps serving without its lease`,
+        out,
+      );
+    }
+    const stopMs = closed.t - t0;
+    out.stoppedAfterMs = stopMs;
+    const problems: string[] = [];
+    if (stopMs > bound) problems.push(`${x} stopped accepting connections only ${stopMs} ms after its database was cut (${boundText})`);
+    const reopened = after.find((s) => s.t > closed.t && portsOpen(s.nodes[x]).length > 0);
+    if (reopened) {
+      out.reopenedAt = reopened.t;
+      problems.push(`${x} stopped serving after ${stopMs} ms but accepted connections (${portsOpen(reopened.nodes[x]).join('/')}) again at t=${reopened.t} ms while its database was still cut`);
+    }
+    if (problems.length) return verdict.failed(ID, summarize(problems), out);
+    const errors = harnessErrors(tl);
+    return verdict.passed(
+      ID,
+      `${x} stopped accepting connections ${stopMs} ms after its database was cut (${boundText}) and stayed closed ` +
+        `for the remaining ${after.filter((s) => s.t > closed.t).length} samples` +
+        (params.fallbacks.length ? ` (${params.fallbacks.join(', ')})` : '') +
+        (errors.length ? `; drill errors: ${summarize(errors, 1)}` : ''),
+      out,
+    );
+  },
+};

@@ -1,0 +1,53 @@
+import { verdict, type Check } from './types.ts';
+import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+
+const ID = 'FAB-ORD-07';
+
+export const check: Check = {
+  id: ID,
+  title: 'Round trips between ordering nodes of different regions stay under the bound',
+  area: 'fabric',
+  kinds: ['live'],
+  source: source(SEEDS.ordering, 'Before you begin'),
+  severity: 'normal',
+  remediation:
+    'Choose regions that are geographically close (the seed advises against mixing e.g. Tokyo, Australia and the ' +
+    'United States); move the ordering nodes of the far region closer, or raise the bound (settings.maxRoundTripMs) only ' +
+    'together with the Raft tick/election settings so heartbeats do not time out.',
+  needs: ['live.roundTrips'],
+  evaluate(evidence) {
+    if (!evidence.fabric) return noFabric(ID);
+    const trips = (evidence.live?.roundTrips ?? []).filter((r) => r.fromRegion !== r.toRegion);
+    if (!trips.length) {
+      return verdict.skipped(ID, 'no measured round trips between ordering nodes of different regions: FAB-ORD-07 is judged live only');
+    }
+    const bound = evidence.settings.maxRoundTripMs;
+    const unmeasured = trips.filter((r) => typeof r.ms !== 'number' || !Number.isFinite(r.ms) || r.ms < 0);
+    const measured = trips.filter((r) => !unmeasured.includes(r));
+    const slow = measured.filter((r) => r.ms > bound).sort((a, b) => b.ms - a.ms);
+    const out = { boundMs: bound, roundTrips: trips };
+    if (slow.length) {
+      return verdict.failed(
+        ID,
+        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms > ${bound} ms`)) + ' (measured round trips)',
+        out,
+      );
+    }
+    if (!measured.length) {
+      return verdict.broken(ID, `no round trip between regions could be measured: ${summarize(unmeasured.map((r) => `${r.from} → ${r.to}`))}`, out);
+    }
+    const pairs = unique(measured.map((r) => [r.fromRegion, r.toRegion].sort().join('↔')));
+    const regions = unique(evidence.fabric.orderers.map((o) => o.region)).sort();
+    const expected: string[] = [];
+    for (let i = 0; i < regions.length; i++) for (let j = i + 1; j < regions.length; j++) expected.push(`${regions[i]}↔${regions[j]}`);
+    const missing = expected.filter((p) => !pairs.includes(p));
+    const max = Math.max(...measured.map((r) => r.ms));
+    return verdict.passed(
+      ID,
+      `${measured.length} cross-region round trips between ordering nodes (${names(pairs)}), max ${max} ms (bound ${bound} ms)` +
+        (missing.length ? `; region pairs not measured: ${names(missing)}` : '') +
+        (unmeasured.length ? `; ${unmeasured.length} could not be measured` : ''),
+      out,
+    );
+  },
+};

@@ -1,0 +1,67 @@
+import { verdict, type Check } from './types.ts';
+import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { clusterOf, podsNamed } from './kube.ts';
+
+const ID = 'FAB-PEER-01';
+
+export const check: Check = {
+  id: ID,
+  title: 'Each organization runs redundant peers in different regions',
+  area: 'fabric',
+  kinds: ['static', 'live'],
+  source: source(SEEDS.peers, 'Setting up multiregion High Availability (HA) deployments for peers'),
+  severity: 'critical',
+  remediation:
+    'Create peers for the organization in at least one more region, using the organization CA and MSP imported from ' +
+    'the first cluster (not new ones), join them to the same channels and make them anchor peers, so that losing one ' +
+    'region leaves the organization a peer.',
+  needs: ['fabric.orgs', 'fabric.kubernetes'],
+  evaluate(evidence) {
+    const fabric = evidence.fabric;
+    if (!fabric) return noFabric(ID);
+    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
+    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    const problems: string[] = [];
+    const facts: Array<{ org: string; regions: Record<string, string[]>; running?: Record<string, string[]> }> = [];
+    const summary: string[] = [];
+    let liveOrgs = 0;
+    for (const org of orgs) {
+      const regions: Record<string, string[]> = {};
+      for (const p of org.peers) (regions[p.region] ??= []).push(p.name);
+      const used = Object.keys(regions).sort();
+      const fact: (typeof facts)[number] = { org: org.name, regions };
+      facts.push(fact);
+      if (used.length < 2) {
+        problems.push(`${org.name}: all ${org.peers.length} peers (${names(org.peers.map((p) => p.name))}) are in region ${used[0]} (descriptor)`);
+        continue;
+      }
+      summary.push(`${org.name} ${used.join(',')}`);
+      // Live: where the cluster of every region is read through the API, count the peers that are running.
+      const clusters = used.map((r) => clusterOf(fabric, r));
+      if (clusters.every((c) => c?.origin === 'api')) {
+        liveOrgs++;
+        const running: Record<string, string[]> = {};
+        for (const [r, peers] of Object.entries(regions)) {
+          const cluster = clusterOf(fabric, r)!;
+          const up = peers.filter((p) => podsNamed(cluster, p).some((pod) => pod.ready === true));
+          if (up.length) running[r] = up;
+        }
+        fact.running = running;
+        const liveRegions = Object.keys(running).sort();
+        if (liveRegions.length < 2) {
+          problems.push(
+            `${org.name}: running peers only in ${liveRegions.length ? `region ${liveRegions.join(', ')}` : 'no region'} ` +
+              `(ready pods in the Kubernetes API of ${used.join(', ')}); the peers in ${names(used.filter((r) => !running[r]))} are not running`,
+          );
+        }
+      }
+    }
+    if (problems.length) return verdict.failed(ID, summarize(problems), facts);
+    return verdict.passed(
+      ID,
+      `${orgs.length} organizations, each with peers in at least 2 regions: ${summary.join('; ')} (descriptor)` +
+        (liveOrgs ? `; running peers confirmed in ≥2 regions for ${liveOrgs} of them (Kubernetes API)` : '; running peers not observed'),
+      { organizations: facts, regions: unique(fabric.regions ?? []) },
+    );
+  },
+};

@@ -1,0 +1,55 @@
+import { verdict, type Check } from './types.ts';
+import { SEEDS, source, channelOrgOf, hostPort, names, noFabric, summarize } from './common.ts';
+
+const ID = 'FAB-PEER-04';
+
+export const check: Check = {
+  id: ID,
+  title: 'Every redundant peer is an anchor peer of its organization on every channel',
+  area: 'fabric',
+  kinds: ['static'],
+  source: source(SEEDS.peers, "Step one: Create the peer organization's CA and metadata in cluster one"),
+  severity: 'critical',
+  remediation:
+    'Add each peer of the organization (host and port as other organizations reach it) to the AnchorPeers value of the ' +
+    'organization\'s group in every channel it belongs to (channel config update, or "configure anchor peers" in the ' +
+    'console), so gossip, service discovery and private data continue when one peer is unavailable.',
+  needs: ['fabric.orgs', 'fabric.channels'],
+  evaluate(evidence) {
+    const fabric = evidence.fabric;
+    if (!fabric) return noFabric(ID);
+    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
+    const channels = (fabric.channels ?? []).filter((c) => !c.isSystemChannel);
+    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    if (!channels.length) return verdict.skipped(ID, 'no application channel configuration: cannot see anchor peers');
+    const problems: string[] = [];
+    const facts: Array<{ channel: string; org: string; anchors: string[]; missing: string[] }> = [];
+    let pairs = 0;
+    let anchors = 0;
+    for (const ch of channels) {
+      for (const org of orgs) {
+        const group = channelOrgOf(ch, org);
+        if (!group) continue;
+        const listed = group.anchorPeers.map((a) => hostPort(a.host, a.port));
+        const missing = org.peers.filter((p) => !listed.includes(hostPort(p.host, p.port)));
+        pairs++;
+        anchors += org.peers.length - missing.length;
+        facts.push({ channel: ch.name, org: org.name, anchors: listed, missing: missing.map((p) => hostPort(p.host, p.port)) });
+        if (missing.length) {
+          problems.push(
+            `channel ${ch.name}: ${org.name} anchor peers [${listed.join(', ')}] miss ${names(missing.map((p) => `${p.name} (${hostPort(p.host, p.port)})`))} (${ch.source})`,
+          );
+        }
+      }
+    }
+    if (problems.length) return verdict.failed(ID, summarize(problems), facts);
+    if (!pairs) {
+      return verdict.skipped(ID, `none of ${names(orgs.map((o) => o.name))} is a member of ${names(channels.map((c) => c.name))} in the channel config`, facts);
+    }
+    return verdict.passed(
+      ID,
+      `${anchors} anchor peer entries over ${pairs} organization/channel pairs (${names(channels.map((c) => c.name))}): every peer of each member organization is an anchor peer`,
+      facts,
+    );
+  },
+};

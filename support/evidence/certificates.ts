@@ -6,9 +6,10 @@
  * Parsing is cached by content, and signature checks by (certificate, CA) pair, so the same certificate read
  * from twenty channel configurations costs one parse.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
+import { describeFsError } from './input.ts';
 import type { CertificateInfo } from './model.ts';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
@@ -24,6 +25,7 @@ export class CertificateReader {
   private readonly byDer = new Map<string, Parsed>();
   private readonly byFingerprint = new Map<string, X509Certificate>();
   private readonly verified = new Map<string, boolean>();
+  private readonly publicKeys = new Map<string, KeyObject>();
   private readonly files = new Map<string, Promise<CertificateInfo[]>>();
 
   /** Read every certificate in a file (PEM with one or many certificates, or DER). Cached by path. */
@@ -35,7 +37,7 @@ export class CertificateReader {
         try {
           bytes = await readFile(file);
         } catch (err) {
-          throw new InputError(file, '', `cannot read certificate file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+          throw new InputError(file, '', describeFsError(err), { cause: err });
         }
         return this.parse(bytes, file, '');
       })();
@@ -68,7 +70,7 @@ export class CertificateReader {
       } catch (err) {
         throw new InputError(file, field, `not a valid X.509 certificate (${errText(err)})`, { cause: err });
       }
-      parsed = { x509, base: describe(x509) };
+      parsed = { x509, base: describe(x509, der) };
       this.byDer.set(key, parsed);
       this.byFingerprint.set(parsed.base.fingerprint256, x509);
     }
@@ -90,7 +92,11 @@ export class CertificateReader {
     let ok = false;
     if (x && c) {
       try {
-        ok = x.checkIssued(c) && x.verify(c.publicKey);
+        if (x.checkIssued(c)) {
+          let key = this.publicKeys.get(ca.fingerprint256);
+          if (!key) this.publicKeys.set(ca.fingerprint256, (key = c.publicKey));
+          ok = x.verify(key);
+        }
       } catch {
         ok = false;
       }
@@ -135,6 +141,11 @@ export function readCertificateFile(file: string): Promise<CertificateInfo[]> {
 /** `verifiedBy` with the shared default reader (the certificates must come from it). */
 export function verifyCertificate(cert: CertificateInfo, cas: CertificateInfo[]): string | null {
   return defaultReader.verifiedBy(cert, cas);
+}
+
+/** A `CertificateInfo` for an already parsed certificate (e.g. one presented on a TLS handshake). */
+export function certificateInfoFromX509(x: X509Certificate, source: string): CertificateInfo {
+  return { source, ...describe(x) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -237,9 +248,72 @@ function normalizeIp(ip: string): string {
   }
 }
 
-function describe(x: X509Certificate): Omit<CertificateInfo, 'source' | 'verifiedBy'> {
-  const spki = x.publicKey.export({ type: 'spki', format: 'der' });
-  const details = x.publicKey.asymmetricKeyDetails;
+/** A DER TLV at `off`: where its content starts and where it ends. */
+function tlv(der: Buffer, off: number): { tag: number; start: number; end: number } {
+  const tag = der[off];
+  let len = der[off + 1];
+  let start = off + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4) throw new Error('unsupported DER length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[start + i];
+    start += n;
+  }
+  const end = start + len;
+  if (end > der.length) throw new Error('truncated DER');
+  return { tag, start, end };
+}
+
+const KEY_OIDS: Record<string, string> = { '2a8648ce3d0201': 'ec', '2a864886f70d010101': 'rsa', '2a864886f70d01010a': 'rsa-pss', '2b6570': 'ed25519', '2b6571': 'ed448' };
+const CURVE_OIDS: Record<string, string> = { '2a8648ce3d030107': 'prime256v1', '2b81040022': 'secp384r1', '2b81040023': 'secp521r1', '2b8104000a': 'secp256k1' };
+
+/**
+ * The SubjectPublicKeyInfo of a DER certificate, with the key type and curve its algorithm names — read straight
+ * from the DER, which is much cheaper than materialising a KeyObject and exporting it (this runs for every
+ * certificate of a 200-peer deployment).
+ */
+function spkiOf(der: Buffer): { spki: Buffer; keyType?: string; curve?: string } | undefined {
+  try {
+    const cert = tlv(der, 0);
+    const tbs = tlv(der, cert.start);
+    let off = tbs.start;
+    let field = tlv(der, off);
+    if (field.tag === 0xa0) {
+      off = field.end;
+      field = tlv(der, off);
+    }
+    // serialNumber, signature, issuer, validity, subject, then subjectPublicKeyInfo
+    for (let i = 0; i < 5; i++) {
+      off = field.end;
+      field = tlv(der, off);
+    }
+    if (field.tag !== 0x30) return undefined;
+    const spki = der.subarray(off, field.end);
+    const alg = tlv(der, field.start);
+    const oid = tlv(der, alg.start);
+    const out: { spki: Buffer; keyType?: string; curve?: string } = { spki, keyType: KEY_OIDS[der.subarray(oid.start, oid.end).toString('hex')] };
+    if (out.keyType === 'ec' && oid.end < alg.end) {
+      const param = tlv(der, oid.end);
+      if (param.tag === 0x06) out.curve = CURVE_OIDS[der.subarray(param.start, param.end).toString('hex')];
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(x: X509Certificate, der: Buffer = x.raw): Omit<CertificateInfo, 'source' | 'verifiedBy'> {
+  const parsed = spkiOf(der);
+  let spki = parsed?.spki;
+  let keyType = parsed?.keyType;
+  let curve = parsed?.curve;
+  if (!spki || !keyType || (keyType === 'ec' && !curve)) {
+    const pk = x.publicKey;
+    spki = pk.export({ type: 'spki', format: 'der' });
+    keyType = pk.asymmetricKeyType ?? 'unknown';
+    curve = pk.asymmetricKeyDetails?.namedCurve;
+  }
   const { dnsNames, ipAddresses } = parseSubjectAltName(x.subjectAltName);
   const info: Omit<CertificateInfo, 'source' | 'verifiedBy'> = {
     subject: oneLine(x.subject),
@@ -247,13 +321,13 @@ function describe(x: X509Certificate): Omit<CertificateInfo, 'source' | 'verifie
     serialNumber: x.serialNumber,
     fingerprint256: x.fingerprint256,
     publicKeyFingerprint: createHash('sha256').update(spki).digest('hex'),
-    keyType: x.publicKey.asymmetricKeyType ?? 'unknown',
+    keyType,
     dnsNames,
     ipAddresses,
     notBefore: toIso(x.validFrom),
     notAfter: toIso(x.validTo),
     isCA: x.ca,
   };
-  if (details?.namedCurve) info.curve = details.namedCurve;
+  if (curve) info.curve = curve;
   return info;
 }

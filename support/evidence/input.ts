@@ -48,15 +48,108 @@ export function parseJson(text: string, file: string, what = 'JSON'): unknown {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     const m = /position (\d+)/.exec(msg);
+    const found = m ? { pos: Number(m[1]), problem: msg.split('\n')[0].replace(/ in JSON at position \d+.*$/, '') } : jsonErrorAt(text);
     let where = '';
-    if (m) {
-      const { line, col } = lineColAt(text, Number(m[1]));
+    let problem = msg.split('\n')[0];
+    if (found) {
+      const { line, col } = lineColAt(text, found.pos);
       where = ` at line ${line}, column ${col}`;
-    } else if (/Unexpected end of JSON input/.test(msg)) {
-      const { line, col } = lineColAt(text, text.length);
-      where = ` at line ${line}, column ${col} (end of input)`;
+      problem = found.problem;
     }
-    throw new InputError(file, '', `malformed ${what}${where}: ${msg.split('\n')[0]}`, { cause: err });
+    throw new InputError(file, '', `malformed ${what}${where}: ${problem}`, { cause: err });
+  }
+}
+
+/**
+ * Where a JSON text first goes wrong. Node 20's JSON.parse does not always say ("Unexpected token '}', ...
+ * is not valid JSON"), so a small scanner finds the offset and what was expected there.
+ */
+export function jsonErrorAt(text: string): { pos: number; problem: string } | undefined {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  class Stop {
+    constructor(readonly pos: number, readonly problem: string) {}
+  }
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  };
+  const fail = (expected: string): never => {
+    throw new Stop(i, i >= text.length ? `unexpected end of input, expected ${expected}` : `unexpected ${JSON.stringify(text[i])}, expected ${expected}`);
+  };
+  const str = () => {
+    if (text[i] !== '"') fail('a string');
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail('a closing quote');
+      i++;
+    }
+    if (i >= text.length) fail('a closing quote');
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        str();
+        ws();
+        if (text[i] !== ':') fail('":"');
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail('"," or "}"');
+      }
+    } else if (ch === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail('"," or "]"');
+      }
+    } else if (ch === '"') {
+      str();
+    } else {
+      const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+      if (!m) fail('a value');
+      i += m![0].length;
+    }
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('the end of input');
+    return undefined;
+  } catch (e) {
+    if (e instanceof Stop) return { pos: e.pos, problem: e.problem };
+    return undefined;
   }
 }
 

@@ -248,6 +248,11 @@ export interface LoadBalancerInfo {
   pools: LbPool[];
   /** AWS classic ELB: one load balancer per traffic type; names of the ELBs represented */
   loadBalancers?: string[];
+  /**
+   * The load balancer's own view of its members, when the export carries one (AWS `describe-instance-health`:
+   * State InService | OutOfService | Unknown). `pool` is the pool (AWS: the ELB) the member belongs to.
+   */
+  memberHealth?: Array<{ pool: string; member: string; state: string; reason?: string }>;
 }
 
 export interface DatabaseInfo {

@@ -198,7 +198,11 @@ function fromProtobuf(bytes: Uint8Array, file: string): RawConfig {
 }
 
 function pbGroups(g: common.ConfigGroup): Array<[string, common.ConfigGroup]> {
-  return g.getGroupsMap().getEntryList().map(([k]) => [k as string, g.getGroupsMap().get(k)!]);
+  const out: Array<[string, common.ConfigGroup]> = [];
+  g.getGroupsMap().forEach((v: common.ConfigGroup, k: string) => {
+    out.push([k, v]);
+  });
+  return out;
 }
 
 function pbMsp(og: common.ConfigGroup, file: string, field: string): { mspId?: string; rootCerts: RawCert[] } {

@@ -1,0 +1,269 @@
+/**
+ * Static evidence: everything the descriptor points at that can be read without a running system — manifests,
+ * KIND configs, certificates, channel configurations, node.conf files, load-balancer exports — gathered into one
+ * `Evidence` for the checks. Every collector runs; their InputErrors are collected and thrown together.
+ *
+ * Files are read once (certificate files are cached by path, certificates by content, signature checks by
+ * pair), and independent reads run concurrently, so a 200-peer × 20-channel descriptor takes well under a second.
+ */
+import { InputError, InputErrors } from '../errors.ts';
+import type { RegionSpec, TargetDescriptor } from '../target/types.ts';
+import { CertificateReader } from './certificates.ts';
+import { readCordaNode } from './corda/node-conf.ts';
+import { readChannelConfig } from './fabric/channel-config.ts';
+import { readKindConfig } from './kubernetes/kind-config.ts';
+import { readKubernetesManifests } from './kubernetes/manifests.ts';
+import { readLoadBalancer } from './load-balancer/index.ts';
+import {
+  defaultSettings,
+  type CertificateInfo,
+  type CheckSettings,
+  type CordaEvidence,
+  type Evidence,
+  type FabricEvidence,
+  type FabricOrgInfo,
+  type KubernetesClusterInfo,
+  type NodeInfo,
+  type OrderingNodeInfo,
+  type PeerInfo,
+} from './model.ts';
+import { redact } from './redact.ts';
+
+export interface CollectOptions {
+  /** the environment node.conf `${VAR}` falls back to (default: process.env) */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];
+
+/** Hide a password carried inside a JDBC URL's parameters. */
+export function redactUrlPassword(url: string): string {
+  return url.replace(/([?&;](?:password|pwd)=)[^&;]*/gi, '$1[REDACTED]');
+}
+
+export async function collectStaticEvidence(descriptor: TargetDescriptor, options: CollectOptions = {}): Promise<Evidence> {
+  const errors: InputError[] = [];
+  const guard = async <T>(p: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof InputErrors) errors.push(...err.errors);
+      else if (err instanceof InputError) errors.push(err);
+      else throw err;
+      return undefined;
+    }
+  };
+
+  const settings: CheckSettings = { ...defaultSettings, ...(descriptor.settings as Partial<CheckSettings>) };
+  const reader = new CertificateReader();
+  const [fabric, corda] = await Promise.all([
+    descriptor.fabric ? collectFabric(descriptor, reader, guard) : Promise.resolve(undefined),
+    descriptor.corda ? collectCorda(descriptor, options, guard) : Promise.resolve(undefined),
+  ]);
+  if (errors.length) throw new InputErrors(dedupe(errors));
+
+  const evidence: Evidence = {
+    target: { name: descriptor.name, file: descriptor.file, disposable: descriptor.disposable },
+    settings,
+    live: { timelines: {} },
+  };
+  if (fabric) evidence.fabric = fabric;
+  if (corda) evidence.corda = corda;
+  return evidence;
+}
+
+type Guard = <T>(p: Promise<T>) => Promise<T | undefined>;
+
+function dedupe(errors: InputError[]): InputError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fabric
+
+async function collectCluster(region: RegionSpec, guard: Guard): Promise<KubernetesClusterInfo | undefined> {
+  const k = region.kubernetes;
+  if (!k || (!k.manifests?.length && !k.kindConfig)) return undefined;
+  const [manifests, kind] = await Promise.all([
+    k.manifests?.length ? guard(readKubernetesManifests(k.manifests, region.name)) : Promise.resolve(undefined),
+    k.kindConfig ? guard(readKindConfig(k.kindConfig)) : Promise.resolve(undefined),
+  ]);
+  const cluster: KubernetesClusterInfo = manifests ?? { region: region.name, origin: 'manifests', pods: [], services: [], nodes: [], sources: [] };
+  if (kind) {
+    cluster.kubeProxyMode = { mode: kind.kubeProxyMode.mode, source: kind.kubeProxyMode.source };
+    cluster.sources = [...cluster.sources, kind.source];
+    // KIND's nodes, unless a Node manifest says more about the same node
+    const byName = new Map<string, NodeInfo>(cluster.nodes.map((n) => [n.name, n]));
+    for (const n of kind.nodes) {
+      const existing = byName.get(n.name);
+      if (existing) existing.labels = { ...n.labels, ...existing.labels };
+      else cluster.nodes.push({ name: n.name, labels: n.labels, source: n.source });
+    }
+  }
+  return cluster;
+}
+
+interface CertRead {
+  cert: CertificateInfo;
+  chain: CertificateInfo[];
+}
+
+async function readCert(reader: CertificateReader, file: string | undefined, guard: Guard): Promise<CertRead | undefined> {
+  if (!file) return undefined;
+  const certs = await guard(reader.readFile(file));
+  if (!certs || certs.length === 0) return undefined;
+  // the node's own certificate is the first of the file; the rest is its chain
+  return { cert: { ...certs[0], source: file }, chain: certs.slice(1) };
+}
+
+async function readCas(reader: CertificateReader, files: string[], guard: Guard): Promise<CertificateInfo[]> {
+  const lists = await Promise.all(files.map((f) => guard(reader.readFile(f))));
+  return lists.flatMap((l) => l ?? []);
+}
+
+/**
+ * Where an ordering node runs: its pod (matched by the `app` label, or a pod name equal to the node's name or
+ * starting with `<name>-`), the worker node the pod is scheduled on, and that node's zone label. A manifest pod
+ * without `nodeName` may still be pinned by a required node affinity (fabric-operator pins each orderer to a
+ * zone that way): a single-valued `kubernetes.io/hostname` or zone term counts as its placement.
+ */
+function placement(name: string, cluster: KubernetesClusterInfo | undefined): { workerNode?: string; zone?: string } {
+  if (!cluster) return {};
+  const matches = cluster.pods.filter((p) => p.labels.app === name || p.name === name || p.name.startsWith(`${name}-`));
+  if (matches.length === 0) return {};
+  const pod = matches.find((p) => p.nodeName) ?? matches[0];
+  const pinned = (keys: string[]) =>
+    pod.affinity.requiredNodeAffinity.find((t) => keys.includes(t.key) && t.operator === 'In' && t.values.length === 1)?.values[0];
+  const out: { workerNode?: string; zone?: string } = {};
+  const workerNode = pod.nodeName ?? pinned(['kubernetes.io/hostname']);
+  if (workerNode) out.workerNode = workerNode;
+  const node = workerNode ? cluster.nodes.find((n) => n.name === workerNode || n.labels['kubernetes.io/hostname'] === workerNode) : undefined;
+  const zone = (node && ZONE_LABELS.map((l) => node.labels[l]).find((z) => z !== undefined && z !== '')) ?? pinned(ZONE_LABELS);
+  if (zone) out.zone = zone;
+  return out;
+}
+
+async function collectFabric(descriptor: TargetDescriptor, reader: CertificateReader, guard: Guard): Promise<FabricEvidence> {
+  const spec = descriptor.fabric!;
+  const regionsByName = new Map(descriptor.regions.map((r) => [r.name, r]));
+
+  const clustersP = Promise.all(descriptor.regions.map((r) => collectCluster(r, guard)));
+
+  const orderingP = Promise.all(
+    spec.ordering.map(async (org) => {
+      const cas = await readCas(reader, org.ca, guard);
+      const nodes = await Promise.all(
+        org.nodes.map(async (n) => ({ n, tls: await readCert(reader, n.tlsCert, guard), enroll: await readCert(reader, n.enrollmentCert, guard) })),
+      );
+      return { org, cas, nodes };
+    }),
+  );
+  const orgsP = Promise.all(
+    spec.organizations.map(async (org) => {
+      const cas = await readCas(reader, org.ca, guard);
+      const peers = await Promise.all(
+        org.peers.map(async (p) => ({ p, tls: await readCert(reader, p.tlsCert, guard), enroll: await readCert(reader, p.enrollmentCert, guard) })),
+      );
+      return { org, cas, peers };
+    }),
+  );
+  const channelsP = Promise.all(spec.channels.map((c) => guard(readChannelConfig(c.config, { name: c.name, reader }))));
+
+  const [clusterList, ordering, orgs, channelList] = await Promise.all([clustersP, orderingP, orgsP, channelsP]);
+  const kubernetes = clusterList.filter((c): c is KubernetesClusterInfo => c !== undefined);
+  const clusterOf = new Map(kubernetes.map((c) => [c.region, c]));
+  const verify = (r: CertRead | undefined, cas: CertificateInfo[]) => (r ? reader.withVerification(r.cert, cas, r.chain) : undefined);
+
+  const orderers: OrderingNodeInfo[] = [];
+  const orderingOrgs: FabricOrgInfo[] = ordering.map(({ org, cas, nodes }) => {
+    for (const { n, tls, enroll } of nodes) {
+      const info: OrderingNodeInfo = { name: n.name, org: org.name, mspId: org.mspId, region: n.region, host: n.host, port: n.port };
+      const k = regionsByName.get(n.region)?.kubernetes;
+      if (k) info.cluster = k.context ?? n.region;
+      Object.assign(info, placement(n.name, clusterOf.get(n.region)));
+      const t = verify(tls, cas);
+      const e = verify(enroll, cas);
+      if (t) info.tlsCert = t;
+      if (e) info.enrollmentCert = e;
+      orderers.push(info);
+    }
+    return { name: org.name, mspId: org.mspId, cas, peers: [] };
+  });
+
+  const fabricOrgs: FabricOrgInfo[] = orgs.map(({ org, cas, peers }) => {
+    const info: FabricOrgInfo = {
+      name: org.name,
+      mspId: org.mspId,
+      cas,
+      peers: peers.map(({ p, tls, enroll }) => {
+        const peer: PeerInfo = { name: p.name, org: org.name, mspId: org.mspId, region: p.region, host: p.host, port: p.port };
+        const t = verify(tls, cas);
+        const e = verify(enroll, cas);
+        if (t) peer.tlsCert = t;
+        if (e) peer.enrollmentCert = e;
+        if (p.channels) peer.channels = [...p.channels];
+        return peer;
+      }),
+    };
+    if (org.gatewayService) info.gatewayService = org.gatewayService;
+    if (org.gatewayAliases) info.gatewayAliases = [...org.gatewayAliases];
+    return info;
+  });
+
+  // consenter certificates are checked against the CAs of every ordering organization the descriptor names
+  const orderingCas = orderingOrgs.flatMap((o) => o.cas);
+  const channels = channelList
+    .filter((c) => c !== undefined)
+    .map((c) => {
+      if (orderingCas.length === 0) return c;
+      return {
+        ...c,
+        consenters: c.consenters.map((k) => ({
+          ...k,
+          ...(k.serverTlsCert ? { serverTlsCert: reader.withVerification(k.serverTlsCert, orderingCas) } : {}),
+          ...(k.clientTlsCert ? { clientTlsCert: reader.withVerification(k.clientTlsCert, orderingCas) } : {}),
+        })),
+      };
+    });
+
+  return {
+    regions: descriptor.regions.map((r) => r.name),
+    orderingOrgs,
+    orderers,
+    orgs: fabricOrgs,
+    channels,
+    kubernetes,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Corda
+
+async function collectCorda(descriptor: TargetDescriptor, options: CollectOptions, guard: Guard): Promise<CordaEvidence> {
+  const spec = descriptor.corda!;
+  const [nodes, loadBalancer] = await Promise.all([
+    Promise.all(spec.nodes.map((n) => guard(readCordaNode(n, { filesToMatch: spec.filesToMatch, processEnv: options.processEnv })))),
+    spec.loadBalancer?.export ? guard(readLoadBalancer(spec.loadBalancer.export, { format: spec.loadBalancer.format })) : Promise.resolve(undefined),
+  ]);
+  const corda: CordaEvidence = {
+    nodes: nodes
+      .filter((n) => n !== undefined)
+      .map((n) => ({
+        ...n,
+        ...(n.dataSource.url ? { dataSource: { ...n.dataSource, url: redactUrlPassword(n.dataSource.url) } } : {}),
+        // for display only: the descriptor's secrets (e.g. a password node.conf read from the environment)
+        redactedConfig: redact(n.redactedConfig, descriptor.secrets),
+      })),
+    ports: { ...spec.ports },
+  };
+  if (loadBalancer) corda.loadBalancer = loadBalancer;
+  if (spec.loadBalancer?.address) corda.loadBalancerAddress = spec.loadBalancer.address;
+  const db = spec.database;
+  if (db && (db.url || db.user)) {
+    corda.database = { source: `${descriptor.file}#corda.database` };
+    if (db.url) corda.database.url = redactUrlPassword(db.url);
+    if (db.user) corda.database.user = db.user;
+  }
+  return corda;
+}

@@ -1,0 +1,241 @@
+/**
+ * Kubernetes manifests (multi-document YAML or JSON files, or directories of them) → `KubernetesClusterInfo`.
+ * Workloads (Deployment, StatefulSet, ReplicaSet) expand to one `PodInfo` per replica named `<name>-<i>`, from the
+ * pod template; Pods keep their `nodeName`; Services and Nodes are read as they are; `List` kinds are unpacked.
+ * Other kinds (ConfigMaps, a KIND cluster config lying in the same folder, ...) are ignored.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { InputError } from '../../errors.ts';
+import { describeFsError, fieldPath, isRecord, parseJson, parseYamlDocuments, readText, showValue } from '../input.ts';
+import type { KubernetesClusterInfo, NodeInfo, PodAffinityInfo, PodInfo, ServiceInfo } from '../model.ts';
+
+const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
+type Obj = Record<string, unknown>;
+
+export interface ManifestContents {
+  pods: PodInfo[];
+  services: ServiceInfo[];
+  nodes: NodeInfo[];
+  /** the files read, in order */
+  files: string[];
+}
+
+/** Expand files and directories (recursively, sorted) into the manifest files they hold. */
+export async function listManifestFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (p: string, explicit: boolean): Promise<void> => {
+    let st;
+    try {
+      st = await stat(p);
+    } catch (err) {
+      throw new InputError(p, '', describeFsError(err), { cause: err });
+    }
+    if (st.isDirectory()) {
+      const entries = (await readdir(p)).sort();
+      for (const e of entries) {
+        if (e.startsWith('.')) continue;
+        await visit(join(p, e), false);
+      }
+    } else if (explicit || MANIFEST_EXT.has(extname(p).toLowerCase())) {
+      out.push(p);
+    }
+  };
+  for (const p of paths) await visit(p, true);
+  return out;
+}
+
+/** Read manifests for one region's cluster. */
+export async function readKubernetesManifests(paths: string[], region: string): Promise<KubernetesClusterInfo> {
+  const files = await listManifestFiles(paths);
+  const texts = await Promise.all(files.map((f) => readText(f)));
+  const contents: ManifestContents = { pods: [], services: [], nodes: [], files };
+  files.forEach((f, i) => addManifestText(contents, texts[i], f));
+  return { region, origin: 'manifests', pods: contents.pods, services: contents.services, nodes: contents.nodes, sources: files };
+}
+
+/** Parse one manifest file's text into `into`. */
+export function addManifestText(into: ManifestContents, text: string, file: string): void {
+  const docs: Array<{ index: number; value: unknown }> =
+    extname(file).toLowerCase() === '.json' ? [{ index: 0, value: parseJson(text, file, 'Kubernetes manifest JSON') }] : parseYamlDocuments(text, file);
+  for (const { index, value } of docs) addObject(into, value, file, `documents[${index}]`);
+}
+
+function addObject(into: ManifestContents, value: unknown, file: string, field: string): void {
+  if (!isRecord(value)) throw new InputError(file, field, `expected a Kubernetes object, got ${showValue(value)}`);
+  const kind = value.kind;
+  if (typeof kind !== 'string') {
+    if (value.kind === undefined && value.apiVersion === undefined) return; // not a Kubernetes object (e.g. values file)
+    throw new InputError(file, `${field}.kind`, `expected a string, got ${showValue(kind)}`);
+  }
+  if (kind === 'List' || kind.endsWith('List')) {
+    arr(value.items, file, `${field}.items`).forEach((item, i) => addObject(into, item, file, `${field}.items[${i}]`));
+    return;
+  }
+  if (kind !== 'Pod' && kind !== 'Service' && kind !== 'Node' && !WORKLOADS.has(kind)) return; // not evidence we read
+  const meta = obj(value.metadata, file, `${field}.metadata`);
+  const name = str(meta.name, file, `${field}.metadata.name`);
+  const namespace = optStr(meta.namespace, file, `${field}.metadata.namespace`) ?? 'default';
+  const source = `${file}#${kind}/${name}`;
+  if (kind === 'Pod') {
+    const spec = obj(value.spec, file, `${field}.spec`);
+    into.pods.push(podFrom(name, namespace, `Pod/${name}`, labels(meta.labels, file, `${field}.metadata.labels`), spec, file, `${field}.spec`, source));
+  } else if (WORKLOADS.has(kind)) {
+    const spec = obj(value.spec, file, `${field}.spec`);
+    const replicas = spec.replicas === undefined || spec.replicas === null ? 1 : int(spec.replicas, file, `${field}.spec.replicas`);
+    const template = obj(spec.template, file, `${field}.spec.template`);
+    const tmeta = obj(template.metadata, file, `${field}.spec.template.metadata`);
+    const tspec = obj(template.spec, file, `${field}.spec.template.spec`);
+    const tlabels = labels(tmeta.labels, file, `${field}.spec.template.metadata.labels`);
+    for (let i = 0; i < replicas; i++) {
+      into.pods.push(podFrom(`${name}-${i}`, namespace, `${kind}/${name}`, { ...tlabels }, tspec, file, `${field}.spec.template.spec`, source));
+    }
+  } else if (kind === 'Service') {
+    const spec = obj(value.spec, file, `${field}.spec`);
+    const ports = arr(spec.ports, file, `${field}.spec.ports`).map((p, i) => {
+      const f = `${field}.spec.ports[${i}]`;
+      const po = obj(p, file, f);
+      const port = int(po.port, file, `${f}.port`);
+      const tp = po.targetPort;
+      let targetPort: number | string = port;
+      if (typeof tp === 'number' || typeof tp === 'string') targetPort = typeof tp === 'string' && /^\d+$/.test(tp) ? Number(tp) : tp;
+      else if (tp !== undefined && tp !== null) throw new InputError(file, `${f}.targetPort`, `expected a number or a port name, got ${showValue(tp)}`);
+      const out: ServiceInfo['ports'][number] = { port, targetPort };
+      const pname = optStr(po.name, file, `${f}.name`);
+      if (pname) out.name = pname;
+      return out;
+    });
+    into.services.push({
+      name,
+      namespace,
+      selector: labels(spec.selector, file, `${field}.spec.selector`),
+      ports,
+      type: optStr(spec.type, file, `${field}.spec.type`) ?? 'ClusterIP',
+      source,
+    });
+  } else if (kind === 'Node') {
+    into.nodes.push({ name, labels: labels(meta.labels, file, `${field}.metadata.labels`), source });
+  }
+}
+
+function podFrom(name: string, namespace: string, owner: string, podLabels: Record<string, string>, spec: Obj, file: string, field: string, source: string): PodInfo {
+  const containerPorts: number[] = [];
+  arr(spec.containers, file, `${field}.containers`).forEach((c, i) => {
+    const co = obj(c, file, `${field}.containers[${i}]`);
+    arr(co.ports, file, `${field}.containers[${i}].ports`).forEach((p, j) => {
+      const po = obj(p, file, `${field}.containers[${i}].ports[${j}]`);
+      containerPorts.push(int(po.containerPort, file, `${field}.containers[${i}].ports[${j}].containerPort`));
+    });
+  });
+  const pod: PodInfo = { name, namespace, owner, labels: podLabels, containerPorts, affinity: affinityFrom(spec, file, field), source };
+  const nodeName = optStr(spec.nodeName, file, `${field}.nodeName`);
+  if (nodeName) pod.nodeName = nodeName;
+  return pod;
+}
+
+/** matchLabels plus single-valued `In` expressions (what a selector pins down exactly). */
+function selectorLabels(sel: unknown, file: string, field: string): Record<string, string> {
+  if (sel === undefined || sel === null) return {};
+  const s = obj(sel, file, field);
+  const out = labels(s.matchLabels, file, `${field}.matchLabels`);
+  arr(s.matchExpressions, file, `${field}.matchExpressions`).forEach((e, i) => {
+    const eo = obj(e, file, `${field}.matchExpressions[${i}]`);
+    const values = arr(eo.values, file, `${field}.matchExpressions[${i}].values`);
+    if (eo.operator === 'In' && values.length === 1 && typeof eo.key === 'string') out[eo.key] = String(values[0]);
+  });
+  return out;
+}
+
+function affinityFrom(spec: Obj, file: string, field: string): PodAffinityInfo {
+  const info: PodAffinityInfo = { requiredAntiAffinity: [], preferredAntiAffinity: [], requiredNodeAffinity: [], topologySpread: [] };
+  const aff = spec.affinity === undefined || spec.affinity === null ? {} : obj(spec.affinity, file, `${field}.affinity`);
+  const anti = aff.podAntiAffinity === undefined || aff.podAntiAffinity === null ? {} : obj(aff.podAntiAffinity, file, `${field}.affinity.podAntiAffinity`);
+  const af = `${field}.affinity.podAntiAffinity`;
+  arr(anti.requiredDuringSchedulingIgnoredDuringExecution, file, `${af}.requiredDuringSchedulingIgnoredDuringExecution`).forEach((t, i) => {
+    const f = `${af}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    const term = obj(t, file, f);
+    info.requiredAntiAffinity.push({ topologyKey: str(term.topologyKey, file, `${f}.topologyKey`), matchLabels: selectorLabels(term.labelSelector, file, `${f}.labelSelector`) });
+  });
+  arr(anti.preferredDuringSchedulingIgnoredDuringExecution, file, `${af}.preferredDuringSchedulingIgnoredDuringExecution`).forEach((t, i) => {
+    const f = `${af}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    const w = obj(t, file, f);
+    const term = obj(w.podAffinityTerm, file, `${f}.podAffinityTerm`);
+    info.preferredAntiAffinity.push({
+      topologyKey: str(term.topologyKey, file, `${f}.podAffinityTerm.topologyKey`),
+      matchLabels: selectorLabels(term.labelSelector, file, `${f}.podAffinityTerm.labelSelector`),
+      weight: w.weight === undefined ? 1 : int(w.weight, file, `${f}.weight`),
+    });
+  });
+  const nodeAff = aff.nodeAffinity === undefined || aff.nodeAffinity === null ? {} : obj(aff.nodeAffinity, file, `${field}.affinity.nodeAffinity`);
+  const req = nodeAff.requiredDuringSchedulingIgnoredDuringExecution;
+  if (req !== undefined && req !== null) {
+    const nf = `${field}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
+    const r = obj(req, file, nf);
+    arr(r.nodeSelectorTerms, file, `${nf}.nodeSelectorTerms`).forEach((t, i) => {
+      const term = obj(t, file, `${nf}.nodeSelectorTerms[${i}]`);
+      arr(term.matchExpressions, file, `${nf}.nodeSelectorTerms[${i}].matchExpressions`).forEach((e, j) => {
+        const ef = `${nf}.nodeSelectorTerms[${i}].matchExpressions[${j}]`;
+        const eo = obj(e, file, ef);
+        info.requiredNodeAffinity.push({
+          key: str(eo.key, file, `${ef}.key`),
+          operator: str(eo.operator, file, `${ef}.operator`),
+          values: arr(eo.values, file, `${ef}.values`).map((v) => String(v)),
+        });
+      });
+    });
+  }
+  // a nodeSelector is a required node affinity too
+  for (const [key, v] of Object.entries(labels(spec.nodeSelector, file, `${field}.nodeSelector`))) {
+    info.requiredNodeAffinity.push({ key, operator: 'In', values: [v] });
+  }
+  arr(spec.topologySpreadConstraints, file, `${field}.topologySpreadConstraints`).forEach((c, i) => {
+    const f = `${field}.topologySpreadConstraints[${i}]`;
+    const co = obj(c, file, f);
+    info.topologySpread.push({
+      topologyKey: str(co.topologyKey, file, `${f}.topologyKey`),
+      maxSkew: co.maxSkew === undefined ? 1 : int(co.maxSkew, file, `${f}.maxSkew`),
+      hard: (co.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule',
+      matchLabels: selectorLabels(co.labelSelector, file, `${f}.labelSelector`),
+    });
+  });
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// typed accessors that report the file and field
+
+function obj(v: unknown, file: string, field: string): Obj {
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v)) throw new InputError(file, field, `expected a mapping, got ${showValue(v)}`);
+  return v;
+}
+function arr(v: unknown, file: string, field: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v)}`);
+  return v;
+}
+function str(v: unknown, file: string, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new InputError(file, field, `expected a non-empty string, got ${showValue(v)}`);
+  return v;
+}
+function optStr(v: unknown, file: string, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v)}`);
+  return v;
+}
+function int(v: unknown, file: string, field: string): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new InputError(file, field, `expected a non-negative integer, got ${showValue(v)}`);
+  return n;
+}
+function labels(v: unknown, file: string, field: string): Record<string, string> {
+  const o = obj(v, file, field);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(o)) {
+    if (val === null || typeof val === 'object') throw new InputError(file, fieldPath(field, k), `expected a label value, got ${showValue(val)}`);
+    out[k] = String(val);
+  }
+  return out;
+}

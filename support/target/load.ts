@@ -1,0 +1,523 @@
+/**
+ * Loads a target descriptor: YAML → `extends` overlays merged → `${VAR}` expanded → relative paths resolved
+ * against the folder of the file that declared them → validated (JSON Schema + cross-references + files exist)
+ * → defaults applied. Every problem found is collected and thrown together as `InputErrors`, each naming the
+ * file that declared the offending field, the field path and the value.
+ *
+ * Provenance is tracked per field (container object → key → declaring file), so after merging an error still
+ * points at the file the operator has to edit, and a path is resolved against the right folder.
+ */
+import { stat, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { InputError, InputErrors } from '../errors.ts';
+import { describeFsError, fieldPath, isRecord, parseYaml, showValue } from '../evidence/input.ts';
+import { targetSchema } from './schema.ts';
+import type { ChannelSpec, CordaSpec, LiveEndpoints, OrderingOrgSpec, OrganizationSpec, RegionSpec, TargetDescriptor } from './types.ts';
+
+export const API_VERSION = 'ha-conformance/v1';
+export const DEFAULT_CORDA_PORTS = { p2p: 10002, rpc: 10003, web: 10004 } as const;
+export const DEFAULT_FILES_TO_MATCH = ['certificates', 'additional-node-infos', 'network-parameters', 'cordapps'] as const;
+
+type Seg = string | number;
+
+/** container → key → the file that declared the value under that key */
+type Origins = WeakMap<object, Map<string, string>>;
+
+const SECRET_KEY = /password|secret|passphrase|private|token/i;
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator(): ReturnType<Ajv['compile']> {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: false });
+    compiled = ajv.compile(targetSchema as unknown as object);
+  }
+  return compiled;
+}
+
+/** Load, merge, expand, resolve, validate and default a target descriptor. Throws `InputErrors`. */
+export async function loadTarget(file: string, env: NodeJS.ProcessEnv = process.env): Promise<TargetDescriptor> {
+  const top = resolve(file);
+  const origins: Origins = new WeakMap();
+  const errors: InputError[] = [];
+  const root = await loadLayer(top, [], origins, errors);
+  if (!root) throw new InputErrors(errors);
+  delete root.extends;
+  checkLeftoverRemoves(root, [], top, origins, errors);
+
+  const secrets = new Set<string>();
+  expandEnv(root, [], top, origins, env, secrets, errors);
+  resolvePaths(root, top, origins);
+
+  const validate = validator();
+  if (!validate(root)) {
+    for (const e of validate.errors ?? []) errors.push(schemaError(e, root, top, origins));
+  }
+  crossCheck(root, top, origins, errors);
+  await checkFiles(root, top, origins, errors);
+  if (errors.length) throw new InputErrors(dedupe(errors));
+
+  collectSecretValues(root, secrets);
+  return applyDefaults(root, top, [...secrets]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loading and merging
+
+function annotate(value: unknown, file: string, origins: Origins): void {
+  if (Array.isArray(value)) {
+    const m = new Map<string, string>();
+    value.forEach((v, i) => {
+      m.set(String(i), file);
+      annotate(v, file, origins);
+    });
+    origins.set(value, m);
+  } else if (isRecord(value)) {
+    const m = new Map<string, string>();
+    for (const [k, v] of Object.entries(value)) {
+      m.set(k, file);
+      annotate(v, file, origins);
+    }
+    origins.set(value, m);
+  }
+}
+
+async function loadLayer(file: string, stack: string[], origins: Origins, errors: InputError[], via?: { file: string; field: string }): Promise<Record<string, unknown> | undefined> {
+  if (stack.includes(file)) {
+    const cycle = [...stack.slice(stack.indexOf(file)), file].join(' → ');
+    errors.push(new InputError(via?.file ?? file, via?.field ?? 'extends', `extends forms a cycle: ${cycle}`));
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (via) errors.push(new InputError(via.file, via.field, `${describeFsError(err)}: ${file}`, { cause: err }));
+    else errors.push(new InputError(file, '', describeFsError(err), { cause: err }));
+    return undefined;
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, file);
+  } catch (err) {
+    if (err instanceof InputError) errors.push(err);
+    else throw err;
+    return undefined;
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (!isRecord(doc)) {
+    errors.push(new InputError(file, '', `a target descriptor must be a YAML mapping, got ${Array.isArray(doc) ? 'a list' : showValue(doc)}`));
+    return undefined;
+  }
+  annotate(doc, file, origins);
+  const ext = doc.extends;
+  if (ext === undefined || ext === null) return doc;
+  if (typeof ext !== 'string' || ext.trim() === '') {
+    errors.push(new InputError(file, 'extends', `must be a path to a base descriptor, got ${showValue(ext)}`));
+    return undefined;
+  }
+  const basePath = resolve(dirname(file), expandHome(ext));
+  const base = await loadLayer(basePath, [...stack, file], origins, errors, { file, field: 'extends' });
+  if (!base) return undefined;
+  delete base.extends;
+  delete doc.extends;
+  return merge(base, doc, file, [], origins, errors) as Record<string, unknown>;
+}
+
+function isNamedList(list: unknown[]): boolean {
+  return list.every((i) => isRecord(i) && typeof i.name === 'string');
+}
+
+function setOrigin(origins: Origins, container: object, key: string, file: string): void {
+  let m = origins.get(container);
+  if (!m) origins.set(container, (m = new Map()));
+  m.set(key, file);
+}
+
+/** Deep merge of an overlay over a base (both already annotated). Returns a new container for merged ones. */
+function merge(base: unknown, over: unknown, overFile: string, path: Seg[], origins: Origins, errors: InputError[]): unknown {
+  if (isRecord(base) && isRecord(over)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(base)) {
+      out[k] = v;
+      setOrigin(origins, out, k, originAt(origins, base, k, overFile));
+    }
+    for (const [k, v] of Object.entries(over)) {
+      const from = originAt(origins, over, k, overFile);
+      out[k] = k in base ? merge(base[k], v, from, [...path, k], origins, errors) : v;
+      setOrigin(origins, out, k, from);
+    }
+    return out;
+  }
+  // lists of named objects merge item by item; an explicit empty list in the overlay clears the base's
+  if (Array.isArray(base) && Array.isArray(over) && base.length > 0 && over.length > 0 && isNamedList(base) && isNamedList(over)) {
+    const out: unknown[] = [];
+    const from: string[] = [];
+    base.forEach((item, i) => {
+      out.push(item);
+      from.push(originAt(origins, base, String(i), overFile));
+    });
+    over.forEach((raw, j) => {
+      const item = raw as Record<string, unknown>;
+      const itemFile = originAt(origins, over, String(j), overFile);
+      const at = out.findIndex((b) => (b as Record<string, unknown>).name === item.name);
+      if (item.remove === true) {
+        if (at >= 0) {
+          out.splice(at, 1);
+          from.splice(at, 1);
+        } else {
+          errors.push(new InputError(itemFile, display([...path, j, 'remove']), `no item named ${showValue(item.name)} in the base descriptor to remove`));
+        }
+        return;
+      }
+      if (item.remove === false) delete item.remove;
+      if (at >= 0) {
+        out[at] = merge(out[at], item, itemFile, [...path, at], origins, errors);
+        from[at] = itemFile;
+      } else {
+        out.push(item);
+        from.push(itemFile);
+      }
+    });
+    from.forEach((f, i) => setOrigin(origins, out, String(i), f));
+    return out;
+  }
+  return over;
+}
+
+/** `remove: true` items that matched nothing (a list with no base to merge into) are errors, and dropped. */
+function checkLeftoverRemoves(value: unknown, path: Seg[], top: string, origins: Origins, errors: InputError[]): void {
+  if (Array.isArray(value)) {
+    const files = value.map((_, i) => originAt(origins, value, String(i), top));
+    const keep: number[] = [];
+    value.forEach((item, i) => {
+      if (isRecord(item) && item.remove === true) {
+        errors.push(new InputError(files[i], display([...path, i, 'remove']), `no item named ${showValue(item.name)} in a base descriptor to remove`));
+        return;
+      }
+      if (isRecord(item) && item.remove === false) delete item.remove;
+      keep.push(i);
+    });
+    if (keep.length !== value.length) {
+      const kept = keep.map((i) => value[i]);
+      value.splice(0, value.length, ...kept);
+      keep.forEach((from, to) => setOrigin(origins, value, String(to), files[from]));
+    }
+    value.forEach((item, i) => checkLeftoverRemoves(item, [...path, i], top, origins, errors));
+  } else if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) checkLeftoverRemoves(v, [...path, k], top, origins, errors);
+  }
+}
+
+function originAt(origins: Origins, container: object, key: string, fallback: string): string {
+  return origins.get(container)?.get(key) ?? fallback;
+}
+
+/** The file that declared the value at `path` (the deepest recorded origin along the way). */
+function originOfPath(root: unknown, path: Seg[], top: string, origins: Origins): string {
+  let file = top;
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (!(Array.isArray(cur) || isRecord(cur))) break;
+    const o = origins.get(cur)?.get(String(seg));
+    if (o) file = o;
+    cur = (cur as Record<string, unknown>)[seg as string];
+  }
+  return file;
+}
+
+function display(path: Seg[]): string {
+  return path.reduce<string>((acc, seg) => fieldPath(acc, seg), '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ${VAR} expansion
+
+const REF = /\$\$\{|\$\{([^}]*)\}/g;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function expandEnv(value: unknown, path: Seg[], top: string, origins: Origins, env: NodeJS.ProcessEnv, secrets: Set<string>, errors: InputError[]): void {
+  if (!(Array.isArray(value) || isRecord(value))) return;
+  const entries: Array<[Seg, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [k, v] of entries) {
+    if (typeof v === 'string' && v.includes('${')) {
+      const file = originAt(origins, value, String(k), top);
+      const field = display([...path, k]);
+      const out = v.replace(REF, (whole, name: string | undefined) => {
+        if (whole === '$${') return '${';
+        const n = (name ?? '').trim();
+        if (!VAR_NAME.test(n)) {
+          errors.push(new InputError(file, field, `invalid variable reference ${showValue(whole)} (expected \${NAME} with letters, digits and _)`));
+          return whole;
+        }
+        const val = env[n];
+        if (val === undefined) {
+          errors.push(new InputError(file, field, `environment variable ${n} is not set (referenced as \${${n}})`));
+          return whole;
+        }
+        if (val !== '') secrets.add(val);
+        return val;
+      });
+      (value as Record<string, unknown>)[k as string] = out;
+    } else {
+      expandEnv(v, [...path, k], top, origins, env, secrets, errors);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Paths
+
+function expandHome(p: string): string {
+  return p === '~' ? homedir() : p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : p;
+}
+
+interface PathRef {
+  container: Record<string, unknown> | unknown[];
+  key: string | number;
+  path: Seg[];
+  kind: 'file' | 'dir' | 'any';
+}
+
+/** Every path field of the descriptor: where it sits and what it must point to. */
+function pathFields(root: Record<string, unknown>): PathRef[] {
+  const refs: PathRef[] = [];
+  const field = (c: unknown, key: string, path: Seg[], kind: PathRef['kind']) => {
+    if (isRecord(c) && typeof c[key] === 'string') refs.push({ container: c, key, path: [...path, key], kind });
+  };
+  const list = (c: unknown, key: string, path: Seg[], kind: PathRef['kind']) => {
+    if (!isRecord(c) || !Array.isArray(c[key])) return;
+    const arr = c[key] as unknown[];
+    arr.forEach((v, i) => {
+      if (typeof v === 'string') refs.push({ container: arr, key: i, path: [...path, key, i], kind });
+    });
+  };
+  const each = (c: unknown, key: string, path: Seg[], fn: (item: unknown, p: Seg[]) => void) => {
+    if (isRecord(c) && Array.isArray(c[key])) (c[key] as unknown[]).forEach((item, i) => fn(item, [...path, key, i]));
+  };
+  each(root, 'regions', [], (r, p) => {
+    if (!isRecord(r)) return;
+    const k = r.kubernetes;
+    list(k, 'manifests', [...p, 'kubernetes'], 'any');
+    field(k, 'kindConfig', [...p, 'kubernetes'], 'file');
+    field(k, 'kubeconfig', [...p, 'kubernetes'], 'file');
+  });
+  const fabric = root.fabric;
+  each(fabric, 'ordering', ['fabric'], (o, p) => {
+    list(o, 'ca', p, 'file');
+    each(o, 'nodes', p, (n, q) => {
+      field(n, 'tlsCert', q, 'file');
+      field(n, 'enrollmentCert', q, 'file');
+    });
+  });
+  each(fabric, 'organizations', ['fabric'], (o, p) => {
+    list(o, 'ca', p, 'file');
+    each(o, 'peers', p, (n, q) => {
+      field(n, 'tlsCert', q, 'file');
+      field(n, 'enrollmentCert', q, 'file');
+    });
+  });
+  each(fabric, 'channels', ['fabric'], (c, p) => field(c, 'config', p, 'file'));
+  const corda = root.corda;
+  each(corda, 'nodes', ['corda'], (n, p) => {
+    field(n, 'config', p, 'file');
+    field(n, 'baseDirectory', p, 'dir');
+  });
+  if (isRecord(corda)) field(corda.loadBalancer, 'export', ['corda', 'loadBalancer'], 'file');
+  return refs;
+}
+
+function resolvePaths(root: Record<string, unknown>, top: string, origins: Origins): void {
+  for (const ref of pathFields(root)) {
+    const c = ref.container as Record<string, unknown>;
+    const value = c[ref.key as string] as string;
+    const declaredIn = originAt(origins, ref.container, String(ref.key), top);
+    const p = expandHome(value);
+    c[ref.key as string] = isAbsolute(p) ? resolve(p) : resolve(dirname(declaredIn), p);
+  }
+}
+
+async function checkFiles(root: Record<string, unknown>, top: string, origins: Origins, errors: InputError[]): Promise<void> {
+  const refs = pathFields(root);
+  const results = await Promise.all(
+    refs.map(async (ref) => {
+      const p = (ref.container as Record<string, unknown>)[ref.key as string] as string;
+      try {
+        const st = await stat(p);
+        if (ref.kind === 'file' && !st.isFile()) return `expected a file, found a directory: ${p}`;
+        if (ref.kind === 'dir' && !st.isDirectory()) return `expected a directory, found a file: ${p}`;
+        return undefined;
+      } catch (err) {
+        return `${describeFsError(err)}: ${p}`;
+      }
+    }),
+  );
+  results.forEach((problem, i) => {
+    if (!problem) return;
+    const ref = refs[i];
+    const file = originAt(origins, ref.container, String(ref.key), top);
+    errors.push(new InputError(file, display(ref.path), problem));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation
+
+function pointerToPath(pointer: string): Seg[] {
+  if (!pointer) return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(root: unknown, path: Seg[]): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (!(Array.isArray(cur) || isRecord(cur))) return undefined;
+    cur = (cur as Record<string, unknown>)[seg as string];
+  }
+  return cur;
+}
+
+function schemaError(e: ErrorObject, root: unknown, top: string, origins: Origins): InputError {
+  let path = pointerToPath(e.instancePath);
+  const value = valueAt(root, path);
+  let message: string;
+  switch (e.keyword) {
+    case 'required':
+      path = [...path, (e.params as { missingProperty: string }).missingProperty];
+      message = 'missing required field';
+      break;
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      path = [...path, extra];
+      message = `unknown field ${showValue(extra)}`;
+      break;
+    }
+    case 'enum':
+      message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => showValue(v)).join(', ')}, got ${showValue(value)}`;
+      break;
+    case 'type':
+      message = `must be ${(e.params as { type: string }).type}, got ${showValue(value)}`;
+      break;
+    default:
+      message = `${e.message ?? 'is invalid'}, got ${showValue(value)}`;
+  }
+  return new InputError(originOfPath(root, path, top, origins), display(path), message);
+}
+
+function crossCheck(root: Record<string, unknown>, top: string, origins: Origins, errors: InputError[]): void {
+  const err = (path: Seg[], message: string) => errors.push(new InputError(originOfPath(root, path, top, origins), display(path), message));
+  const indexed = (v: unknown): Array<[number, Record<string, unknown>]> =>
+    Array.isArray(v) ? (v.map((x, i) => [i, x]).filter(([, x]) => isRecord(x)) as Array<[number, Record<string, unknown>]>) : [];
+
+  const dup = (what: string, list: Array<{ name: unknown; path: Seg[] }>) => {
+    const seen = new Map<string, Seg[]>();
+    for (const { name, path } of list) {
+      if (typeof name !== 'string') continue;
+      const first = seen.get(name);
+      if (first) err([...path, 'name'], `duplicate ${what} name ${showValue(name)} (first at ${display(first)})`);
+      else seen.set(name, path);
+    }
+  };
+
+  const regions = indexed(root.regions);
+  dup('region', regions.map(([i, r]) => ({ name: r.name, path: ['regions', i] })));
+  const regionNames = new Set(regions.map(([, r]) => r.name).filter((n) => typeof n === 'string'));
+
+  const fabric = isRecord(root.fabric) ? root.fabric : undefined;
+  if (fabric) {
+    const ordering = indexed(fabric.ordering);
+    dup('ordering organization', ordering.map(([i, o]) => ({ name: o.name, path: ['fabric', 'ordering', i] })));
+    const nodes = ordering.flatMap(([i, o]) => indexed(o.nodes).map(([j, n]) => ({ n, path: ['fabric', 'ordering', i, 'nodes', j] as Seg[] })));
+    dup('ordering node', nodes.map(({ n, path }) => ({ name: n.name, path })));
+    const orgs = indexed(fabric.organizations);
+    dup('organization', orgs.map(([i, o]) => ({ name: o.name, path: ['fabric', 'organizations', i] })));
+    const peers = orgs.flatMap(([i, o]) => indexed(o.peers).map(([j, p]) => ({ n: p, path: ['fabric', 'organizations', i, 'peers', j] as Seg[] })));
+    dup('peer', peers.map(({ n, path }) => ({ name: n.name, path })));
+    for (const { n, path } of [...nodes, ...peers]) {
+      if (typeof n.region === 'string' && !regionNames.has(n.region)) {
+        const known = [...regionNames].join(', ') || 'none declared';
+        err([...path, 'region'], `unknown region ${showValue(n.region)} (regions: ${known})`);
+      }
+    }
+    const channels = indexed(fabric.channels);
+    dup('channel', channels.map(([i, c]) => ({ name: c.name, path: ['fabric', 'channels', i] })));
+  }
+  const corda = isRecord(root.corda) ? root.corda : undefined;
+  if (corda) {
+    const nodes = indexed(corda.nodes);
+    dup('Corda node', nodes.map(([i, n]) => ({ name: n.name, path: ['corda', 'nodes', i] })));
+  }
+  const settings = isRecord(root.settings) ? root.settings : undefined;
+  if (settings && typeof settings.now === 'string' && Number.isNaN(Date.parse(settings.now))) {
+    err(['settings', 'now'], `not an ISO-8601 date-time: ${showValue(settings.now)}`);
+  }
+}
+
+function dedupe(errors: InputError[]): InputError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Secrets and defaults
+
+function collectSecretValues(value: unknown, secrets: Set<string>, key = ''): void {
+  if (typeof value === 'string') {
+    if (key && SECRET_KEY.test(key) && value !== '') secrets.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectSecretValues(v, secrets, key);
+  } else if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) collectSecretValues(v, secrets, k);
+  }
+}
+
+/** The validated document before defaults: every section and list may be absent. */
+interface RawDescriptor {
+  apiVersion?: string;
+  name: string;
+  disposable?: boolean;
+  settings?: Record<string, unknown>;
+  regions?: RegionSpec[];
+  fabric?: {
+    ordering?: Array<Omit<OrderingOrgSpec, 'ca' | 'nodes'> & Partial<Pick<OrderingOrgSpec, 'ca' | 'nodes'>>>;
+    organizations?: Array<Omit<OrganizationSpec, 'ca' | 'peers'> & Partial<Pick<OrganizationSpec, 'ca' | 'peers'>>>;
+    channels?: ChannelSpec[];
+  };
+  corda?: Omit<CordaSpec, 'nodes' | 'ports' | 'filesToMatch'> & { nodes?: CordaSpec['nodes']; ports?: Partial<CordaSpec['ports']>; filesToMatch?: string[] };
+  live?: LiveEndpoints;
+}
+
+function applyDefaults(root: Record<string, unknown>, top: string, secrets: string[]): TargetDescriptor {
+  const d = root as unknown as RawDescriptor;
+  const out: TargetDescriptor = {
+    apiVersion: d.apiVersion ?? API_VERSION,
+    name: d.name,
+    file: top,
+    disposable: d.disposable ?? false,
+    settings: d.settings ?? {},
+    regions: d.regions ?? [],
+    live: d.live ?? {},
+    secrets,
+  };
+  if (d.fabric) {
+    out.fabric = {
+      ordering: (d.fabric.ordering ?? []).map((o) => ({ ...o, ca: o.ca ?? [], nodes: o.nodes ?? [] })),
+      organizations: (d.fabric.organizations ?? []).map((o) => ({ ...o, ca: o.ca ?? [], peers: o.peers ?? [] })),
+      channels: d.fabric.channels ?? [],
+    };
+  }
+  if (d.corda) {
+    out.corda = {
+      ...d.corda,
+      nodes: d.corda.nodes ?? [],
+      ports: { ...DEFAULT_CORDA_PORTS, ...(d.corda.ports ?? {}) },
+      filesToMatch: d.corda.filesToMatch ?? [...DEFAULT_FILES_TO_MATCH],
+    };
+  }
+  return out;
+}

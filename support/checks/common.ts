@@ -221,8 +221,8 @@ export function timelineOf(evidence: Evidence, id: string): Timeline | undefined
 /** the skip for an absent timeline; a disruptive drill says how to allow it */
 export function noTimeline(id: string, what: 'drill' | 'sampling'): Verdict {
   return what === 'drill'
-    ? verdict.skipped(id, `no live timeline for the ${id} drill: run it with a disposable target or --allow-disruptive`)
-    : verdict.skipped(id, `no live timeline for ${id}: it is sampled against a running deployment (a live environment)`);
+    ? verdict.skipped(id, `no live timeline for the ${id} drill: drills run where the harness provisions the target (npx cucumber-js on the local, docker or kind profile; HA_ALLOW_DISRUPTIVE=1 for a target not marked disposable)`)
+    : verdict.skipped(id, `no live timeline for ${id}: it is sampled against a running deployment (npx cucumber-js on a provisioned environment)`);
 }
 
 export function num(v: unknown): number | undefined {

@@ -117,7 +117,7 @@ describe('FAB-ORD-03 region-loss drill', () => {
     expectStatus('FAB-ORD-03', partial, 'broken', /did not stop region r3/, /region not drilled/);
   });
   it('is skipped without a timeline', () => {
-    expectStatus('FAB-ORD-03', buildStaticEvidence(), 'skipped', /no live timeline for the FAB-ORD-03 drill: run it with a disposable target or --allow-disruptive/);
+    expectStatus('FAB-ORD-03', buildStaticEvidence(), 'skipped', /no live timeline for the FAB-ORD-03 drill: drills run where the harness provisions the target/);
   });
 });
 

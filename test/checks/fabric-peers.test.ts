@@ -140,6 +140,6 @@ describe('FAB-PEER-05 region-loss drill for peers', () => {
     expectStatus('FAB-PEER-05', e, 'broken', /still answer/);
   });
   it('is skipped without a timeline', () => {
-    expectStatus('FAB-PEER-05', buildStaticEvidence(), 'skipped', /--allow-disruptive/);
+    expectStatus('FAB-PEER-05', buildStaticEvidence(), 'skipped', /HA_ALLOW_DISRUPTIVE=1/);
   });
 });

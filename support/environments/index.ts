@@ -5,8 +5,9 @@
 import type { Environment } from './types.ts';
 import { localEnvironment } from './local/index.ts';
 import { existingEnvironment } from './existing/index.ts';
+import { kindEnvironment, kindOptionsFromEnv } from './kind/index.ts';
 
-export const ENVIRONMENT_NAMES = ['local', 'existing'] as const;
+export const ENVIRONMENT_NAMES = ['local', 'existing', 'kind'] as const;
 
 export interface EnvironmentChoice {
   name: string;
@@ -39,6 +40,8 @@ export function environmentFor(choice: EnvironmentChoice, log?: (line: string) =
       return localEnvironment({ variant: choice.variant, settings: choice.settings, log });
     case 'existing':
       return existingEnvironment(env.HA_TARGET);
+    case 'kind':
+      return kindEnvironment(kindOptionsFromEnv(env, log));
     default:
       throw new Error(`unknown environment "${choice.name}" (HA_ENVIRONMENT); known: ${ENVIRONMENT_NAMES.join(', ')}`);
   }

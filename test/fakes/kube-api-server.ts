@@ -1,0 +1,310 @@
+/**
+ * A stand-in Kubernetes API server on 127.0.0.1 for tests: HTTPS with a CA-issued server certificate and
+ * client-certificate authentication (as a KIND cluster's kubeconfig uses), every request recorded.
+ *
+ * Two kinds of routes, by path prefix (a kubeconfig `server: https://127.0.0.1:<port>/<prefix>` reaches them):
+ * - recorded: `GET` paths answered from JSON files (recorded API responses), optionally by `continue` token;
+ * - clusters: a small object store per KIND cluster — API discovery, server-side apply (`PATCH`
+ *   `application/apply-patch+yaml`), `GET` of an object or a collection, and `GET /api/v1/nodes` built from the
+ *   fake `kind`'s state, so the kind environment can be driven end to end without a cluster.
+ * Anything else answers a Kubernetes `Status` 404, as a real API server does for an unknown resource.
+ */
+import { createServer, type Server } from 'node:https';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import YAML from 'yaml';
+import { issueCA, issueLeaf, type IssuedCertificate } from '../../support/pki/issue.ts';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType?: string;
+  body?: string;
+}
+
+type Obj = Record<string, unknown>;
+
+export interface FakeKubeApi {
+  url: string;
+  port: number;
+  ca: IssuedCertificate;
+  client: IssuedCertificate;
+  requests: RecordedRequest[];
+  /** prefix → path (with `?continue=…` when paged) → JSON file */
+  record(prefix: string, routes: Record<string, string>): void;
+  /** a stateful cluster under `/clusters/<name>`; nodes come from `nodes()` */
+  cluster(name: string, nodes: () => string[]): ClusterStore;
+  /** clusters created on first use, their nodes read from the fake kind's state file */
+  autoClusters(kindStateFile: string): void;
+  /** `Kind/namespace/name` of workloads that never become ready, in every cluster */
+  unready: Set<string>;
+  /** the store of a cluster, once it has been used */
+  store(name: string): ClusterStore | undefined;
+  /** a kubeconfig YAML with one context per entry */
+  kubeconfig(contexts: Array<{ name: string; prefix: string }>): string;
+  close(): Promise<void>;
+}
+
+export interface ClusterStore {
+  objects: Map<string, Obj>;
+  /** `Kind/namespace/name` of workloads that never become ready */
+  unready: Set<string>;
+}
+
+const STATUS_404 = (what: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: `the server could not find the requested resource${what ? ` (${what})` : ''}`,
+  reason: 'NotFound',
+  details: {},
+  code: 404,
+});
+
+const CORE_RESOURCES = [
+  ['pods', 'Pod', true],
+  ['services', 'Service', true],
+  ['endpoints', 'Endpoints', true],
+  ['configmaps', 'ConfigMap', true],
+  ['secrets', 'Secret', true],
+  ['serviceaccounts', 'ServiceAccount', true],
+  ['persistentvolumeclaims', 'PersistentVolumeClaim', true],
+  ['namespaces', 'Namespace', false],
+  ['nodes', 'Node', false],
+  ['persistentvolumes', 'PersistentVolume', false],
+] as const;
+const GROUPS: Record<string, ReadonlyArray<readonly [string, string, boolean]>> = {
+  'apps/v1': [
+    ['deployments', 'Deployment', true],
+    ['statefulsets', 'StatefulSet', true],
+    ['daemonsets', 'DaemonSet', true],
+    ['replicasets', 'ReplicaSet', true],
+  ],
+  'batch/v1': [['jobs', 'Job', true]],
+  'discovery.k8s.io/v1': [['endpointslices', 'EndpointSlice', true]],
+  'rbac.authorization.k8s.io/v1': [
+    ['roles', 'Role', true],
+    ['rolebindings', 'RoleBinding', true],
+    ['clusterroles', 'ClusterRole', false],
+    ['clusterrolebindings', 'ClusterRoleBinding', false],
+  ],
+};
+
+function resourceList(groupVersion: string, rows: ReadonlyArray<readonly [string, string, boolean]>): Obj {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion,
+    resources: rows.map(([name, kind, namespaced]) => ({
+      name,
+      singularName: kind.toLowerCase(),
+      namespaced,
+      kind,
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    })),
+  };
+}
+
+function kindOf(groupVersion: string, resource: string): { kind: string; namespaced: boolean } | undefined {
+  const rows = groupVersion === 'v1' ? CORE_RESOURCES : GROUPS[groupVersion];
+  const row = rows?.find((r) => r[0] === resource);
+  return row ? { kind: row[1], namespaced: row[2] } : undefined;
+}
+
+/** What a controller would have made of an applied workload: generation 1, observed, all replicas ready. */
+function withStatus(o: Obj, ready: boolean): Obj {
+  const spec = (o.spec ?? {}) as Obj;
+  const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+  const n = ready ? replicas : 0;
+  const meta = { ...((o.metadata ?? {}) as Obj), generation: 1, uid: `uid-${String((o.metadata as Obj)?.name)}`, resourceVersion: '1' };
+  switch (o.kind) {
+    case 'Deployment':
+      return { ...o, metadata: meta, status: { observedGeneration: 1, replicas, updatedReplicas: n, readyReplicas: n, availableReplicas: n } };
+    case 'StatefulSet':
+      return { ...o, metadata: meta, status: { observedGeneration: 1, replicas, readyReplicas: n, currentReplicas: n, updatedReplicas: n } };
+    case 'DaemonSet':
+      return { ...o, metadata: meta, status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: ready ? 3 : 0 } };
+    default:
+      return { ...o, metadata: meta };
+  }
+}
+
+export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+  const ca = await issueCA({ commonName: 'kubernetes' });
+  const serverCert = await issueLeaf(ca, { commonName: 'kube-apiserver', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const client = await issueLeaf(ca, { commonName: 'kubernetes-admin', organization: 'kubeadm:cluster-admins' });
+  const requests: RecordedRequest[] = [];
+  const recorded = new Map<string, Record<string, string>>();
+  const clusters = new Map<string, { store: ClusterStore; nodes: () => string[] }>();
+  const unready = new Set<string>();
+  let kindState: string | undefined;
+  const register = (name: string, nodes: () => string[]): ClusterStore => {
+    const store: ClusterStore = { objects: new Map(), unready };
+    clusters.set(name, { store, nodes });
+    return store;
+  };
+
+  const server: Server = createServer(
+    { key: serverCert.keyPem, cert: serverCert.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const u = new URL(req.url ?? '/', 'https://127.0.0.1');
+        const body = Buffer.concat(chunks).toString('utf8');
+        const query = Object.fromEntries(u.searchParams.entries());
+        requests.push({ method: req.method ?? '', path: u.pathname, query, contentType: req.headers['content-type'], ...(body ? { body } : {}) });
+        const send = (code: number, obj: unknown) => {
+          const text = JSON.stringify(obj);
+          res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        };
+        const [, prefix, ...rest] = u.pathname.split('/');
+        // recorded routes
+        const routes = recorded.get(prefix);
+        if (routes) {
+          if (req.method !== 'GET') return send(405, { ...STATUS_404(''), reason: 'MethodNotAllowed', code: 405, message: 'recorded routes answer GET only' });
+          const path = `/${rest.join('/')}`;
+          const key = query.continue ? `${path}?continue=${query.continue}` : path;
+          const file = routes[key];
+          if (!file) return send(404, STATUS_404(path));
+          return send(200, JSON.parse(readFileSync(file, 'utf8')));
+        }
+        // cluster routes: /clusters/<name>/...
+        if (prefix === 'clusters') {
+          const [name, ...p] = rest;
+          if (!clusters.has(name) && kindState) {
+            const file = kindState;
+            register(name, () => {
+              const st = JSON.parse(readFileSync(file, 'utf8')) as { clusters: Record<string, { nodes: string[] }> };
+              return st.clusters[name]?.nodes ?? [];
+            });
+          }
+          const c = clusters.get(name);
+          if (!c) return send(404, STATUS_404(`cluster ${name}`));
+          return handleCluster(c, req.method ?? 'GET', p, query, body, send);
+        }
+        send(404, STATUS_404(u.pathname));
+      });
+    },
+  );
+
+  function handleCluster(
+    c: { store: ClusterStore; nodes: () => string[] },
+    method: string,
+    p: string[],
+    query: Record<string, string>,
+    body: string,
+    send: (code: number, obj: unknown) => void,
+  ): void {
+    // /api/v1/... or /apis/<group>/<version>/...
+    let gv: string;
+    let tail: string[];
+    if (p[0] === 'api' && p[1] === 'v1') {
+      gv = 'v1';
+      tail = p.slice(2);
+    } else if (p[0] === 'apis' && p.length >= 3) {
+      gv = `${p[1]}/${p[2]}`;
+      tail = p.slice(3);
+    } else return send(404, STATUS_404(p.join('/')));
+    if (!tail.length) {
+      if (gv === 'v1') return send(200, resourceList('v1', CORE_RESOURCES));
+      if (GROUPS[gv]) return send(200, resourceList(gv, GROUPS[gv]));
+      return send(404, STATUS_404(gv));
+    }
+    let ns: string | undefined;
+    if (tail[0] === 'namespaces' && tail.length >= 3) {
+      ns = tail[1];
+      tail = tail.slice(2);
+    }
+    const [resource, objName] = tail;
+    if (gv === 'v1' && resource === 'nodes' && method === 'GET' && !objName) {
+      const items = c.nodes().map((n) => ({
+        metadata: { name: n, labels: { 'kubernetes.io/hostname': n } },
+        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
+      }));
+      return send(200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
+    }
+    const k = kindOf(gv, resource);
+    if (!k) return send(404, STATUS_404(`${gv} ${resource}`));
+    const key = (name: string) => `${k.kind}/${ns ?? ''}/${name}`;
+    if (method === 'PATCH' && objName) {
+      if (query.fieldManager !== 'ha-conformance') return send(422, { ...STATUS_404(''), code: 422, reason: 'Invalid', message: 'fieldManager is required for apply' });
+      const obj = YAML.parse(body) as Obj;
+      const stored = withStatus({ ...obj, metadata: { ...(obj.metadata as Obj), ...(ns ? { namespace: ns } : {}) } }, !c.store.unready.has(key(objName)));
+      c.store.objects.set(key(objName), stored);
+      return send(200, stored);
+    }
+    if (method === 'GET' && objName) {
+      const o = c.store.objects.get(key(objName));
+      return o ? send(200, o) : send(404, { ...STATUS_404(''), message: `${resource} "${objName}" not found`, details: { name: objName, kind: resource } });
+    }
+    if (method === 'GET') {
+      const items = [...c.store.objects.entries()].filter(([kk]) => kk.startsWith(`${k.kind}/${ns ?? ''}`)).map(([, o]) => o);
+      return send(200, { kind: `${k.kind}List`, apiVersion: gv, metadata: { resourceVersion: '1' }, items });
+    }
+    send(405, { ...STATUS_404(''), code: 405, reason: 'MethodNotAllowed', message: `${method} not supported by the fake` });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://127.0.0.1:${port}`;
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  return {
+    url,
+    port,
+    ca,
+    client,
+    requests,
+    record(prefix, routes) {
+      recorded.set(prefix, routes);
+    },
+    cluster: register,
+    autoClusters(file) {
+      kindState = file;
+    },
+    unready,
+    store: (name) => clusters.get(name)?.store,
+    kubeconfig(contexts) {
+      return YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: contexts.map((c) => ({ name: c.name, cluster: { server: `${url}/${c.prefix}`, 'certificate-authority-data': b64(ca.certPem) } })),
+        contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
+        users: contexts.map((c) => ({ name: c.name, user: { 'client-certificate-data': b64(client.certPem), 'client-key-data': b64(client.keyPem) } })),
+        'current-context': contexts[0]?.name ?? '',
+        preferences: {},
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Route table for the recorded reference-region responses under test/recorded/kubernetes/. */
+export function recordedRoutes(dir: string, o: { kubeProxy: 'ipvs' | 'default'; endpointSlices: boolean; namespace: string }): Record<string, string> {
+  const f = (name: string) => {
+    const file = join(dir, name);
+    if (!existsSync(file)) throw new Error(`recorded response ${file} is missing`);
+    return file;
+  };
+  const ns = o.namespace;
+  const page1 = JSON.parse(readFileSync(f('podlist-page1.json'), 'utf8')) as { metadata: { continue: string } };
+  const routes: Record<string, string> = {
+    [`/api/v1/namespaces/${ns}/pods`]: f('podlist-page1.json'),
+    [`/api/v1/namespaces/${ns}/pods?continue=${page1.metadata.continue}`]: f('podlist-page2.json'),
+    '/api/v1/nodes': f('nodelist.json'),
+    [`/api/v1/namespaces/${ns}/services`]: f('servicelist.json'),
+    [`/api/v1/namespaces/${ns}/endpoints`]: f('endpointslist.json'),
+    '/api/v1/namespaces/kube-system/configmaps/kube-proxy': f(`configmap-kube-proxy-${o.kubeProxy}.json`),
+  };
+  if (o.endpointSlices) routes[`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`] = f('endpointslicelist.json');
+  return routes;
+}

@@ -30,8 +30,19 @@ export interface ValidateResult {
 
 export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | undefined): Evidence {
   if (!live) return evidence;
+  let fabric = evidence.fabric;
+  if (fabric && live.kubernetes?.length) {
+    const apiByRegion = new Map(live.kubernetes.map((k) => [k.region, k]));
+    const kubernetes = fabric.kubernetes.map((k) => {
+      const api = apiByRegion.get(k.region);
+      return api ? { ...api, kubeProxyMode: api.kubeProxyMode ?? k.kubeProxyMode, sources: [...api.sources, ...k.sources] } : k;
+    });
+    for (const api of live.kubernetes) if (!fabric.kubernetes.some((k) => k.region === api.region)) kubernetes.push(api);
+    fabric = { ...fabric, kubernetes };
+  }
   return {
     ...evidence,
+    fabric,
     live: { ...evidence.live, ...live, timelines: { ...evidence.live.timelines, ...(live.timelines ?? {}) } },
   };
 }

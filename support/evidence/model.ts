@@ -304,6 +304,9 @@ export interface LiveEvidence {
   database?: { reachable: boolean; error?: string; source: string };
   /** Corda: a marker file written through one node's artemis path and read through the other's */
   sharedDrive?: { wroteThrough: string; readThrough: string; seen: boolean; source: string };
+  /** Kubernetes clusters read live from the API (one per region with a kubeconfig context); they replace the
+   *  manifest view of that region, keeping the KIND config's kube-proxy mode when the API gives none */
+  kubernetes?: KubernetesClusterInfo[];
   /** Corda: the current lease row */
   leaseRow?: { machineName: string; pid: string; timestamp: string; version: number } | null;
 }

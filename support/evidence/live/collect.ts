@@ -8,7 +8,10 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import type { LiveEvidence } from '../model.ts';
 import type { TargetDescriptor } from '../../target/types.ts';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
 import { handshake, resolveHost } from './tls.ts';
+import { collectKubernetesApiEvidence } from '../kubernetes/api.ts';
 
 async function readPems(files: string[]): Promise<string[]> {
   return Promise.all(files.map((f) => readFile(f, 'utf8')));
@@ -108,7 +111,24 @@ export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3
   }
 }
 
+/** Each region with a kubeconfig context, read from the Kubernetes API (GET and LIST only). */
+export async function collectKubernetesEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
+  const regions = d.regions.filter((r) => r.kubernetes?.context);
+  if (!regions.length) return {};
+  const defaultKubeconfig = process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
+  const kubernetes = await Promise.all(
+    regions.map((r) =>
+      collectKubernetesApiEvidence(r.name, {
+        kubeconfig: r.kubernetes!.kubeconfig ?? defaultKubeconfig,
+        context: r.kubernetes!.context!,
+        namespace: typeof d.live.namespace === 'string' ? d.live.namespace : undefined,
+      }),
+    ),
+  );
+  return { kubernetes };
+}
+
 export async function collectLiveEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const [tls, db] = await Promise.all([collectTlsEvidence(d), collectDatabaseEvidence(d)]);
-  return { ...tls, ...db };
+  const [tls, db, kube] = await Promise.all([collectTlsEvidence(d), collectDatabaseEvidence(d), collectKubernetesEvidence(d)]);
+  return { ...tls, ...db, ...kube };
 }

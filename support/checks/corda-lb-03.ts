@@ -53,7 +53,8 @@ export const check: Check = {
       out.overlaps = overlaps.slice(0, 10).map((s) => ({ t: s.t, nodes: servingNodes(s) }));
       problems.push(`at t=${overlaps[0].t} ms ${describeServing(overlaps[0])} accepted connections at once${overlaps.length > 1 ? ` (${overlaps.length} samples)` : ''}`);
     }
-    const before = samples.filter((s) => s.t <= t0);
+    // strictly before: a sample taken in the same millisecond as the fault may already see its effect
+    const before = samples.filter((s) => s.t < t0);
     const lastBefore = before[before.length - 1];
     if (!lastBefore || !portsOpen(lastBefore.nodes[hot]).length || types.some((t) => lastBefore.routed?.[t] !== hot)) {
       if (problems.length) return verdict.failed(ID, summarize(problems), out);

@@ -15,6 +15,8 @@ export interface EnvironmentChoice {
   /** drills may run even where the target is not marked disposable */
   allowDisruptive: boolean;
   settings: Record<string, unknown>;
+  /** local environment: which parts to start (HA_LOCAL_PARTS=corda,fabric); both when absent */
+  parts?: Array<'corda' | 'fabric'>;
 }
 
 export function choiceFromEnv(env: NodeJS.ProcessEnv = process.env): EnvironmentChoice {
@@ -31,13 +33,22 @@ export function choiceFromEnv(env: NodeJS.ProcessEnv = process.env): Environment
     variant: env.HA_LOCAL_VARIANT || undefined,
     allowDisruptive: /^(1|true|yes)$/i.test(env.HA_ALLOW_DISRUPTIVE ?? ''),
     settings,
+    parts: parseParts(env.HA_LOCAL_PARTS),
   };
+}
+
+function parseParts(value: string | undefined): Array<'corda' | 'fabric'> | undefined {
+  if (!value) return undefined;
+  const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = parts.filter((p) => p !== 'corda' && p !== 'fabric');
+  if (bad.length) throw new Error(`HA_LOCAL_PARTS: unknown part(s) ${bad.join(', ')}; known: corda, fabric`);
+  return parts as Array<'corda' | 'fabric'>;
 }
 
 export function environmentFor(choice: EnvironmentChoice, log?: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Environment {
   switch (choice.name) {
     case 'local':
-      return localEnvironment({ variant: choice.variant, settings: choice.settings, log });
+      return localEnvironment({ variant: choice.variant, settings: choice.settings, parts: choice.parts, log });
     case 'existing':
       return existingEnvironment(env.HA_TARGET);
     case 'kind':

@@ -1,0 +1,117 @@
+/**
+ * Raft ordering service (FAB-ORD-01, 02, 04 to 09). "When" steps show the evidence the check reads; "Then" steps
+ * judge the scenario's guarantee with its check, the same one ha-validate runs.
+ */
+import { Then, When } from '@cucumber/cucumber';
+import type { HaWorld } from '../support/world.ts';
+
+When('the consenters of every channel are read from its channel configuration', async function (this: HaWorld) {
+  await this.show(
+    'consenters per channel',
+    this.fabric().channels.map((ch) => ({
+      channel: ch.name,
+      consensusType: ch.consensusType,
+      consenters: ch.consenters.map((c) => `${c.host}:${c.port}`),
+      source: ch.source,
+    })),
+  );
+});
+
+When('the ordering nodes report their Raft cluster size', async function (this: HaWorld) {
+  await this.show('orderer metrics (live)', this.evidence().live.ordererMetrics);
+});
+
+When('the consenters are mapped to the regions their ordering nodes run in', async function (this: HaWorld) {
+  const f = this.fabric();
+  const region = new Map(f.orderers.map((o) => [`${o.host}:${o.port}`, o.region]));
+  await this.show(
+    'consenters by region',
+    f.channels.map((ch) => ({ channel: ch.name, consenters: ch.consenters.map((c) => ({ consenter: `${c.host}:${c.port}`, region: region.get(`${c.host}:${c.port}`) ?? 'unknown' })) })),
+  );
+});
+
+When('the deployed ordering nodes are compared with the consenters of every channel', async function (this: HaWorld) {
+  const f = this.fabric();
+  await this.show('deployed ordering nodes', f.orderers.map((o) => `${o.name} (${o.host}:${o.port})`));
+  await this.show('consenters per channel', f.channels.map((ch) => ({ channel: ch.name, consenters: ch.consenters.map((c) => `${c.host}:${c.port}`) })));
+});
+
+When('each ordering node reports its channel participation', async function (this: HaWorld) {
+  await this.show('channel participation (live)', this.evidence().live.participation);
+});
+
+When('the ordering pods are mapped to their worker nodes and zones', async function (this: HaWorld) {
+  await this.show(
+    'ordering node placement',
+    this.fabric().orderers.map((o) => ({ name: o.name, org: o.org, region: o.region, cluster: o.cluster, workerNode: o.workerNode ?? 'unknown', zone: o.zone ?? 'unknown' })),
+  );
+});
+
+When('the enrolment and TLS certificates of every ordering node are read', async function (this: HaWorld) {
+  await this.show(
+    'ordering node certificates',
+    this.fabric().orderers.map((o) => ({
+      name: o.name,
+      tls: o.tlsCert && { subject: o.tlsCert.subject, issuer: o.tlsCert.issuer, serial: o.tlsCert.serialNumber, verifiedBy: o.tlsCert.verifiedBy },
+      enrolment: o.enrollmentCert && { subject: o.enrollmentCert.subject, issuer: o.enrollmentCert.issuer, serial: o.enrollmentCert.serialNumber, verifiedBy: o.enrollmentCert.verifiedBy },
+    })),
+  );
+});
+
+When('the round trip between ordering nodes of different regions is measured', async function (this: HaWorld) {
+  await this.show('round trips (live)', this.evidence().live.roundTrips);
+});
+
+When("the expiry dates of the consenters' TLS certificates are read", async function (this: HaWorld) {
+  await this.show(
+    'consenter certificate expiry',
+    this.fabric().channels.map((ch) => ({
+      channel: ch.name,
+      consenters: ch.consenters.map((c) => ({ consenter: `${c.host}:${c.port}`, serverTlsNotAfter: c.serverTlsCert?.notAfter, clientTlsNotAfter: c.clientTlsCert?.notAfter })),
+    })),
+  );
+});
+
+When("each consenter's host is compared with the names in its server TLS certificate", async function (this: HaWorld) {
+  await this.show(
+    'consenter hosts and certificate names',
+    this.fabric().channels.map((ch) => ({
+      channel: ch.name,
+      consenters: ch.consenters.map((c) => ({ host: c.host, port: c.port, dnsNames: c.serverTlsCert?.dnsNames, ipAddresses: c.serverTlsCert?.ipAddresses })),
+    })),
+  );
+});
+
+Then('every channel has at least {int} consenters', function (this: HaWorld, _minimum: number) {
+  return this.judge();
+});
+
+Then('every round trip stays under {duration}', async function (this: HaWorld, bound: number) {
+  await this.noteBound('the round-trip bound', bound, this.evidence().settings.maxRoundTripMs);
+  return this.judge();
+});
+
+Then("no consenter's certificate expires within {int} days", async function (this: HaWorld, days: number) {
+  await this.noteBound('the expiry warning window', days, this.evidence().settings.certExpiryWarningDays, 'days');
+  return this.judge();
+});
+
+Then("no majority of the consenters' certificates expires within {int} days of each other", function (this: HaWorld, _days: number) {
+  return this.judge();
+});
+
+for (const text of [
+  'for every region, the consenters outside it still form a majority',
+  'every deployed ordering node is an active consenter of every channel',
+  'every consenter is a deployed ordering node',
+  'no two ordering nodes of one organization in one cluster share a worker node',
+  'they are spread over distinct zones where the cluster has zones',
+  "every certificate is issued by the ordering organization's CA",
+  'no two ordering nodes share a certificate',
+  "every consenter's certificate names its host",
+  'a TLS handshake to each consenter by that host name verifies',
+]) {
+  Then(text, function (this: HaWorld) {
+    return this.judge();
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * Renders a drill's recorded timeline as an SVG picture for the report: one row per node (ordering member, Corda
+ * node, organization, gateway) showing what it was doing over time (leader / follower / stopped, active / serving /
+ * idle, answered / failed), faults and restores as labelled vertical lines, and a time axis in milliseconds since
+ * the drill's start. Pure: a Timeline in, an SVG string out, no fonts or scripts to load.
+ */
+import type { Timeline, TimelineEvent } from '../evidence/model.ts';
+
+export interface Segment {
+  from: number;
+  to: number;
+  state: string;
+}
+
+export interface Point {
+  t: number;
+  state: string;
+  label?: string;
+}
+
+export interface Lane {
+  name: string;
+  segments: Segment[];
+  points: Point[];
+}
+
+export interface Marker {
+  t: number;
+  kind: 'fault' | 'restore' | 'error';
+  label: string;
+}
+
+export interface ChartModel {
+  title: string;
+  /** the time axis, ms since the drill's start */
+  start: number;
+  end: number;
+  lanes: Lane[];
+  markers: Marker[];
+}
+
+/** state → fill colour; states not listed get a colour from the palette by name */
+const STATE_COLOURS: Record<string, string> = {
+  leader: '#1b7f3b',
+  follower: '#8fd19e',
+  up: '#cfeed6',
+  stopped: '#c9c9c9',
+  active: '#1b7f3b',
+  serving: '#e0a800',
+  lease: '#6f42c1',
+  idle: '#e9ecef',
+  down: '#c9c9c9',
+  ok: '#1b7f3b',
+  failed: '#d9534f',
+  'no leader': '#f5c6cb',
+  'not caught up': '#d9534f',
+  'caught up': '#1b7f3b',
+  nobody: '#d9534f',
+  UP: '#1b7f3b',
+  DOWN: '#c9c9c9',
+};
+const PALETTE = ['#0d6efd', '#fd7e14', '#20c997', '#6610f2', '#d63384', '#198754', '#0dcaf0', '#6c757d'];
+
+function colourOf(state: string, palette: Map<string, string>): string {
+  const known = STATE_COLOURS[state];
+  if (known) return known;
+  let c = palette.get(state);
+  if (!c) {
+    c = PALETTE[palette.size % PALETTE.length];
+    palette.set(state, c);
+  }
+  return c;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** the members a region fault stopped: `stopped`, else `members` less `remaining`, else `members` */
+function stoppedBy(e: TimelineEvent): string[] {
+  if (strings(e.stopped).length) return strings(e.stopped);
+  const remaining = strings(e.remaining);
+  return strings(e.members).filter((m) => !remaining.includes(m));
+}
+
+function markerLabel(e: TimelineEvent): string {
+  const what = str(e.action) ?? e.kind;
+  const target = str(e.region) ? `region ${e.region as string}` : (str(e.node) ?? str(e.peer) ?? str(e.gateway) ?? '');
+  return target ? `${what} ${target}` : what;
+}
+
+function lane(lanes: Map<string, Lane>, name: string): Lane {
+  let l = lanes.get(name);
+  if (!l) {
+    l = { name, segments: [], points: [] };
+    lanes.set(name, l);
+  }
+  return l;
+}
+
+/** Extends the lane's last segment when the state is unchanged, otherwise starts a new one. */
+function paint(l: Lane, from: number, to: number, state: string): void {
+  if (to <= from) return;
+  const last = l.segments[l.segments.length - 1];
+  if (last && last.state === state && last.to >= from) last.to = Math.max(last.to, to);
+  else l.segments.push({ from, to, state });
+}
+
+/** Turns a timeline into rows, segments and markers; the shape of its events decides which rows there are. */
+export function chartModel(timeline: Timeline): ChartModel {
+  const events = [...timeline.events].sort((a, b) => a.t - b.t);
+  // The axis starts at a round value before the first event: a timeline cut to one region starts late.
+  const first = events.length ? events[0].t : 0;
+  const last = Math.max(first + 1, ...events.map((e) => e.t));
+  const start = Math.max(0, Math.floor(first / tickStep(last - first)) * tickStep(last - first));
+  const end = last + (last - start) * 0.02;
+  const lanes = new Map<string, Lane>();
+  const markers: Marker[] = [];
+  for (const e of events) {
+    if (e.kind === 'fault') markers.push({ t: e.t, kind: 'fault', label: markerLabel(e) });
+    else if (e.kind === 'restore') markers.push({ t: e.t, kind: 'restore', label: markerLabel(e) });
+    else if (e.kind === 'error') markers.push({ t: e.t, kind: 'error', label: `error: ${str(e.message) ?? ''}`.slice(0, 60) });
+  }
+
+  const samples = events.filter((e) => e.kind === 'sample');
+  const nodeSamples = samples.filter((e) => e.nodes && typeof e.nodes === 'object');
+  const leaderEvents = events.filter((e) => 'leader' in e && e.kind !== 'fault');
+  const faults = events.filter((e) => e.kind === 'fault');
+
+  if (nodeSamples.length) {
+    // Corda: per node, serving (a port accepts) and holding the lease; then what the load balancer routes to.
+    const names = new Set<string>();
+    for (const s of nodeSamples) for (const n of Object.keys(s.nodes as object)) names.add(n);
+    for (const n of names) lane(lanes, n);
+    nodeSamples.forEach((s, i) => {
+      const next = nodeSamples[i + 1]?.t ?? end;
+      const nodes = s.nodes as Record<string, Record<string, boolean>>;
+      for (const n of names) {
+        const ports = nodes[n] ?? {};
+        const serving = Object.values(ports).some(Boolean);
+        const lease = s.leaseHolder === n;
+        paint(lane(lanes, n), s.t, next, serving && lease ? 'active' : serving ? 'serving' : lease ? 'lease' : 'idle');
+      }
+      const routed = s.routed as Record<string, string | null | undefined> | undefined;
+      if (routed) {
+        for (const [traffic, node] of Object.entries(routed)) {
+          if (node === undefined) continue;
+          paint(lane(lanes, `load balancer ${traffic} →`), s.t, next, node ?? 'nobody');
+        }
+      }
+    });
+  } else if (leaderEvents.length || faults.some((e) => strings(e.members).length || strings(e.stopped).length)) {
+    // Raft: per member, stopped between its region's fault and restore; leader when an observation names it.
+    const members = new Set<string>(strings(timeline.params?.members));
+    for (const e of events) for (const m of [...strings(e.members), ...strings(e.remaining), ...strings(e.stopped)]) members.add(m);
+    for (const e of leaderEvents) if (str(e.leader)) members.add(e.leader as string);
+    for (const m of [...members].sort()) lane(lanes, m);
+    const stopped = new Set<string>();
+    let leader: string | null | undefined; // undefined: not observed yet
+    let t = start;
+    const flush = (until: number) => {
+      for (const m of members) {
+        const state = stopped.has(m) ? 'stopped' : leader === undefined ? 'up' : m === leader ? 'leader' : 'follower';
+        paint(lane(lanes, m), t, until, state);
+      }
+      t = until;
+    };
+    for (const e of events) {
+      flush(e.t);
+      if (e.kind === 'fault') {
+        for (const m of stoppedBy(e)) stopped.add(m);
+        if (leader && stopped.has(leader)) leader = null;
+      } else if (e.kind === 'restore') {
+        const back = strings(e.members).length ? strings(e.members) : faults.filter((f) => f.region === e.region).flatMap(stoppedBy);
+        for (const m of back) stopped.delete(m);
+      } else if (e.kind === 'write') {
+        lane(lanes, 'writes').points.push({ t: e.t, state: e.ok === true ? 'ok' : 'failed', label: e.ok === true ? `${e.ms} ms` : str(e.error) ?? 'failed' });
+      } else if (e.kind === 'catch-up') {
+        lane(lanes, 'catch-up').points.push({ t: e.t, state: e.caughtUp === false ? 'not caught up' : 'caught up' });
+      }
+      if ('leader' in e && e.kind !== 'fault') leader = str(e.leader) ?? null;
+    }
+    flush(end);
+  }
+
+  // Point events: queries per organization, connections per gateway, and anything else worth a mark.
+  for (const e of events) {
+    if (e.kind === 'query') {
+      lane(lanes, `queries ${str(e.org) ?? ''}`.trim()).points.push({ t: e.t, state: e.ok === true ? 'ok' : 'failed', label: str(e.peer) ?? 'none' });
+    } else if (e.kind === 'connect') {
+      const who = str(e.answeredBy);
+      lane(lanes, `${str(e.gateway) ?? 'gateway'} →`).points.push({ t: e.t, state: who ?? 'nobody', label: who ?? 'none' });
+    } else if (e.kind === 'existing') {
+      lane(lanes, `${str(e.gateway) ?? 'gateway'} existing`).points.push({
+        t: e.t,
+        state: e.broke === true ? 'failed' : 'ok',
+        label: `${e.broke === true ? 'broke' : 'kept'} → ${str(e.reconnectedTo) ?? 'none'}`,
+      });
+    }
+  }
+  if (!lanes.size) {
+    // Unknown drill: one row per kind of event, so at least the history is visible.
+    for (const e of events) if (!['fault', 'restore', 'error'].includes(e.kind)) lane(lanes, e.kind).points.push({ t: e.t, state: e.kind });
+  }
+  return { title: `${timeline.drill} — started ${timeline.startedAt}`, start, end, lanes: [...lanes.values()], markers };
+}
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** 1, 2 or 5 × 10^k, so that about `target` ticks cover `span` */
+export function tickStep(span: number, target = 10): number {
+  const raw = span / target;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (raw <= m * pow) return m * pow;
+  return 10 * pow;
+}
+
+export function timelineSvg(timeline: Timeline, options: { width?: number } = {}): string {
+  const model = chartModel(timeline);
+  const width = options.width ?? 1200;
+  const left = 190;
+  const right = 20;
+  const top = 70;
+  const rowH = 26;
+  const plotW = width - left - right;
+  const lanesH = Math.max(1, model.lanes.length) * rowH;
+  const legendTop = top + lanesH + 40;
+  const palette = new Map<string, string>();
+  const x = (t: number) => left + ((t - model.start) / (model.end - model.start)) * plotW;
+  const out: string[] = [];
+
+  out.push(`<text x="${left}" y="20" font-size="14" font-weight="bold">${esc(model.title)}</text>`);
+  // Rows
+  model.lanes.forEach((l, i) => {
+    const y = top + i * rowH;
+    out.push(`<rect x="${left}" y="${y}" width="${plotW}" height="${rowH}" fill="${i % 2 ? '#fafafa' : '#ffffff'}"/>`);
+    out.push(`<text x="${left - 8}" y="${y + rowH / 2 + 4}" font-size="12" text-anchor="end">${esc(l.name)}</text>`);
+    for (const s of l.segments) {
+      const w = Math.max(1, x(s.to) - x(s.from));
+      out.push(
+        `<rect x="${x(s.from).toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${colourOf(s.state, palette)}">` +
+          `<title>${esc(`${l.name}: ${s.state} from ${Math.round(s.from)} to ${Math.round(s.to)} ms`)}</title></rect>`,
+      );
+    }
+    for (const p of l.points) {
+      out.push(
+        `<circle cx="${x(p.t).toFixed(1)}" cy="${y + rowH / 2}" r="5" fill="${colourOf(p.state, palette)}" stroke="#333" stroke-width="0.5">` +
+          `<title>${esc(`${l.name} at ${p.t} ms: ${p.label ?? p.state}`)}</title></circle>`,
+      );
+    }
+  });
+  // Axis
+  const axisY = top + lanesH;
+  const step = tickStep(model.end - model.start);
+  out.push(`<line x1="${left}" y1="${axisY}" x2="${left + plotW}" y2="${axisY}" stroke="#333"/>`);
+  for (let t = Math.ceil(model.start / step) * step; t <= model.end; t += step) {
+    out.push(`<line x1="${x(t).toFixed(1)}" y1="${axisY}" x2="${x(t).toFixed(1)}" y2="${axisY + 5}" stroke="#333"/>`);
+    out.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 18}" font-size="11" text-anchor="middle">${t}</text>`);
+  }
+  out.push(`<text x="${left + plotW}" y="${axisY + 32}" font-size="11" text-anchor="end">ms since the drill started</text>`);
+  // Markers: a vertical line through every row, the label above, staggered so neighbours stay readable.
+  model.markers.forEach((m, i) => {
+    const colour = m.kind === 'fault' ? '#d9534f' : m.kind === 'restore' ? '#198754' : '#b8860b';
+    const mx = x(m.t).toFixed(1);
+    out.push(
+      `<line x1="${mx}" y1="${top - 4}" x2="${mx}" y2="${axisY}" stroke="${colour}" stroke-width="2" stroke-dasharray="5,3">` +
+        `<title>${esc(`${m.label} at ${m.t} ms`)}</title></line>`,
+    );
+    out.push(`<text x="${mx}" y="${top - 10 - (i % 3) * 12}" font-size="11" fill="${colour}" text-anchor="middle">${esc(m.label)}</text>`);
+  });
+  // Legend
+  const states = new Set<string>();
+  for (const l of model.lanes) {
+    for (const s of l.segments) states.add(s.state);
+    for (const p of l.points) states.add(p.state);
+  }
+  let lx = left;
+  let ly = legendTop;
+  for (const s of states) {
+    const w = 24 + s.length * 7;
+    if (lx + w > width - right) {
+      lx = left;
+      ly += 18;
+    }
+    out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${colourOf(s, palette)}"/>`);
+    out.push(`<text x="${lx + 16}" y="${ly}" font-size="11">${esc(s)}</text>`);
+    lx += w;
+  }
+  const height = ly + 20;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+    `font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>\n${out.join('\n')}\n</svg>\n`
+  );
+}

@@ -1,0 +1,203 @@
+/**
+ * The Cucumber World: per-scenario state (the guarantee the scenario is tagged with, its verdicts) over the
+ * run-wide state (`run.ts`: the environment, evidence and recorded drills). Steps stay thin: they ask the World
+ * for evidence to describe, for a drill's timeline, and for the verdict of the SAME check `ha-validate` runs.
+ */
+import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import type { CertificateInfo, CordaEvidence, Evidence, FabricEvidence, Timeline } from './evidence/model.ts';
+import type { Check, Verdict } from './checks/types.ts';
+import { byId, evaluateCheck } from './checks/catalogue.ts';
+import { mergeLive } from './validate.ts';
+import { currentRun, type Run } from './run.ts';
+import { BrokenError, SkipError } from './errors.ts';
+import { attachCsv, attachJson, attachSvg, attachText, outcomeOf, type StepOutcome } from './steps-helpers.ts';
+import { describeScope, scopeKey, scopeTimeline, type Scope } from './timeline-scope.ts';
+import { timelineSvg } from './report/timeline-chart.ts';
+
+export interface HaWorldParameters {
+  /** the environment the profile runs against (`local`, `existing`); HA_ENVIRONMENT overrides it */
+  environment?: string;
+}
+
+/** `@FAB-ORD-02`, `@CORDA-LB-03`: the tag that names a guarantee */
+export const GUARANTEE_TAG = /^@((?:FAB|CORDA)-[A-Z]+-\d+)$/;
+
+export function guaranteeOfTags(tags: readonly string[]): string[] {
+  return tags.map((t) => GUARANTEE_TAG.exec(t)?.[1]).filter((id): id is string => Boolean(id));
+}
+
+export class HaWorld extends World<HaWorldParameters> {
+  /** the guarantee ID of the scenario, from its tag */
+  guarantee?: string;
+  tags: string[] = [];
+  /** the Allure description (scenario text, source, remediation), given to the test by the first step */
+  description?: string;
+  /** set by a Before hook: the first step skips with this reason (see steps-helpers.ts) */
+  pendingSkip?: string;
+  /** the part of a drill this scenario judges (a region), set by the step that names it */
+  scope?: Scope;
+  private readonly verdicts = new Map<string, Promise<Verdict>>();
+  private readonly attached = new Set<string>();
+
+  constructor(options: IWorldOptions<HaWorldParameters>) {
+    super(options);
+  }
+
+  get run(): Run {
+    return currentRun();
+  }
+
+  get check(): Check {
+    if (!this.guarantee) {
+      throw new BrokenError(`this scenario has no guarantee tag (like @FAB-ORD-02): tags are ${this.tags.join(' ') || 'none'}`);
+    }
+    const check = byId(this.guarantee);
+    if (!check) throw new BrokenError(`the scenario is tagged @${this.guarantee}, which is not in the check catalogue`);
+    return check;
+  }
+
+  /** static and live evidence of the target, collected once per run */
+  evidence(): Evidence {
+    return this.run.requireEvidence();
+  }
+
+  fabric(): FabricEvidence {
+    const fabric = this.evidence().fabric;
+    if (!fabric) throw new SkipError(`the target ${this.evidence().target.name} describes no Fabric deployment`);
+    return fabric;
+  }
+
+  corda(): CordaEvidence {
+    const corda = this.evidence().corda;
+    if (!corda) throw new SkipError(`the target ${this.evidence().target.name} describes no Corda deployment`);
+    return corda;
+  }
+
+  async note(text: string): Promise<void> {
+    await attachText('Note', text);
+  }
+
+  /** Attach a slice of the evidence for the reader (display only: judging is the check's job). */
+  async show(name: string, value: unknown): Promise<void> {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+      await attachText(name, 'none in the evidence of this target');
+      return;
+    }
+    await attachJson(name, value);
+  }
+
+  /** A step that states a bound the check also applies: say so when the target's bound differs. */
+  async noteBound(what: string, stated: number, applied: number | undefined, unit = 'ms'): Promise<void> {
+    if (applied !== undefined && applied !== stated) {
+      await this.note(`this scenario states ${stated} ${unit} for ${what}; the target's settings set ${applied} ${unit}, which the check applies`);
+    }
+  }
+
+  /**
+   * The recorded timeline of this scenario's observation, cut down to `scope` (a region), recorded once per run.
+   * Undefined when the environment cannot observe it and the check can judge without it (static evidence);
+   * a SkipError with the reason when the check cannot.
+   */
+  async timeline(scope: Scope | undefined = this.scope): Promise<Timeline | undefined> {
+    if (scope) this.scope = scope;
+    const check = this.check;
+    const run = this.run;
+    run.requireEvidence();
+    if (scope?.region) {
+      const regions = this.evidence().fabric?.regions ?? [];
+      if (regions.length && !regions.includes(scope.region)) {
+        throw new SkipError(`the target has no region ${scope.region} (its regions: ${regions.join(', ')})`);
+      }
+    }
+    const observed = await run.observe(check.id);
+    if ('skip' in observed) {
+      if (!check.kinds.includes('static')) throw new SkipError(`${check.id}: ${observed.skip}`);
+      await this.attachOnce(`skip:${check.id}`, () => this.note(`${check.id} is judged on static evidence only: ${observed.skip}`));
+      return undefined;
+    }
+    const timeline = scopeTimeline(observed.timeline, scope);
+    const suffix = scope?.region ? ` (${describeScope(scope)})` : '';
+    await this.attachOnce(`timeline:${scopeKey(scope)}`, async () => {
+      await attachJson(`${check.id} timeline${suffix}`, timeline);
+      await attachSvg(`${check.id} timeline chart${suffix}`, timelineSvg(timeline));
+    });
+    return timeline;
+  }
+
+  /** The verdict of this scenario's check on the target's evidence (and its timeline, if it has one). Cached. */
+  verdict(scope: Scope | undefined = this.scope): Promise<Verdict> {
+    const key = scopeKey(scope);
+    let v = this.verdicts.get(key);
+    if (!v) {
+      v = this.evaluate(scope);
+      this.verdicts.set(key, v);
+    }
+    return v;
+  }
+
+  private async evaluate(scope?: Scope): Promise<Verdict> {
+    const check = this.check;
+    let evidence = this.evidence();
+    const run = this.run;
+    const staticToo = check.kinds.includes('static');
+    if (run.hasObservation(check.id) || check.kinds.includes('drill')) {
+      // a drill or a sampling window: recorded once per run, judged from its timeline
+      const timeline = await this.timeline(scope);
+      if (timeline) evidence = mergeLive(evidence, { timelines: { [check.id]: timeline } });
+    } else {
+      const unavailable = run.unavailable(check.id);
+      if (unavailable && !staticToo) throw new SkipError(`${check.id}: ${unavailable}`);
+      if (unavailable) await this.attachOnce(`skip:${check.id}`, () => this.note(`${check.id} is judged on static evidence only: ${unavailable}`));
+      if (run.liveProblem && !staticToo) throw new BrokenError(`${check.id} needs live evidence: ${run.liveProblem}`);
+    }
+    // evaluateCheck is what ha-validate runs for each check: an exception inside a check becomes a verdict.
+    const verdict = evaluateCheck(check, evidence);
+    await attachText(`${check.id} verdict: ${verdict.status}`, verdict.message);
+    await attachJson(`${check.id} evidence`, verdict.evidence);
+    const certs = certificateRows(check, evidence);
+    if (certs) await this.attachOnce('certificates', () => attachCsv(`${check.id} certificates`, certs));
+    return verdict;
+  }
+
+  /** Judge this scenario's guarantee and turn the verdict into the step's outcome (see steps-helpers.ts). */
+  async judge(scope: Scope | undefined = this.scope): Promise<StepOutcome> {
+    return outcomeOf(await this.verdict(scope));
+  }
+
+  private async attachOnce(key: string, attach: () => Promise<void>): Promise<void> {
+    if (this.attached.has(key)) return;
+    this.attached.add(key);
+    await attach();
+  }
+}
+
+/** A table of the certificates a certificate check looked at, or undefined when the check is about something else. */
+export function certificateRows(check: Check, evidence: Evidence): string[][] | undefined {
+  if (!check.needs.includes('fabric.certificates') || !evidence.fabric) return undefined;
+  const rows: string[][] = [['who', 'what', 'subject', 'issuer', 'serial', 'DNS names', 'not after', 'verified by', 'source']];
+  const add = (who: string, what: string, c: CertificateInfo | undefined) => {
+    if (!c) return;
+    rows.push([who, what, c.subject, c.issuer, c.serialNumber, c.dnsNames.join(' '), c.notAfter, c.verifiedBy ?? (c.verifiedBy === null ? 'none' : ''), c.source]);
+  };
+  const f = evidence.fabric;
+  if (check.id.startsWith('FAB-ORD')) {
+    for (const o of f.orderers) {
+      add(o.name, 'TLS', o.tlsCert);
+      add(o.name, 'enrolment', o.enrollmentCert);
+    }
+    for (const ch of f.channels) {
+      ch.consenters.forEach((c, i) => add(`${ch.name} consenter ${i} (${c.host}:${c.port})`, 'server TLS', c.serverTlsCert));
+    }
+  } else {
+    for (const org of f.orgs) {
+      for (const p of org.peers) {
+        add(p.name, 'TLS', p.tlsCert);
+        add(p.name, 'enrolment', p.enrollmentCert);
+      }
+    }
+  }
+  for (const [address, c] of Object.entries(evidence.live.presentedCerts ?? {})) add(address, 'presented on handshake', c);
+  return rows.length > 1 ? rows : undefined;
+}
+
+setWorldConstructor(HaWorld);

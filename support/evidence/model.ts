@@ -402,7 +402,11 @@ export interface RegionFaultEvent extends TimelineEvent {
   kind: 'fault';
   action: 'stop-region';
   region: string;
+  /** every member of the ordering service */
   members: string[];
+  /** the members of the region that were stopped */
+  stopped?: string[];
+  /** the members still running */
   remaining: string[];
 }
 export interface LeaderSampleEvent extends TimelineEvent {

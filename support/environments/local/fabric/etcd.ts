@@ -1,0 +1,196 @@
+/**
+ * The ordering service stand-in: one etcd member per ordering node (etcd runs the same Raft library Fabric's
+ * etcdraft orderer uses), each on its own loopback address, data in the run's temp dir, with compressed Raft
+ * timings. Members are stopped and started by the FAB-ORD-03 drill through `OrderingFaults`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BrokenError } from '../../../errors.ts';
+import type { ManagedProcess, Resources } from '../resources.ts';
+import { httpCall } from '../../../drills/http-client.ts';
+import type { EtcdMemberEndpoints } from '../../../drills/ordering-probe.ts';
+import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';
+import { ORDERER_CLIENT_PORT, ORDERER_CLUSTER_PORT, ORDERER_METRICS_PORT } from './topology.ts';
+
+export const ETCD_MISSING =
+  'etcd is not installed: install it with `apt-get install -y etcd-server` (Debian) to run the Fabric ordering service stand-in';
+
+export function etcdBinary(): string | null {
+  for (const p of ['/usr/bin/etcd', '/usr/local/bin/etcd']) {
+    try {
+      execFileSync(p, ['--version'], { stdio: 'ignore' });
+      return p;
+    } catch {
+      /* try next */
+    }
+  }
+  return null;
+}
+
+export interface EtcdMemberSpec {
+  name: string;
+  region: string;
+  address: string;
+}
+
+export interface EtcdClusterOptions {
+  heartbeatMs: number;
+  electionTimeoutMs: number;
+  /** how a member is stopped when the drill takes its region down */
+  stopSignal: 'SIGTERM' | 'SIGKILL' | 'SIGSTOP';
+  log: (line: string) => void;
+}
+
+export class EtcdCluster {
+  private readonly procs = new Map<string, ManagedProcess>();
+  private readonly frozen = new Set<string>();
+  private readonly bin: string;
+  /** set once the run is released: no member is (re)started after that */
+  private retired = false;
+
+  constructor(
+    private readonly resources: Resources,
+    private readonly dir: string,
+    readonly members: EtcdMemberSpec[],
+    private readonly o: EtcdClusterOptions,
+  ) {
+    const bin = etcdBinary();
+    if (!bin) throw new BrokenError(ETCD_MISSING);
+    this.bin = bin;
+  }
+
+  endpoints(name: string): EtcdMemberEndpoints & { peer: string } {
+    const m = this.member(name);
+    return {
+      client: `http://${m.address}:${ORDERER_CLIENT_PORT}`,
+      metrics: `http://${m.address}:${ORDERER_METRICS_PORT}`,
+      peer: `http://${m.address}:${ORDERER_CLUSTER_PORT}`,
+    };
+  }
+
+  private member(name: string): EtcdMemberSpec {
+    const m = this.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no etcd member ${name}`);
+    return m;
+  }
+
+  private args(m: EtcdMemberSpec): string[] {
+    const ep = this.endpoints(m.name);
+    const cluster = this.members.map((x) => `${x.name}=${this.endpoints(x.name).peer}`).join(',');
+    return [
+      '--name', m.name,
+      '--data-dir', join(this.dir, m.name),
+      '--listen-peer-urls', ep.peer,
+      '--initial-advertise-peer-urls', ep.peer,
+      '--listen-client-urls', ep.client,
+      '--advertise-client-urls', ep.client,
+      '--listen-metrics-urls', ep.metrics,
+      '--initial-cluster', cluster,
+      // ignored once the member has data: a restarted member rejoins from its WAL
+      '--initial-cluster-state', 'new',
+      '--initial-cluster-token', `ha-conformance-${this.resources.runId}`,
+      '--heartbeat-interval', String(this.o.heartbeatMs),
+      '--election-timeout', String(this.o.electionTimeoutMs),
+      '--logger', 'zap',
+      '--log-outputs', 'stderr',
+      '--log-level', 'warn',
+    ];
+  }
+
+  isRunning(name: string): boolean {
+    return Boolean(this.procs.get(name)?.isRunning()) && !this.frozen.has(name);
+  }
+
+  private spawn(m: EtcdMemberSpec): ManagedProcess {
+    if (this.retired) throw new BrokenError(`etcd member ${m.name} is not restarted: the local environment is stopping`);
+    const p = this.resources.spawn(`etcd ${m.name}`, this.bin, this.args(m), { cwd: this.dir });
+    this.procs.set(m.name, p);
+    return p;
+  }
+
+  /** until the member serves its metrics (it is up; it may not have a leader yet) */
+  private async waitServing(name: string, boundMs: number): Promise<void> {
+    const p = this.procs.get(name)!;
+    const deadline = Date.now() + boundMs;
+    const url = `${this.endpoints(name).metrics}/metrics`;
+    while (Date.now() < deadline) {
+      if (!p.isRunning()) throw new BrokenError(`etcd member ${name} exited at start:\n${p.output()}`);
+      const ok = await httpCall(url, { timeoutMs: 500 }).then((a) => a.status === 200, () => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new BrokenError(`etcd member ${name} did not serve ${url} within ${boundMs} ms:\n${p.output()}`);
+  }
+
+  /** Start every member and wait until the cluster has a leader. */
+  async start(boundMs = 20000): Promise<void> {
+    await Promise.all(this.members.map((m) => mkdir(join(this.dir, m.name), { recursive: true, mode: 0o700 })));
+    for (const m of this.members) this.spawn(m);
+    await Promise.all(this.members.map((m) => this.waitServing(m.name, boundMs)));
+    const deadline = Date.now() + boundMs;
+    while (Date.now() < deadline) {
+      const leaders = await Promise.all(
+        this.members.map((m) =>
+          httpCall(`${this.endpoints(m.name).metrics}/metrics`, { timeoutMs: 500 }).then(
+            (a) => /^etcd_server_is_leader 1$/m.test(a.body),
+            () => false,
+          ),
+        ),
+      );
+      if (leaders.some(Boolean)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const logs = this.members.map((m) => `--- ${m.name}:\n${this.procs.get(m.name)?.output().split('\n').slice(-5).join('\n') ?? ''}`);
+    throw new BrokenError(`the ${this.members.length} etcd members elected no leader within ${boundMs} ms\n${logs.join('\n')}`);
+  }
+
+  async stopMembers(names: string[]): Promise<void> {
+    await Promise.all(
+      names.map(async (name) => {
+        const p = this.procs.get(name);
+        if (!p?.isRunning()) return;
+        if (this.o.stopSignal === 'SIGSTOP') {
+          p.kill('SIGSTOP');
+          this.frozen.add(name);
+        } else if (this.o.stopSignal === 'SIGKILL') {
+          p.kill('SIGKILL');
+          await p.exited;
+        } else {
+          await this.resources.stopProcess(p);
+        }
+      }),
+    );
+  }
+
+  async startMembers(names: string[], boundMs = 10000): Promise<void> {
+    await Promise.all(
+      names.map(async (name) => {
+        const p = this.procs.get(name);
+        if (this.frozen.has(name) && p?.isRunning()) {
+          p.kill('SIGCONT');
+          this.frozen.delete(name);
+          return;
+        }
+        this.frozen.delete(name);
+        if (p?.isRunning()) return;
+        this.spawn(this.member(name));
+        await this.waitServing(name, boundMs);
+      }),
+    );
+  }
+
+  faults(): OrderingFaults {
+    return {
+      method: this.o.stopSignal === 'SIGTERM' ? 'SIGTERM (graceful stop)' : this.o.stopSignal === 'SIGKILL' ? 'SIGKILL (crash)' : 'SIGSTOP (frozen)',
+      stop: (names) => this.stopMembers(names),
+      start: (names) => this.startMembers(names),
+    };
+  }
+
+  /** Stop every member for good. */
+  async stop(): Promise<void> {
+    this.retired = true;
+    await Promise.all([...this.procs.values()].map((p) => this.resources.stopProcess(p)));
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The Fabric part of the embedded local environment: the reference multi-region layout on loopback.
+ *
+ * - Regions: region rN lives on 127.N.<slot>.<host>, one address per host (`topology.ts`); names are resolved
+ *   by the part's own resolver (`names.ts`, the descriptor's `live.hosts`), never by DNS.
+ * - Ordering service: one etcd member per ordering node of the plan, 2-1-2 over r1, r2, r3 (real Raft, compressed
+ *   timings), named as the reference's orderers.
+ * - Peers: TLS servers on their own address and port 7051, certificates from their organization's TLS CA with
+ *   the SANs the descriptor promises, answering INFO/QUERY with their own name and ledger height.
+ * - Gateway Services: per region, per organization present, an HAProxy TCP frontend in round robin over the
+ *   organization's peers in that region (the local equivalent of a Service under ipvs).
+ * - Static artifacts (certificates, channel config block) come from the fixture generator with this run's
+ *   addresses, so the descriptor passes the same static checks as the reference fixture. Kubernetes manifests
+ *   are NOT part of the descriptor: nothing here runs on Kubernetes, and manifests would describe pods that do
+ *   not exist. The guarantees that need Kubernetes itself say so in `unavailable`.
+ *
+ * Settings: see `settings.ts` (defaults in `defaultFabricSettings`). Variants: `fabricVariants`.
+ */
+import { join, resolve } from 'node:path';
+import { BrokenError } from '../../../errors.ts';
+import { generateDeployment, planDeployment, FileWriter, writeNodeCerts, type GeneratedDeployment } from '../../../fixtures/generate.ts';
+import { issuePeerPki } from '../../../fixtures/pki.ts';
+import { HAPROXY_MISSING, haproxyBinary } from '../haproxy.ts';
+import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
+import type { Observation } from '../../types.ts';
+import { etcdOrderingProbe, type OrderingProbe } from '../../../drills/ordering-probe.ts';
+import { runRegionLossDrill } from '../../../drills/fabric-region-loss.ts';
+import { runPeerRegionLossDrill, type OrgEndpoint } from '../../../drills/fabric-peer-region-loss.ts';
+import { runGatewaySpreadDrill } from '../../../drills/fabric-gateway-spread.ts';
+import { ETCD_MISSING, EtcdCluster, etcdBinary } from './etcd.ts';
+import { GatewayServices } from './gateways.ts';
+import { collectFabricLive, type LiveOrg } from './live.ts';
+import { NameResolver } from './names.ts';
+import { LocalPeer } from './peers.ts';
+import { fabricSettings, type FabricSettings } from './settings.ts';
+import { chooseSlot, fabricVariants, ORDERER_CLUSTER_PORT, topologyFor } from './topology.ts';
+
+export { fabricVariants } from './topology.ts';
+
+export const UNAVAILABLE: Record<string, string> = {
+  'FAB-GW-01':
+    'live Service endpoints are a Kubernetes object and the local environment runs no Kubernetes: each gateway Service ' +
+    'is an HAProxy frontend over the peers listed in the descriptor (live.fabricGateways); FAB-GW-04 exercises it',
+  'FAB-GW-02':
+    'kube-proxy mode exists only in a Kubernetes cluster; the local environment balances each gateway Service with ' +
+    'HAProxy round robin instead of kube-proxy',
+  'FAB-ORD-05':
+    'scheduling on worker nodes and zones exists only in a Kubernetes cluster; here each ordering node is an etcd ' +
+    'process on its own loopback address',
+};
+
+/** Absolute paths for every file the generated descriptor's `fabric` section names. */
+function absoluteFabric(gen: GeneratedDeployment): Record<string, unknown> {
+  const abs = (p: string) => resolve(gen.dir, p);
+  const f = structuredClone(gen.descriptor.fabric) as {
+    ordering: Array<{ ca: string[]; nodes: Array<{ tlsCert?: string; enrollmentCert?: string }> }>;
+    organizations: Array<{ ca: string[]; peers: Array<{ tlsCert?: string; enrollmentCert?: string }> }>;
+    channels: Array<{ config: string }>;
+  };
+  for (const o of [...f.ordering, ...f.organizations]) {
+    o.ca = o.ca.map(abs);
+    for (const n of 'nodes' in o ? o.nodes : o.peers) {
+      if (n.tlsCert) n.tlsCert = abs(n.tlsCert);
+      if (n.enrollmentCert) n.enrollmentCert = abs(n.enrollmentCert);
+    }
+  }
+  for (const c of f.channels) c.config = abs(c.config);
+  return f as unknown as Record<string, unknown>;
+}
+
+/** Variant: re-issue some peers' TLS certificates without the gateway Service names (own host names only). */
+async function dropGatewaySans(gen: GeneratedDeployment, peers: string[]): Promise<void> {
+  const w = new FileWriter(gen.dir);
+  for (const name of peers) {
+    const p = gen.plan.orgs.flatMap((o) => o.peers).find((x) => x.name === name);
+    if (!p) throw new Error(`variant names an unknown peer ${name}`);
+    const own = [p.host, `${p.host}.${gen.plan.namespace}.svc.cluster.local`];
+    const reissued = await issuePeerPki(gen.plan, gen.pki.orgs[p.org], p, { dnsNames: own });
+    gen.pki.nodes[name] = { tls: reissued.tls, enrollment: gen.pki.nodes[name].enrollment };
+    await writeNodeCerts(w, 'peer', p.org, p.name, gen.pki.nodes[name]);
+  }
+}
+
+interface Running {
+  s: FabricSettings;
+  gen: GeneratedDeployment;
+  resolver: NameResolver;
+  probe: OrderingProbe;
+  etcd: EtcdCluster;
+  peers: Map<string, LocalPeer>;
+  gateways: GatewayServices;
+  orgCas: Record<string, string[]>;
+}
+
+function observations(r: Running): Record<string, Observation> {
+  const { s, gen, etcd, gateways, peers, resolver } = r;
+  const channel = gen.plan.channels[0];
+  const regions = gen.plan.regions.map((x) => x.name);
+
+  const peerTarget = (name: string, org: string, region: string, port: number) => ({
+    name,
+    address: resolver.resolve(name, region),
+    port,
+    ca: r.orgCas[org],
+  });
+  const stopPeers = (names: string[]) => Promise.all(names.map((n) => peers.get(n)!.stop()));
+  const startPeers = (names: string[]) => Promise.all(names.map((n) => peers.get(n)!.start()));
+
+  return {
+    'FAB-ORD-03': {
+      id: 'FAB-ORD-03',
+      disruptive: true,
+      run: () =>
+        runRegionLossDrill({
+          probe: r.probe,
+          faults: etcd.faults(),
+          regions: Object.fromEntries(regions.map((region) => [region, gen.plan.ordering.nodes.filter((o) => o.region === region).map((o) => o.name)])),
+          boundMs: s.leaderElectionBoundMs,
+          sampleIntervalMs: s.sampleIntervalMs,
+          catchUpBoundMs: s.catchUpBoundMs,
+        }),
+    },
+    'FAB-PEER-05': {
+      id: 'FAB-PEER-05',
+      disruptive: true,
+      run: () => {
+        const endpoints: OrgEndpoint[] = [];
+        for (const org of gen.plan.orgs) {
+          for (const g of gateways.gateways.filter((x) => x.org === org.name)) {
+            endpoints.push({ org: org.name, region: g.region, kind: 'gateway', target: peerTarget(g.service, org.name, g.region, g.port) });
+          }
+          for (const p of org.peers) endpoints.push({ org: org.name, region: p.region, kind: 'peer', target: peerTarget(p.host, org.name, p.region, p.port) });
+        }
+        const inRegion = (region: string) => gen.plan.orgs.flatMap((o) => o.peers).filter((p) => p.region === region).map((p) => p.name);
+        return runPeerRegionLossDrill({
+          regions,
+          orgs: gen.plan.orgs.map((o) => o.name),
+          endpoints,
+          channel,
+          queryBoundMs: s.peerQueryBoundMs,
+          sampleIntervalMs: s.sampleIntervalMs,
+          restoreBoundMs: s.gatewayViewBoundMs,
+          faults: {
+            stopRegion: async (region) => {
+              const ps = inRegion(region);
+              const gws = gateways.gateways.filter((g) => g.region === region);
+              await Promise.all([stopPeers(ps), gateways.stopRegion(region)]);
+              return [...ps, ...gws.map((g) => `gateway ${g.key}`)];
+            },
+            startRegion: async (region) => {
+              await startPeers(inRegion(region));
+              await gateways.startRegion(region);
+              for (const g of gateways.gateways.filter((x) => x.region === region)) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
+            },
+          },
+        });
+      },
+    },
+    'FAB-GW-04': {
+      id: 'FAB-GW-04',
+      disruptive: true,
+      run: () =>
+        runGatewaySpreadDrill({
+          gateways: gateways.gateways.map((g) => ({
+            gateway: g.key,
+            service: g.service,
+            org: g.org,
+            region: g.region,
+            peers: g.peers,
+            target: peerTarget(g.service, g.org, g.region, g.port),
+          })),
+          connections: s.gatewayConnections,
+          sampleIntervalMs: s.sampleIntervalMs,
+          viewBoundMs: s.gatewayViewBoundMs,
+          faults: {
+            stopPeer: (peer) => stopPeers([peer]).then(() => undefined),
+            startPeer: (peer) => startPeers([peer]).then(() => undefined),
+            view: (gateway, peer) => gateways.view(gateway, peer),
+          },
+        }),
+    },
+  };
+}
+
+async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
+  const { resources, log } = o;
+  const s = fabricSettings(o.settings);
+  const variant = o.variant && o.variant in fabricVariants ? o.variant : undefined;
+  const topology = topologyFor(variant);
+  const addresses = await chooseSlot(planDeployment(topology.generate), topology, resources.runId, s.addressSlot);
+  resources.onRelease('fabric addresses', addresses.release);
+  const dir = await resources.tempDir('fabric');
+
+  const t0 = Date.now();
+  // Keys stay in memory (the peers serve TLS in this process): no private key is written to disk.
+  const gen = await generateDeployment(join(dir, 'artifacts'), { ...topology.generate, addresses: (_host, ref) => addresses.nodes[ref.name] });
+  if (topology.peersWithoutGatewaySan.length) await dropGatewaySans(gen, topology.peersWithoutGatewaySan);
+  log(`fabric: certificates and channel configuration generated in ${Date.now() - t0} ms (addresses 127.<region>.${addresses.slot}.x)`);
+
+  const plan = gen.plan;
+  const hosts = NameResolver.hostMap(
+    Object.fromEntries([...plan.ordering.nodes, ...plan.orgs.flatMap((x) => x.peers)].map((n) => [n.host, addresses.nodes[n.name]])),
+    addresses.gateways.flatMap((g) => {
+      const org = plan.orgs.find((x) => x.name === g.org)!;
+      return [org.gatewayService, org.gatewayAlias].map((service) => ({ service, region: g.region, address: g.address }));
+    }),
+  );
+  const resolver = new NameResolver(hosts);
+  const orgCas: Record<string, string[]> = Object.fromEntries(
+    plan.orgs.map((x) => [x.name, [gen.pki.orgs[x.name].ca.certPem, gen.pki.orgs[x.name].tlsCa.certPem]]),
+  );
+
+  const etcd = new EtcdCluster(
+    resources,
+    join(dir, 'etcd'),
+    plan.ordering.nodes.map((n) => ({ name: n.name, region: n.region, address: addresses.nodes[n.name] })),
+    { heartbeatMs: s.etcdHeartbeatMs, electionTimeoutMs: s.etcdElectionTimeoutMs, stopSignal: s.ordererStopSignal, log },
+  );
+  const peers = new Map<string, LocalPeer>();
+  for (const org of plan.orgs) {
+    for (const p of org.peers) {
+      const pki = gen.pki.nodes[p.name];
+      peers.set(
+        p.name,
+        new LocalPeer({ name: p.name, org: org.name, region: p.region, address: addresses.nodes[p.name], port: p.port, certPem: pki.tls.certPem, keyPem: pki.tls.keyPem, channels: p.channels }),
+      );
+    }
+  }
+  const gateways = new GatewayServices(
+    resources,
+    dir,
+    addresses.gateways,
+    (peer) => ({ address: addresses.nodes[peer], port: peers.get(peer)!.spec.port }),
+    s.gatewayCheckIntervalMs,
+  );
+  // Released with the run whatever happens after this line (failure, Ctrl-C): nothing is restarted after it,
+  // and the in-process peers close (child processes are the resources' own to stop).
+  const shutdown = async () => {
+    await gateways.stop();
+    await Promise.all([...peers.values()].map((p) => p.retire()));
+    await etcd.stop();
+  };
+  resources.onRelease('fabric part', shutdown);
+
+  const t1 = Date.now();
+  await Promise.all([etcd.start(), Promise.all([...peers.values()].map((p) => p.start()))]);
+  await gateways.start();
+  for (const g of addresses.gateways) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
+  log(
+    `fabric: ${etcd.members.length} etcd members, ${peers.size} peers and ${addresses.gateways.length} gateway Services ` +
+      `in ${gateways.regions().length} regions up in ${Date.now() - t1} ms`,
+  );
+
+  // One etcd Raft group stands in for the ordering service of every channel; the probe labels it with the first.
+  const probe = etcdOrderingProbe({ channel: plan.channels[0], members: Object.fromEntries(etcd.members.map((m) => [m.name, etcd.endpoints(m.name)])) });
+  const running: Running = { s, gen, resolver, probe, etcd, peers, gateways, orgCas };
+  const liveOrgs: LiveOrg[] = plan.orgs.map((x) => ({
+    name: x.name,
+    ca: orgCas[x.name],
+    gatewayNames: [x.gatewayService, x.gatewayAlias],
+    peers: x.peers.map((p) => ({ name: p.name, host: p.host, port: p.port, region: p.region })),
+  }));
+
+  const descriptor: Record<string, unknown> = {
+    settings: { leaderElectionBoundMs: s.leaderElectionBoundMs },
+    regions: plan.regions.map((r) => ({ name: r.name })),
+    fabric: absoluteFabric(gen),
+    live: {
+      hosts,
+      fabricGateways: addresses.gateways.map((g) => ({ name: g.key, service: g.service, org: g.org, region: g.region, address: g.address, port: g.port, peers: g.peers })),
+      fabricOrdering: {
+        standIn: 'etcd',
+        members: Object.fromEntries(etcd.members.map((m) => [m.name, { region: m.region, ...etcd.endpoints(m.name) }])),
+      },
+      ...(variant ? { fabricVariant: variant } : {}),
+    },
+  };
+
+  let stopped = false;
+  return {
+    descriptor,
+    observations: observations(running),
+    unavailable: { ...UNAVAILABLE },
+    collectLive: () =>
+      collectFabricLive({
+        orgs: liveOrgs,
+        gateways: addresses.gateways,
+        resolver,
+        orderers: etcd.members.map((m) => ({ name: m.name, region: m.region, address: m.address, clusterPort: ORDERER_CLUSTER_PORT })),
+        probe,
+        channels: plan.channels,
+      }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await shutdown();
+    },
+  };
+}
+
+export const fabricPart: LocalPart = {
+  name: 'fabric',
+  variants: fabricVariants,
+  async preflight() {
+    const problems: string[] = [];
+    if (!etcdBinary()) problems.push(ETCD_MISSING);
+    if (!haproxyBinary()) problems.push(HAPROXY_MISSING);
+    return problems;
+  },
+  async start(options) {
+    const missing = await fabricPart.preflight();
+    if (missing.length) throw new BrokenError(missing.join('\n'));
+    return startFabric(options);
+  },
+};

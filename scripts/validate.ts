@@ -9,7 +9,6 @@ import { InputError, InputErrors, errorMessage } from '../support/errors.ts';
 import { catalogue } from '../support/checks/catalogue.ts';
 import { validateTarget } from '../support/validate.ts';
 import { exitCodeOf, formatJson, formatJunit, formatTable, writeAllureResults } from '../support/report/formats.ts';
-import { attachLive } from '../support/environments/existing/index.ts';
 
 const USAGE = `Usage:
   ha-validate --target <file> [--only ID,...] [--format table|json|junit] [--output <file>]
@@ -114,7 +113,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const live = args.live ? await attachLive(args.target!) : undefined;
+    // loaded only when asked for: the live collectors pull in the Kubernetes client and the PostgreSQL driver
+    const live = args.live ? await (await import('../support/environments/existing/index.ts')).attachLive(args.target!) : undefined;
     const { report } = await validateTarget(args.target!, { only: args.only, live });
     const text = args.format === 'json' ? formatJson(report) : args.format === 'junit' ? formatJunit(report) : formatTable(report);
     await emit(text, args.output);

@@ -53,3 +53,14 @@ export const kind = {
   ...common,
   worldParameters: { environment: 'kind' },
 };
+
+/**
+ * The Corda hot-cold pair in containers (PostgreSQL, two nodes, HAProxy) on networks created for the run, with real
+ * partitions. Uses public images when they are present locally, else the images `scripts/build-offline-images`
+ * builds from this machine's binaries; never pulls unless HA_DOCKER_ALLOW_PULL=1. Corda only.
+ */
+export const docker = {
+  ...common,
+  tags: '@corda',
+  worldParameters: { environment: 'docker' },
+};

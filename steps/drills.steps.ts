@@ -78,6 +78,7 @@ for (const text of [
   'P2P, RPC and web connections are made through the load balancer\'s address',
   'the active node loses its database connection',
   'the hot node is stopped',
+  'the hot node is cut off from the database and the load balancer at once',
 ]) {
   When(text, async function (this: HaWorld) {
     const timeline = await this.timeline();

@@ -43,6 +43,14 @@ export class HaWorld extends World<HaWorldParameters> {
     super(options);
   }
 
+  /**
+   * The observation this scenario judges: the guarantee's own, or a named variant of it (`@partition` → the
+   * `<ID>:partition` drill, which only environments with real networks can run), judged by the same check.
+   */
+  get observationKey(): string {
+    return this.tags.includes('@partition') ? `${this.check.id}:partition` : this.check.id;
+  }
+
   get run(): Run {
     return currentRun();
   }
@@ -109,7 +117,7 @@ export class HaWorld extends World<HaWorldParameters> {
         throw new SkipError(`the target has no region ${scope.region} (its regions: ${regions.join(', ')})`);
       }
     }
-    const observed = await run.observe(check.id);
+    const observed = await run.observe(this.observationKey);
     if ('skip' in observed) {
       if (!check.kinds.includes('static')) throw new SkipError(`${check.id}: ${observed.skip}`);
       await this.attachOnce(`skip:${check.id}`, () => this.note(`${check.id} is judged on static evidence only: ${observed.skip}`));
@@ -140,7 +148,7 @@ export class HaWorld extends World<HaWorldParameters> {
     let evidence = this.evidence();
     const run = this.run;
     const staticToo = check.kinds.includes('static');
-    if (run.hasObservation(check.id) || check.kinds.includes('drill')) {
+    if (run.hasObservation(this.observationKey) || check.kinds.includes('drill') || this.observationKey !== check.id) {
       // a drill or a sampling window: recorded once per run, judged from its timeline
       const timeline = await this.timeline(scope);
       if (timeline) evidence = mergeLive(evidence, { timelines: { [check.id]: timeline } });

@@ -16,6 +16,13 @@ Feature: Hot-cold pair: one active node
     And only the lease holder accepts P2P and RPC connections
     And a second node started while it runs does not become active
 
+  # Only environments with real networks (the docker profile) can partition a node; others skip with the reason.
+  @CORDA-HA-01 @live @blocker @partition @disruptive
+  Scenario: A hot node cut off from the database and the load balancer at once does not leave two nodes active
+    When the hot node is cut off from the database and the load balancer at once
+    Then at no moment are both nodes active
+    And only the lease holder accepts P2P and RPC connections
+
   @CORDA-HA-02 @drill @disruptive @critical
   Scenario: The active node stops serving when it loses its database connection
     When the active node loses its database connection

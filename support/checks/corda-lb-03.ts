@@ -25,7 +25,7 @@ export const check: Check = {
       return verdict.broken(ID, `the ${ID} timeline has no usable samples${failed.length ? `: e.g. ${failed[0].error}` : ''}`, { events: tl.events?.length ?? 0 });
     }
     const params = cordaParams(tl, evidence);
-    const fault = cordaFaults(tl).find((f) => (f.action === 'stop' || f.action === 'kill') && (!params.hotNode || f.node === params.hotNode));
+    const fault = cordaFaults(tl).find((f) => (f.action === 'stop' || f.action === 'kill' || f.action === 'partition') && (!params.hotNode || f.node === params.hotNode));
     if (!fault) return verdict.broken(ID, `the ${ID} timeline has no stop fault on the hot node: the drill did not inject it`, { samples: samples.length });
     const hot = params.hotNode ?? fault.node;
     const cold = params.coldNode ?? [...new Set(samples.flatMap((s) => Object.keys(s.nodes)))].find((n) => n !== hot);

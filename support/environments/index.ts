@@ -6,8 +6,9 @@ import type { Environment } from './types.ts';
 import { localEnvironment } from './local/index.ts';
 import { existingEnvironment } from './existing/index.ts';
 import { kindEnvironment, kindOptionsFromEnv } from './kind/index.ts';
+import { dockerEnvironment } from './docker/index.ts';
 
-export const ENVIRONMENT_NAMES = ['local', 'existing', 'kind'] as const;
+export const ENVIRONMENT_NAMES = ['local', 'docker', 'kind', 'existing'] as const;
 
 export interface EnvironmentChoice {
   name: string;
@@ -51,6 +52,8 @@ export function environmentFor(choice: EnvironmentChoice, log?: (line: string) =
       return localEnvironment({ variant: choice.variant, settings: choice.settings, parts: choice.parts, log });
     case 'existing':
       return existingEnvironment(env.HA_TARGET);
+    case 'docker':
+      return dockerEnvironment({ variant: choice.variant, settings: choice.settings, log, env });
     case 'kind':
       return kindEnvironment(kindOptionsFromEnv(env, log));
     default:

@@ -11,7 +11,6 @@ import type { TargetDescriptor } from '../../target/types.ts';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { handshake, resolveHost } from './tls.ts';
-import { collectKubernetesApiEvidence } from '../kubernetes/api.ts';
 
 async function readPems(files: string[]): Promise<string[]> {
   return Promise.all(files.map((f) => readFile(f, 'utf8')));
@@ -115,6 +114,8 @@ export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3
 export async function collectKubernetesEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
   const regions = d.regions.filter((r) => r.kubernetes?.context);
   if (!regions.length) return {};
+  // loaded only when a region names a context: the Kubernetes client is large and slow to import
+  const { collectKubernetesApiEvidence } = await import('../kubernetes/api.ts');
   const defaultKubeconfig = process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
   const kubernetes = await Promise.all(
     regions.map((r) =>

@@ -1,0 +1,134 @@
+/**
+ * Network probes of the Corda drills: does a port accept a connection, and who answers through a load balancer.
+ * Each has a short timeout of its own, so a sample never waits on a silent endpoint. Nothing here writes to the
+ * deployment beyond opening and closing a connection (and an HTTP `GET /`).
+ */
+import { createConnection, createServer } from 'node:net';
+import { request } from 'node:http';
+
+/**
+ * A timeout that yields to pending I/O first: when the event loop was busy past the deadline, the answer that
+ * arrived meanwhile is handled before the timeout counts (timers run before the poll phase, `setImmediate` after
+ * it). So a loaded harness does not report a silent endpoint that in fact answered in time.
+ */
+function timeoutAfterIo(ms: number, fn: () => void): () => void {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(fn)), ms);
+  return () => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
+}
+
+/** True when `host:port` accepts a TCP connection within `timeoutMs` (what a load balancer's TCP probe sees). */
+export function tcpAccepts(host: string, port: number, timeoutMs = 100): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      cancel();
+      socket.removeAllListeners('connect');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(ok);
+    };
+    const cancel = timeoutAfterIo(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** What a stand-in says about itself (one JSON line on P2P/RPC, the body of `GET /` on web). */
+export interface Identity {
+  machine?: string;
+  machineName?: string;
+  pid?: number;
+  traffic?: string;
+  [key: string]: unknown;
+}
+
+function parseIdentity(text: string): Identity | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Identity) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Connect and read the first line the server sends. null when nobody answered: refused, closed without a line, or
+ * silent for `timeoutMs`. (A load balancer accepts the connection even with no backend up, so an accepted
+ * connection alone says nothing.)
+ */
+export function readBanner(host: string, port: number, timeoutMs = 250): Promise<Identity | null> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    let buf = '';
+    let settled = false;
+    const done = (v: Identity | null) => {
+      if (settled) return;
+      settled = true;
+      cancel();
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(v);
+    };
+    const cancel = timeoutAfterIo(timeoutMs, () => done(null));
+    socket.on('data', (d) => {
+      buf += d.toString('utf8');
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(parseIdentity(buf.slice(0, nl)));
+      else if (buf.length > 4096) done(null);
+    });
+    socket.once('error', () => done(null));
+    socket.once('close', () => done(buf ? parseIdentity(buf.trim()) : null));
+  });
+}
+
+/** `GET /` without keep-alive (so every probe is a new connection the load balancer routes afresh). */
+export function httpIdentity(host: string, port: number, timeoutMs = 250): Promise<Identity | null> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (v: Identity | null) => {
+      if (settled) return;
+      settled = true;
+      cancel();
+      req.destroy();
+      resolve(v);
+    };
+    const cancel = timeoutAfterIo(timeoutMs, () => done(null));
+    const req = request({ host, port, path: '/', method: 'GET', agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      res.on('end', () => done(res.statusCode === 200 ? parseIdentity(body) : null));
+      res.on('error', () => done(null));
+    });
+    req.on('error', () => done(null));
+    req.end();
+  });
+}
+
+/** A port nobody listens on right now, found by binding port 0 on `host`. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when every `host:port` can be bound right now (nobody else uses them). */
+export async function canBind(pairs: Array<{ host: string; port: number }>): Promise<boolean> {
+  const one = ({ host, port }: { host: string; port: number }) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+  const results = await Promise.all(pairs.map(one));
+  return results.every(Boolean);
+}

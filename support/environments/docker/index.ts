@@ -1,0 +1,178 @@
+/**
+ * The `docker` environment: the Corda hot-cold pair of the reference topology in containers — PostgreSQL, two
+ * nodes (the stand-in, or a real Corda Enterprise image when one is present), HAProxy, on two networks of the
+ * run — so that faults are real: a container stopped or paused, a node disconnected from the database network,
+ * or partitioned from the database and the load balancer at once (see corda.ts for the layout and partition.ts
+ * for the partition drill).
+ *
+ * Offline by design: images come from the local image store only (strategies.ts; `scripts/build-offline-images`
+ * makes them from this machine's binaries), testcontainers runs without its reaper and without looking up the
+ * host through a helper image, and nothing is pulled unless `HA_DOCKER_ALLOW_PULL=1`.
+ *
+ * Every container and network is labelled `ha-conformance.run=<runId>` (and `ha-conformance.owner=<host>:<pid>`)
+ * and removed on stop, on a failed start, on SIGINT/SIGTERM (through `Resources`), and at process exit as a last
+ * resort (synchronously, with the CLI). A run killed outright (SIGKILL) is cleaned up by the next start, which
+ * removes everything labelled with a run whose owner process on this host is gone.
+ *
+ * Options: `variant` — the local Corda part's variants (`CORDA_VARIANTS`); `settings` — the local Corda part's
+ * keys (local/corda/settings.ts), with these defaults here: `cordaAddressBase` 127.21, `cordaSettleBoundMs`
+ * 30000, `cordaFailoverToleranceMs` waitInterval + 6000 (see `dockerCordaDefaults`); plus
+ * `dockerObserverIntervalMs` (40). User flags (environment variables): `HA_DOCKER_POSTGRES_IMAGE`,
+ * `HA_DOCKER_HAPROXY_IMAGE`, `HA_DOCKER_CORDA_IMAGE` (+ `HA_DOCKER_CORDA_DRIVERS`), `HA_DOCKER_ALLOW_PULL=1`.
+ *
+ * Observations: CORDA-HA-01, CORDA-HA-02, CORDA-LB-02, CORDA-LB-03 (drills/corda-drills.ts, unchanged) and
+ * `CORDA-HA-01:partition` (partition.ts, judged by CORDA-HA-01's check).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { LiveEvidence } from '../../evidence/model.ts';
+import type { Environment, StartedEnvironment } from '../types.ts';
+import { BrokenError } from '../../errors.ts';
+import { Resources, reapOrphans } from '../local/resources.ts';
+import { CORDA_VARIANTS } from '../local/corda/index.ts';
+import { loadTarget } from '../../target/load.ts';
+import { collectLiveEvidence } from '../../evidence/live/collect.ts';
+import { dockerode, engineProblems, reap, reapSync } from './engine.ts';
+import { resolveImages, type ImageChoice, type Role } from './strategies.ts';
+import { startDockerCorda, type StartedDockerCorda } from './corda.ts';
+
+export { PARTITION_KEY, PARTITION_JUDGE } from './partition.ts';
+
+export interface DockerOptions {
+  variant?: string;
+  settings?: Record<string, unknown>;
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface StartedDockerEnvironment extends StartedEnvironment {
+  /** the Corda deployment: live target, fault injector, drill target, addresses, container ids */
+  corda: StartedDockerCorda;
+  images: Record<Role, ImageChoice>;
+  timings: Record<string, number>;
+}
+
+export function dockerVariants(): Record<string, string> {
+  return { ...CORDA_VARIANTS };
+}
+
+function userSpec(): string {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  return `${uid}:${gid}`;
+}
+
+export interface DockerEnvironment extends Environment {
+  start(): Promise<StartedDockerEnvironment>;
+}
+
+export function dockerEnvironment(options: DockerOptions = {}): DockerEnvironment {
+  const log = options.log ?? (() => undefined);
+  const env = options.env ?? process.env;
+  return {
+    name: 'docker',
+    async preflight() {
+      const problems: string[] = [];
+      if (options.variant && !(options.variant in CORDA_VARIANTS)) {
+        problems.push(`unknown docker variant "${options.variant}"; known: ${Object.keys(CORDA_VARIANTS).join(', ')}`);
+      }
+      const engine = await engineProblems(env);
+      problems.push(...engine);
+      if (!engine.length) problems.push(...(await resolveImages({ env })).problems);
+      return problems;
+    },
+    async start(): Promise<StartedDockerEnvironment> {
+      const t0 = Date.now();
+      const timings: Record<string, number> = {};
+      const engine = await engineProblems(env);
+      if (engine.length) throw new BrokenError(engine.join('\n'));
+      const resolution = await resolveImages({ env });
+      if (resolution.problems.length) throw new BrokenError(resolution.problems.join('\n'));
+      const images = resolution.choices as Record<Role, ImageChoice>;
+      for (const c of Object.values(images)) {
+        log(`docker: ${c.role} runs ${c.image}${c.pull ? ' (to be pulled: HA_DOCKER_ALLOW_PULL=1)' : ''}${c.skipped.length ? ` — skipped: ${c.skipped.map((x) => `${x.strategy}: ${x.why}`).join('; ')}` : ''}`);
+      }
+      timings.imagesMs = Date.now() - t0;
+      const d = await dockerode();
+      const reaped = await reap(d, 'dead');
+      const dirs = await reapOrphans();
+      if (reaped.containers.length || reaped.networks.length || reaped.volumes.length || dirs.dirs.length) {
+        log(`docker: removed what interrupted runs left: ${[...reaped.containers, ...reaped.networks, ...reaped.volumes, ...dirs.dirs].join(', ')}`);
+      }
+
+      const resources = new Resources();
+      const runId = resources.runId;
+      // Containers whose creation is under way when a stop or a signal comes: waited for, then removed by label.
+      const tracked = new Set<string>();
+      let released = false;
+      resources.onRelease(`docker resources of run ${runId}`, async () => {
+        await reap(d, { runId });
+        released = true;
+      });
+      const atExit = () => {
+        if (!released) reapSync(runId);
+      };
+      process.once('exit', atExit);
+      resources.onRelease('docker exit hook', () => {
+        process.off('exit', atExit);
+      });
+
+      let corda: StartedDockerCorda | undefined;
+      try {
+        corda = await startDockerCorda({
+          runId,
+          resources,
+          d,
+          images,
+          variant: options.variant,
+          settings: options.settings ?? {},
+          log,
+          track: (id) => tracked.add(id),
+          user: userSpec(),
+        });
+        Object.assign(timings, corda.timings);
+        const dir = await resources.tempDir('docker-target');
+        const descriptorFile = join(dir, 'target.yaml');
+        const doc: Record<string, unknown> = {
+          apiVersion: 'ha-conformance/v1',
+          name: options.variant ? `docker-${options.variant}` : 'docker-reference',
+          disposable: true,
+          ...corda.descriptor,
+        };
+        (doc.live as Record<string, unknown>).runId = runId;
+        await writeFile(descriptorFile, stringify(doc));
+        const descriptor = await loadTarget(descriptorFile, process.env);
+        timings.startMs = Date.now() - t0;
+        const started = corda;
+        let stopped = false;
+        return {
+          name: 'docker',
+          runId,
+          descriptorFile,
+          descriptor,
+          disposable: true,
+          observations: started.observations,
+          unavailable: started.unavailable,
+          corda: started,
+          images,
+          timings,
+          async collectLive(): Promise<Partial<LiveEvidence>> {
+            const generic = await collectLiveEvidence(descriptor);
+            return { ...generic, ...(await started.collectLive()) };
+          },
+          async stop() {
+            if (stopped) return;
+            stopped = true;
+            await started.stop().catch((err: Error) => log(`docker: stopping the Corda part: ${err.message}`));
+            await resources.releaseAll();
+          },
+        };
+      } catch (err) {
+        await corda?.stop().catch(() => undefined);
+        await resources.releaseAll().catch((e: Error) => log(`docker: cleanup after a failed start: ${e.message}`));
+        throw err;
+      }
+    },
+  };
+}

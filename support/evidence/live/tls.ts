@@ -5,6 +5,7 @@
  */
 import { connect, type PeerCertificate } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { certificateInfoFromX509 } from '../certificates.ts';
 import type { CertificateInfo } from '../model.ts';
 
@@ -64,7 +65,7 @@ export function handshake(opts: {
         cert = certificateInfoFromX509(x, `tls://${opts.name}:${opts.port}`);
         if (opts.ca) {
           if (!socket.authorized) verifyError = `chain not trusted: ${String(socket.authorizationError)}`;
-          else if (!x.checkHost(opts.name) && !x.checkIP(opts.name)) verifyError = `certificate is not valid for ${opts.name} (SANs: ${cert.dnsNames.concat(cert.ipAddresses).join(', ')})`;
+          else if (!(isIP(opts.name) ? x.checkIP(opts.name) : x.checkHost(opts.name))) verifyError = `certificate is not valid for ${opts.name} (SANs: ${cert.dnsNames.concat(cert.ipAddresses).join(', ')})`;
         }
       }
       result = { name: opts.name, address: `${opts.address}:${opts.port}`, verified: Boolean(opts.ca) && !verifyError && Boolean(cert), error: verifyError, cert };

@@ -52,6 +52,12 @@ BeforeAll({ timeout: START_TIMEOUT_MS + 15_000 }, async function (this: IContext
   setCurrentRun(run);
   stopOnSignals(run);
   await run.start();
+  if (run.problem?.stage === 'preflight') {
+    // Nothing was started: stop early, once, with one line per missing piece, rather than one broken scenario
+    // per feature. A release gate sees a non-zero exit; there is nothing to tear down.
+    process.stderr.write(`\nha-conformance: ${run.problem.message}\nNothing was started; no scenario ran.\n`);
+    process.exit(2);
+  }
 });
 
 AfterAll({ timeout: 90_000 }, async function () {

@@ -23,6 +23,8 @@ export const NOT_DISPOSABLE =
 export interface RunProblem {
   /** what went wrong, one paragraph a person reads: which environment, which stage, the reason */
   message: string;
+  /** `preflight`: the environment cannot run on this machine at all (nothing was started) */
+  stage?: string;
 }
 
 export interface RunInfo {
@@ -109,7 +111,7 @@ export class Run {
       const problems = await environment.preflight();
       this.info.timings.preflight = Date.now() - t0;
       if (problems.length) {
-        this.problem = { message: `the ${name} environment cannot run here:\n- ${problems.join('\n- ')}` };
+        this.problem = { message: `the ${name} environment cannot run here:\n- ${problems.join('\n- ')}`, stage: 'preflight' };
         return;
       }
       stage = 'start';

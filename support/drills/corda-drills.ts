@@ -74,6 +74,40 @@ export function steadyState(p: CordaDrillParams, sampleIntervalMs: number, withL
   return { test: (s: CordaSampleEvent) => steadyHot(s, withLb) !== null, consecutive: steadyRun(p, sampleIntervalMs) };
 }
 
+/**
+ * The steady state a broken variant settles into, where it differs from the default (one hot node, routed): the
+ * drills wait for it before and after a fault. `bothMayServe` lets `same-machine-name` settle with both nodes
+ * serving too (in containers both stand-ins can hold the shared lease identity at once).
+ */
+export function settledForVariant(
+  variant: string | undefined,
+  p: CordaDrillParams,
+  sampleIntervalMs: number,
+  withLb: boolean,
+  options: { bothMayServe?: boolean } = {},
+): NonNullable<CordaDrillTarget['settled']> {
+  const both = (x: CordaSampleEvent) => ['primary', 'backup'].every((n) => x.nodes[n]?.p2p);
+  switch (variant) {
+    case 'mutual-exclusion-off':
+      return { test: (x) => ['primary', 'backup'].every((n) => x.nodes[n]?.p2p && x.nodes[n]?.rpc && x.nodes[n]?.web), consecutive: 1 };
+    case 'wait-not-above-update':
+      return { test: (x) => Object.values(x.nodes).every((n) => !n.p2p && !n.rpc && !n.web), consecutive: 1 };
+    case 'same-machine-name':
+      return { test: (x) => soleHotNode(x) !== null || (Boolean(options.bothMayServe) && both(x)), consecutive: 1 };
+    case 'web-probe-always-open':
+      // the web backend never goes DOWN, so only P2P and RPC routing tell the steady state
+      return {
+        test: (x) => {
+          const hot = soleHotNode(x);
+          return hot !== null && (!withLb || (x.routed?.p2p === hot && x.routed?.rpc === hot));
+        },
+        consecutive: steadyRun(p, sampleIntervalMs),
+      };
+    default:
+      return steadyState(p, sampleIntervalMs, withLb);
+  }
+}
+
 export function cordaObservations(target: CordaDrillTarget): Record<string, Observation> {
   const withLb = Boolean(target.live.lbAddress);
   const p = target.params;

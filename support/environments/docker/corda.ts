@@ -32,16 +32,15 @@
  */
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type Dockerode from 'dockerode';
-import type { CordaSampleEvent, LiveEvidence } from '../../evidence/model.ts';
+import type { LiveEvidence } from '../../evidence/model.ts';
 import type { Observation } from '../types.ts';
 import { BrokenError } from '../../errors.ts';
 import type { Resources } from '../local/resources.ts';
-import { renderConfig, parseShowStat } from '../local/haproxy.ts';
+import { renderConfig, parseShowStat, runtimeApi } from '../local/haproxy.ts';
 import { CORDA_VARIANTS } from '../local/corda/index.ts';
 import { cordaSettings, type CordaLocalSettings } from '../local/corda/settings.ts';
 import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, FILES_TO_MATCH, LB_ADDRESS_VAR } from '../local/corda/layout.ts';
@@ -49,8 +48,8 @@ import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from '../local/cor
 import { LEASE_TABLE_DDL } from '../local/corda/database.ts';
 import { readLeaseRow } from '../../evidence/live/collect.ts';
 import { canBind } from '../../drills/corda-probes.ts';
-import { CordaSampling, soleHotNode, steadyHot, type CordaLiveTarget, type CordaNodeEndpoint } from '../../drills/corda-sampler.ts';
-import { cordaObservations, type CordaDrillTarget } from '../../drills/corda-drills.ts';
+import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../drills/corda-sampler.ts';
+import { cordaObservations, settledForVariant, type CordaDrillTarget } from '../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../drills/timeline-recorder.ts';
 import { IN_IMAGE, POSTGRES_UID } from './images.ts';
@@ -139,27 +138,6 @@ async function pickAddresses(s: CordaLocalSettings): Promise<Record<'primary' | 
   throw new BrokenError(`no free address block ${s.addressBase}.<k>.* with the Corda ports free after 40 tries`);
 }
 
-/** HAProxy's runtime API over TCP (the published stats port): one command, its answer. */
-function runtimeApiTcp(host: string, port: number, command: string, timeoutMs = 1000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = createConnection({ host, port });
-    let out = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new BrokenError(`HAProxy runtime API at ${host}:${port} did not answer "${command}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(`${command}\n`));
-    sock.on('data', (d) => (out += d.toString('utf8')));
-    sock.on('end', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    sock.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new BrokenError(`HAProxy runtime API at ${host}:${port}: ${err.message}`, { cause: err }));
-    });
-  });
-}
 
 function exitsIn(stateDir: string): number {
   try {
@@ -469,7 +447,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
     nodes: (): CordaNodeEndpoint[] => [...nodes.values()].map((n) => ({ name: n.name, machine: n.mirror, leaseName: n.leaseName })),
     // a real node does not name itself on P2P/RPC/web, so "who answered" cannot be told through the load balancer
     lbAddress: realCorda ? undefined : addresses.lb,
-    lbStat: async () => parseShowStat(await runtimeApiTcp('127.0.0.1', statsPort, 'show stat')),
+    lbStat: async () => parseShowStat(await runtimeApi({ host: '127.0.0.1', port: statsPort }, 'show stat', 1000)),
     lbBackends: Object.fromEntries(TRAFFIC.map((t) => [BACKEND[t], t])) as Record<string, Traffic>,
     readLease,
   };
@@ -584,21 +562,8 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
     unhealthyThreshold: s.probeFall,
     toleranceMs: s.failoverToleranceMs,
   };
-  const steadyRun = Math.ceil((s.probeIntervalMs * s.probeFall) / s.sampleIntervalMs) + 1;
   const withLb = Boolean(live.lbAddress);
-  const settledFor: Record<string, { test(x: CordaSampleEvent): boolean; consecutive: number }> = {
-    'mutual-exclusion-off': { test: (x) => ['primary', 'backup'].every((n) => x.nodes[n]?.p2p && x.nodes[n]?.rpc && x.nodes[n]?.web), consecutive: 1 },
-    'wait-not-above-update': { test: (x) => Object.values(x.nodes).every((n) => !n.p2p && !n.rpc && !n.web), consecutive: 1 },
-    'same-machine-name': { test: (x) => soleHotNode(x) !== null || ['primary', 'backup'].every((n) => x.nodes[n]?.p2p), consecutive: 1 },
-    'web-probe-always-open': {
-      test: (x) => {
-        const hot = soleHotNode(x);
-        return hot !== null && (!withLb || (x.routed?.p2p === hot && x.routed?.rpc === hot));
-      },
-      consecutive: steadyRun,
-    },
-  };
-  const settled = (variant && settledFor[variant]) || { test: (x: CordaSampleEvent) => steadyHot(x, withLb) !== null, consecutive: steadyRun };
+  const settled = settledForVariant(variant, p, s.sampleIntervalMs, withLb, { bothMayServe: true });
   const drillTarget: CordaDrillTarget = {
     live,
     faults,

@@ -97,14 +97,15 @@ export interface RunningHaproxy {
   stop(): Promise<void>;
 }
 
-/** Send one command to the runtime API and return its answer. */
-export function runtimeApi(socketPath: string, command: string, timeoutMs = 2000): Promise<string> {
+/** Send one command to the runtime API (a unix socket path, or host and port) and return its answer. */
+export function runtimeApi(api: string | { host: string; port: number }, command: string, timeoutMs = 2000): Promise<string> {
+  const where = typeof api === 'string' ? api : `${api.host}:${api.port}`;
   return new Promise((resolve, reject) => {
-    const sock = createConnection(socketPath);
+    const sock = typeof api === 'string' ? createConnection(api) : createConnection({ host: api.host, port: api.port });
     let out = '';
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new BrokenError(`HAProxy runtime API at ${socketPath} did not answer "${command}" within ${timeoutMs} ms`));
+      reject(new BrokenError(`HAProxy runtime API at ${where} did not answer "${command}" within ${timeoutMs} ms`));
     }, timeoutMs);
     sock.on('connect', () => sock.write(`${command}\n`));
     sock.on('data', (d) => (out += d.toString('utf8')));
@@ -114,7 +115,7 @@ export function runtimeApi(socketPath: string, command: string, timeoutMs = 2000
     });
     sock.on('error', (err) => {
       clearTimeout(timer);
-      reject(new BrokenError(`HAProxy runtime API at ${socketPath}: ${err.message}`, { cause: err }));
+      reject(new BrokenError(`HAProxy runtime API at ${where}: ${err.message}`, { cause: err }));
     });
   });
 }

@@ -72,15 +72,15 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import pg from 'pg';
-import type { LiveEvidence, CordaSampleEvent } from '../../../evidence/model.ts';
+import type { LiveEvidence } from '../../../evidence/model.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Resources } from '../resources.ts';
 import { BrokenError } from '../../../errors.ts';
 import { HAPROXY_MISSING, haproxyBinary, startHaproxy, type RunningHaproxy } from '../haproxy.ts';
 import { readLeaseRow } from '../../../evidence/live/collect.ts';
 import { canBind, freePort, tcpAccepts } from '../../../drills/corda-probes.ts';
-import { CordaSampling, soleHotNode, type CordaLiveTarget, type CordaNodeEndpoint } from '../../../drills/corda-sampler.ts';
-import { cordaObservations, steadyRun, steadyState, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
+import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../../drills/corda-sampler.ts';
+import { cordaObservations, settledForVariant, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../../drills/timeline-recorder.ts';
 import { cordaSettings, failoverTolerance, type CordaLocalSettings } from './settings.ts';
@@ -383,19 +383,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     toleranceMs,
   };
   const withLb = Boolean(lb);
-  const settledFor: Record<string, { test(x: CordaSampleEvent): boolean; consecutive: number }> = {
-    'mutual-exclusion-off': { test: (x) => ['primary', 'backup'].every((n) => x.nodes[n]?.p2p && x.nodes[n]?.rpc && x.nodes[n]?.web), consecutive: 1 },
-    'wait-not-above-update': { test: (x) => Object.values(x.nodes).every((n) => !n.p2p && !n.rpc && !n.web), consecutive: 1 },
-    'same-machine-name': { test: (x) => soleHotNode(x) !== null, consecutive: 1 },
-    'web-probe-always-open': {
-      test: (x) => {
-        const hot = soleHotNode(x);
-        return hot !== null && (!withLb || (x.routed?.p2p === hot && x.routed?.rpc === hot));
-      },
-      consecutive: steadyRun(p, s.sampleIntervalMs),
-    },
-  };
-  const settled = (variant && settledFor[variant]) || steadyState(p, s.sampleIntervalMs, withLb);
+  const settled = settledForVariant(variant, p, s.sampleIntervalMs, withLb);
   const drillTarget: CordaDrillTarget = {
     live,
     faults,

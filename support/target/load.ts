@@ -47,7 +47,8 @@ export async function loadTarget(file: string, env: NodeJS.ProcessEnv = process.
   checkLeftoverRemoves(root, [], top, origins, errors);
 
   const secrets = new Set<string>();
-  expandEnv(root, [], top, origins, env, secrets, errors);
+  const fileEnv = await readEnvFile(root, top, errors);
+  expandEnv(root, [], top, origins, fileEnv ? { ...fileEnv, ...env } : env, secrets, errors);
   resolvePaths(root, top, origins);
 
   const validate = validator();
@@ -60,6 +61,41 @@ export async function loadTarget(file: string, env: NodeJS.ProcessEnv = process.
 
   collectSecretValues(root, secrets);
   return applyDefaults(root, top, [...secrets]);
+}
+
+/**
+ * `envFile: <path>` (relative to the descriptor): KEY=VALUE lines that `${KEY}` references may use, so secrets can
+ * live in a file only the operator can read rather than in the descriptor or the shell. The process environment
+ * wins over the file.
+ */
+async function readEnvFile(root: Record<string, unknown>, top: string, errors: InputError[]): Promise<Record<string, string> | undefined> {
+  const ref = root.envFile;
+  delete root.envFile;
+  if (ref === undefined) return undefined;
+  if (typeof ref !== 'string' || !ref) {
+    errors.push(new InputError(top, 'envFile', `must be a file path, not ${JSON.stringify(ref)}`));
+    return undefined;
+  }
+  const file = resolve(dirname(top), ref);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    errors.push(new InputError(top, 'envFile', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err }));
+    return undefined;
+  }
+  const vars: Record<string, string> = {};
+  text.split('\n').forEach((line, i) => {
+    const l = line.trim();
+    if (!l || l.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(l);
+    if (!m) {
+      errors.push(new InputError(file, `line ${i + 1}`, 'expected KEY=VALUE'));
+      return;
+    }
+    vars[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+  });
+  return vars;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

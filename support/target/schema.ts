@@ -26,6 +26,7 @@ export const targetSchema = {
     name,
     description: { type: 'string' },
     extends: { type: 'string', minLength: 1, description: 'a base descriptor, relative to this file' },
+    envFile: { type: 'string', minLength: 1, description: 'KEY=VALUE file for ${KEY} references (secrets), relative to this file' },
     disposable: { type: 'boolean', description: 'drills may run only when true (or the operator opts in)' },
     settings: {
       type: 'object',

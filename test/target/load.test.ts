@@ -184,4 +184,17 @@ live:
     errors = await expectInputErrors(() => loadTarget(f, {}));
     assertError(errors, { file: f, field: 'regions[0].remove', includes: ['"r1"'] });
   });
+
+  it('reads ${VAR} values from an envFile beside the descriptor, the process environment winning, and redacts them', async () => {
+    await t.write('envfile/secrets.env', '# secrets\nDB_PW=from-file-secret\nexport OTHER="quoted value"\n');
+    const f = await t.write('envfile/target.yaml', 'name: e\nenvFile: secrets.env\ncorda:\n  nodes: []\n  database:\n    url: jdbc:x\n    user: u\n    password: ${DB_PW}\n');
+    const d = await loadTarget(f, {});
+    assert.equal(d.corda?.database?.password, 'from-file-secret');
+    assert.ok(d.secrets.includes('from-file-secret'), 'a value from the env file is a secret');
+    const d2 = await loadTarget(f, { DB_PW: 'from-process' });
+    assert.equal(d2.corda?.database?.password, 'from-process');
+    const bad = await t.write('envfile-bad/target.yaml', 'name: e\nenvFile: nope.env\n');
+    const errors = await expectInputErrors(() => loadTarget(bad, {}));
+    assertError(errors, { file: bad, field: 'envFile', includes: ['nope.env'] });
+  });
 });

@@ -94,7 +94,16 @@ export function localEnvironment(options: LocalOptions = {}): Environment {
         }
         const dir = await resources.tempDir('target');
         const descriptorFile = join(dir, 'target.yaml');
-        await writeFile(descriptorFile, stringify(mergeSections(started, resources.runId, options.variant)));
+        const doc = mergeSections(started, resources.runId, options.variant);
+        // The parts' per-run secrets (e.g. the database password) are `${HA_LOCAL_…}` references set in this
+        // process; write them to an owner-only env file beside the descriptor, so `ha-validate` in another shell
+        // can read the descriptor without the secret ever being printed.
+        const names = [...new Set([...stringify(doc).matchAll(/\$\{(HA_LOCAL_[A-Za-z0-9_]+)\}/g)].map((m) => m[1]))].filter((n) => process.env[n]);
+        if (names.length) {
+          await writeFile(join(dir, 'secrets.env'), names.map((n) => `${n}=${process.env[n]}\n`).join(''), { mode: 0o600 });
+          doc.envFile = 'secrets.env';
+        }
+        await writeFile(descriptorFile, stringify(doc));
         const descriptor = await loadTarget(descriptorFile, process.env);
         const observations: Record<string, Observation> = Object.assign({}, ...started.map((p) => p.observations));
         const unavailable: Record<string, string> = Object.assign({}, ...started.map((p) => p.unavailable));

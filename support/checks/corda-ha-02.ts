@@ -1,6 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, noCorda, noTimeline, summarize, timelineOf } from './common.ts';
-import { cordaFaults, cordaParams, cordaSamples, failedSamples, portsOpen } from './corda-samples.ts';
+import { SEEDS, source, harnessErrors, summarize } from './common.ts';
+import { cordaFaults, cordaParams, portsOpen, cordaTimeline } from './corda-samples.ts';
 
 const ID = 'CORDA-HA-02';
 
@@ -17,13 +17,9 @@ export const check: Check = {
     'supervisor does not restart the node with a stale configuration that has mutual exclusion off.',
   needs: ['live.timelines.CORDA-HA-02'],
   evaluate(evidence) {
-    const tl = timelineOf(evidence, ID);
-    if (!tl) return evidence.corda ? noTimeline(ID, 'drill') : noCorda(ID);
-    const samples = cordaSamples(tl);
-    if (!samples.length) {
-      const failed = failedSamples(tl);
-      return verdict.broken(ID, `the ${ID} timeline has no usable samples${failed.length ? `: e.g. ${failed[0].error}` : ''}`, { events: tl.events?.length ?? 0 });
-    }
+    const recorded = cordaTimeline(evidence, ID, 'drill');
+    if ('verdict' in recorded) return recorded.verdict;
+    const { tl, samples } = recorded;
     const fault = cordaFaults(tl).find((f) => f.action === 'cut-database');
     if (!fault) return verdict.broken(ID, `the ${ID} timeline has no cut-database fault: the drill did not inject it`, { samples: samples.length });
     const params = cordaParams(tl, evidence);

@@ -1,6 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noCorda, noTimeline, summarize, timelineOf } from './common.ts';
-import { TRAFFIC, cordaFaults, cordaSamples, failedSamples, isUp, servingNodes, type Traffic } from './corda-samples.ts';
+import { SEEDS, source, names, summarize } from './common.ts';
+import { TRAFFIC, cordaFaults, isUp, servingNodes, type Traffic, cordaTimeline } from './corda-samples.ts';
 
 const ID = 'CORDA-LB-02';
 
@@ -17,13 +17,9 @@ export const check: Check = {
     'runs on both machines, such as a web server that is always up) marks both healthy and sends traffic to the cold node.',
   needs: ['live.timelines.CORDA-LB-02'],
   evaluate(evidence) {
-    const tl = timelineOf(evidence, ID);
-    if (!tl) return evidence.corda ? noTimeline(ID, 'sampling') : noCorda(ID);
-    const all = cordaSamples(tl);
-    if (!all.length) {
-      const failed = failedSamples(tl);
-      return verdict.broken(ID, `the ${ID} timeline has no usable samples${failed.length ? `: e.g. ${failed[0].error}` : ''}`, { events: tl.events?.length ?? 0 });
-    }
+    const recorded = cordaTimeline(evidence, ID, 'sampling');
+    if ('verdict' in recorded) return recorded.verdict;
+    const { tl, samples: all } = recorded;
     // A steady state: judge the samples before any fault.
     const firstFault = cordaFaults(tl)[0];
     const samples = firstFault ? all.filter((s) => s.t < firstFault.t) : all;

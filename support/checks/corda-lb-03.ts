@@ -1,6 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, noCorda, noTimeline, summarize, timelineOf } from './common.ts';
-import { cordaFaults, cordaParams, cordaSamples, describeServing, failedSamples, observedTraffic, portsOpen, servingNodes } from './corda-samples.ts';
+import { SEEDS, source, harnessErrors, summarize } from './common.ts';
+import { cordaFaults, cordaParams, describeServing, observedTraffic, portsOpen, servingNodes, cordaTimeline } from './corda-samples.ts';
 
 const ID = 'CORDA-LB-03';
 
@@ -17,13 +17,9 @@ export const check: Check = {
     'the unhealthy threshold if the failover exceeds the budget (AWS classic defaults need ≈ 10 × 30 s).',
   needs: ['live.timelines.CORDA-LB-03'],
   evaluate(evidence) {
-    const tl = timelineOf(evidence, ID);
-    if (!tl) return evidence.corda ? noTimeline(ID, 'drill') : noCorda(ID);
-    const samples = cordaSamples(tl);
-    if (!samples.length) {
-      const failed = failedSamples(tl);
-      return verdict.broken(ID, `the ${ID} timeline has no usable samples${failed.length ? `: e.g. ${failed[0].error}` : ''}`, { events: tl.events?.length ?? 0 });
-    }
+    const recorded = cordaTimeline(evidence, ID, 'drill');
+    if ('verdict' in recorded) return recorded.verdict;
+    const { tl, samples } = recorded;
     const params = cordaParams(tl, evidence);
     const fault = cordaFaults(tl).find((f) => (f.action === 'stop' || f.action === 'kill' || f.action === 'partition') && (!params.hotNode || f.node === params.hotNode));
     if (!fault) return verdict.broken(ID, `the ${ID} timeline has no stop fault on the hot node: the drill did not inject it`, { samples: samples.length });

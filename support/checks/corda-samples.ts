@@ -1,6 +1,7 @@
 /** Reading Corda drill timelines (see the timeline contracts in evidence/model.ts). Pure. */
 import type { CordaFaultEvent, CordaSampleEvent, Evidence, Timeline } from '../evidence/model.ts';
-import { num } from './common.ts';
+import { noCorda, noTimeline, num, timelineOf } from './common.ts';
+import { verdict, type Verdict } from './types.ts';
 
 export type Traffic = 'p2p' | 'rpc' | 'web';
 export const TRAFFIC: Traffic[] = ['p2p', 'rpc', 'web'];
@@ -108,4 +109,27 @@ export function cordaParams(tl: Timeline, evidence: Evidence): CordaParams {
     coldNode: typeof p.coldNode === 'string' ? p.coldNode : undefined,
     fallbacks,
   };
+}
+
+/**
+ * The recorded Corda timeline of check `id` and its usable samples, or the verdict to return when there is none:
+ * skipped (no timeline, or no Corda deployment) or broken (a timeline without one usable sample).
+ */
+export function cordaTimeline(
+  evidence: Evidence,
+  id: string,
+  what: 'drill' | 'sampling',
+): { tl: Timeline; samples: CordaSampleEvent[] } | { verdict: Verdict } {
+  const tl = timelineOf(evidence, id);
+  if (!tl) return { verdict: evidence.corda ? noTimeline(id, what) : noCorda(id) };
+  const samples = cordaSamples(tl);
+  if (!samples.length) {
+    const failed = failedSamples(tl);
+    return {
+      verdict: verdict.broken(id, `the ${id} timeline has no usable samples${failed.length ? `: ${failed.length} samples recorded errors, e.g. ${failed[0].error}` : ''}`, {
+        events: tl.events?.length ?? 0,
+      }),
+    };
+  }
+  return { tl, samples };
 }

@@ -141,8 +141,10 @@ export interface CordaSpec {
  * Everything here is an address the harness may connect to; nothing here is changed by `validate`.
  */
 export interface LiveEndpoints {
-  /** host names → loopback addresses, so checks dial names (as clients would) without touching DNS */
+  /** host names → addresses, so checks dial names (as clients would) without touching DNS */
   hosts?: Record<string, string>;
+  /** dial host names the `hosts` map does not list through the machine's resolver (default false: only listed ones) */
+  resolveNames?: boolean;
   /** Corda: PostgreSQL connection for the lease table (password via ${ENV}) */
   database?: { host: string; port: number; database: string; user: string; password?: string };
   /** HAProxy runtime API (stats socket path) or stats URL, for the load balancer's own view */

@@ -16,28 +16,40 @@ async function readPems(files: string[]): Promise<string[]> {
   return Promise.all(files.map((f) => readFile(f, 'utf8')));
 }
 
+/**
+ * The address to dial for a host name: the descriptor's `live.hosts` entry, or the name itself when the operator
+ * allows name resolution (`live.resolveNames: true`). Otherwise undefined: the harness sends traffic only where
+ * the descriptor says, never to whatever a name happens to resolve to.
+ */
+function addressOf(d: TargetDescriptor, name: string): string | undefined {
+  if (d.live.hosts?.[name]) return d.live.hosts[name];
+  return d.live.resolveNames === true ? resolveHost(undefined, name) : undefined;
+}
+
 /** Handshakes with every peer and ordering node by host name, and with each gateway Service by its name. */
 export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000): Promise<Partial<LiveEvidence>> {
   if (!d.fabric) return {};
-  const hosts = d.live.hosts;
   const presentedCerts: NonNullable<LiveEvidence['presentedCerts']> = {};
   const handshakes: NonNullable<LiveEvidence['handshakes']> = [];
   const jobs: Array<Promise<void>> = [];
   for (const org of d.fabric.organizations) {
     const ca = await readPems(org.ca);
     for (const peer of org.peers) {
+      const address = addressOf(d, peer.host);
+      if (!address) continue;
       jobs.push(
-        handshake({ name: peer.host, address: resolveHost(hosts, peer.host), port: peer.port, ca, timeoutMs }).then((h) => {
+        handshake({ name: peer.host, address, port: peer.port, ca, timeoutMs }).then((h) => {
           if (h.cert) presentedCerts[`${peer.host}:${peer.port}`] = h.cert;
         }),
       );
     }
     const gatewayNames = [org.gatewayService, ...(org.gatewayAliases ?? [])].filter((n): n is string => Boolean(n));
     for (const name of gatewayNames) {
-      if (!hosts?.[name]) continue; // only names the descriptor says how to reach
+      const address = addressOf(d, name);
+      if (!address) continue;
       const port = org.peers[0]?.port ?? 7051;
       jobs.push(
-        handshake({ name, address: hosts[name], port, ca, timeoutMs, request: 'INFO\n' }).then((h) => {
+        handshake({ name, address, port, ca, timeoutMs, request: 'INFO\n' }).then((h) => {
           let answeredBy: string | undefined;
           try {
             answeredBy = h.banner ? (JSON.parse(h.banner) as { peer?: string }).peer : undefined;
@@ -52,9 +64,10 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
   for (const ordOrg of d.fabric.ordering) {
     const ca = await readPems(ordOrg.ca);
     for (const node of ordOrg.nodes) {
-      if (!hosts?.[node.host]) continue;
+      const address = addressOf(d, node.host);
+      if (!address) continue;
       jobs.push(
-        handshake({ name: node.host, address: hosts[node.host], port: node.port, ca, timeoutMs }).then((h) => {
+        handshake({ name: node.host, address, port: node.port, ca, timeoutMs }).then((h) => {
           if (h.cert) presentedCerts[`${node.host}:${node.port}`] = h.cert;
         }),
       );

@@ -9,6 +9,7 @@ import type {
   ChannelConfigInfo,
   ChannelOrgInfo,
   ConsenterInfo,
+  FabricEvidence,
   FabricOrgInfo,
   Evidence,
   OrderingNodeInfo,
@@ -205,6 +206,18 @@ export function summarize(problems: readonly string[], limit = 4): string {
 
 export function noFabric(id: string): Verdict {
   return verdict.skipped(id, 'the target describes no Fabric deployment');
+}
+
+/**
+ * The Fabric evidence and the organizations that run peers, or the skip to return when there are none: the
+ * opening of every peer and gateway check.
+ */
+export function peerOrgs(evidence: Evidence, id: string): { fabric: FabricEvidence; orgs: FabricOrgInfo[] } | { verdict: Verdict } {
+  const fabric = evidence.fabric;
+  if (!fabric) return { verdict: noFabric(id) };
+  const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
+  if (!orgs.length) return { verdict: verdict.skipped(id, 'no peer organizations with peers in the descriptor') };
+  return { fabric, orgs };
 }
 
 export function noCorda(id: string): Verdict {

@@ -1,6 +1,6 @@
 import type { PodInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { SEEDS, source, names, summarize, unique, peerOrgs } from './common.ts';
 import { clusterOf, clusterSources, formatLabels, podsNamed, selectorMatches } from './kube.ts';
 
 const ID = 'FAB-GW-01';
@@ -31,10 +31,9 @@ export const check: Check = {
     'at least two peers of the organization in that cluster.',
   needs: ['fabric.orgs', 'fabric.kubernetes'],
   evaluate(evidence) {
-    const fabric = evidence.fabric;
-    if (!fabric) return noFabric(ID);
-    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
-    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    const found = peerOrgs(evidence, ID);
+    if ('verdict' in found) return found.verdict;
+    const { fabric, orgs } = found;
     const failures: string[] = [];
     const unjudged: string[] = [];
     const notes: string[] = [];

@@ -1,5 +1,5 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, certCoversHost, isReachabilityError, names, noFabric, normalizeHost, sansOf, summarize } from './common.ts';
+import { SEEDS, source, certCoversHost, isReachabilityError, names, normalizeHost, sansOf, summarize, peerOrgs } from './common.ts';
 
 const ID = 'FAB-GW-03';
 
@@ -16,10 +16,9 @@ export const check: Check = {
     'or add them to the cert-manager Certificate\'s dnsNames, and restart the peer with the new certificate.',
   needs: ['fabric.orgs', 'fabric.certificates', 'live.handshakes'],
   evaluate(evidence) {
-    const fabric = evidence.fabric;
-    if (!fabric) return noFabric(ID);
-    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
-    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    const found = peerOrgs(evidence, ID);
+    if ('verdict' in found) return found.verdict;
+    const { orgs } = found;
     const failures: string[] = [];
     const unjudged: string[] = [];
     const facts: Array<{ peer: string; required: string[]; sans: string[]; missing: string[] }> = [];

@@ -1,5 +1,5 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { SEEDS, source, names, summarize, unique, peerOrgs } from './common.ts';
 import { clusterOf, podsNamed } from './kube.ts';
 
 const ID = 'FAB-PEER-01';
@@ -17,10 +17,9 @@ export const check: Check = {
     'region leaves the organization a peer.',
   needs: ['fabric.orgs', 'fabric.kubernetes'],
   evaluate(evidence) {
-    const fabric = evidence.fabric;
-    if (!fabric) return noFabric(ID);
-    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
-    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    const found = peerOrgs(evidence, ID);
+    if ('verdict' in found) return found.verdict;
+    const { fabric, orgs } = found;
     const problems: string[] = [];
     const facts: Array<{ org: string; regions: Record<string, string[]>; running?: Record<string, string[]> }> = [];
     const summary: string[] = [];

@@ -1,5 +1,5 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, certFacts, names, noFabric, summarize } from './common.ts';
+import { SEEDS, source, certFacts, names, summarize, peerOrgs } from './common.ts';
 import { certsOf, distinctnessProblems, issuerProblems, presentedCert, type Holder } from './identity.ts';
 
 const ID = 'FAB-PEER-02';
@@ -17,10 +17,9 @@ export const check: Check = {
     'every peer of the organization must use its MSP ID.',
   needs: ['fabric.orgs', 'fabric.certificates', 'live.presentedCerts'],
   evaluate(evidence) {
-    const fabric = evidence.fabric;
-    if (!fabric) return noFabric(ID);
-    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
-    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    const found = peerOrgs(evidence, ID);
+    if ('verdict' in found) return found.verdict;
+    const { orgs } = found;
     const problems: string[] = [];
     const facts: Record<string, unknown> = {};
     let certs = 0;

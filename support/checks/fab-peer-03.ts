@@ -1,5 +1,5 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noFabric, orgIsMember, summarize, unique } from './common.ts';
+import { SEEDS, source, names, orgIsMember, summarize, unique, peerOrgs } from './common.ts';
 
 const ID = 'FAB-PEER-03';
 
@@ -16,10 +16,9 @@ export const check: Check = {
     'ordering service connectivity, disk) until its height is within the bound (settings.maxLedgerLag).',
   needs: ['fabric.orgs', 'fabric.channels', 'live.peerHeights'],
   evaluate(evidence) {
-    const fabric = evidence.fabric;
-    if (!fabric) return noFabric(ID);
-    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
-    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
+    const found = peerOrgs(evidence, ID);
+    if ('verdict' in found) return found.verdict;
+    const { fabric, orgs } = found;
     const heights = evidence.live?.peerHeights;
     const hasHeights = heights !== undefined && Object.keys(heights).length > 0;
     const problems: string[] = [];

@@ -1,5 +1,5 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, channelOrgOf, hostPort, names, noFabric, summarize } from './common.ts';
+import { SEEDS, source, channelOrgOf, hostPort, names, summarize, peerOrgs } from './common.ts';
 
 const ID = 'FAB-PEER-04';
 
@@ -16,11 +16,10 @@ export const check: Check = {
     'console), so gossip, service discovery and private data continue when one peer is unavailable.',
   needs: ['fabric.orgs', 'fabric.channels'],
   evaluate(evidence) {
-    const fabric = evidence.fabric;
-    if (!fabric) return noFabric(ID);
-    const orgs = (fabric.orgs ?? []).filter((o) => o.peers.length > 0);
+    const found = peerOrgs(evidence, ID);
+    if ('verdict' in found) return found.verdict;
+    const { fabric, orgs } = found;
     const channels = (fabric.channels ?? []).filter((c) => !c.isSystemChannel);
-    if (!orgs.length) return verdict.skipped(ID, 'no peer organizations with peers in the descriptor');
     if (!channels.length) return verdict.skipped(ID, 'no application channel configuration: cannot see anchor peers');
     const problems: string[] = [];
     const facts: Array<{ channel: string; org: string; anchors: string[]; missing: string[] }> = [];

@@ -13,6 +13,25 @@ const path = { type: 'string', minLength: 1 } as const;
 const url = { type: 'string', minLength: 1 } as const;
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 
+/** An ordering node or a peer: where it runs, how it is dialled, its certificates and endpoints. */
+function fabricNode(extra: Record<string, unknown>) {
+  return {
+    type: 'object',
+    required: ['name', 'region', 'host', 'port'],
+    additionalProperties: false,
+    properties: {
+      name,
+      region: name,
+      host: { type: 'string', minLength: 1 },
+      port,
+      tlsCert: path,
+      enrollmentCert: path,
+      operations: url,
+      ...extra,
+    },
+  };
+}
+
 export const targetSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ha-conformance/target-schema.json',
@@ -77,21 +96,7 @@ export const targetSchema = {
               ca: { type: 'array', items: path },
               nodes: {
                 type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['name', 'region', 'host', 'port'],
-                  additionalProperties: false,
-                  properties: {
-                    name,
-                    region: name,
-                    host: { type: 'string', minLength: 1 },
-                    port,
-                    tlsCert: path,
-                    enrollmentCert: path,
-                    operations: url,
-                    admin: url,
-                  },
-                },
+                items: fabricNode({ admin: url }),
               },
             },
           },
@@ -110,21 +115,7 @@ export const targetSchema = {
               gatewayAliases: stringList,
               peers: {
                 type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['name', 'region', 'host', 'port'],
-                  additionalProperties: false,
-                  properties: {
-                    name,
-                    region: name,
-                    host: { type: 'string', minLength: 1 },
-                    port,
-                    tlsCert: path,
-                    enrollmentCert: path,
-                    channels: stringList,
-                    operations: url,
-                  },
-                },
+                items: fabricNode({ channels: stringList }),
               },
             },
           },

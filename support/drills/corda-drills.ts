@@ -27,6 +27,14 @@ export interface CordaDrillParams {
   toleranceMs: number;
 }
 
+/** The drill parameters of a Corda pair's timings (the stand-in's lease intervals and the load balancer's probe). */
+export function drillParams(
+  s: { waitIntervalMs: number; updateIntervalMs: number; probeIntervalMs: number; probeFall: number },
+  toleranceMs: number,
+): CordaDrillParams {
+  return { waitIntervalMs: s.waitIntervalMs, updateIntervalMs: s.updateIntervalMs, probeIntervalMs: s.probeIntervalMs, unhealthyThreshold: s.probeFall, toleranceMs };
+}
+
 export interface CordaDrillTarget {
   live: CordaLiveTarget;
   faults: CordaFaultInjector;

@@ -49,7 +49,7 @@ import { LEASE_TABLE_DDL } from '../local/corda/database.ts';
 import { readLeaseRow } from '../../evidence/live/collect.ts';
 import { canBind } from '../../drills/corda-probes.ts';
 import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../drills/corda-sampler.ts';
-import { cordaObservations, settledForVariant, type CordaDrillTarget } from '../../drills/corda-drills.ts';
+import { cordaObservations, drillParams, settledForVariant, type CordaDrillTarget } from '../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../drills/timeline-recorder.ts';
 import { IN_IMAGE, POSTGRES_UID } from './images.ts';
@@ -555,13 +555,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
   };
 
   // ---- drills (the local part's steady states per variant; see local/corda/index.ts)
-  const p = {
-    waitIntervalMs: s.waitIntervalMs,
-    updateIntervalMs: s.updateIntervalMs,
-    probeIntervalMs: s.probeIntervalMs,
-    unhealthyThreshold: s.probeFall,
-    toleranceMs: s.failoverToleranceMs,
-  };
+  const p = drillParams(s, s.failoverToleranceMs);
   const withLb = Boolean(live.lbAddress);
   const settled = settledForVariant(variant, p, s.sampleIntervalMs, withLb, { bothMayServe: true });
   const drillTarget: CordaDrillTarget = {

@@ -80,7 +80,7 @@ import { HAPROXY_MISSING, haproxyBinary, startHaproxy, type RunningHaproxy } fro
 import { readLeaseRow } from '../../../evidence/live/collect.ts';
 import { canBind, freePort, tcpAccepts } from '../../../drills/corda-probes.ts';
 import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../../drills/corda-sampler.ts';
-import { cordaObservations, settledForVariant, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
+import { cordaObservations, drillParams, settledForVariant, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../../drills/timeline-recorder.ts';
 import { cordaSettings, failoverTolerance, type CordaLocalSettings } from './settings.ts';
@@ -375,13 +375,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     },
   };
 
-  const p = {
-    waitIntervalMs: s.waitIntervalMs,
-    updateIntervalMs: s.updateIntervalMs,
-    probeIntervalMs: s.probeIntervalMs,
-    unhealthyThreshold: s.probeFall,
-    toleranceMs,
-  };
+  const p = drillParams(s, toleranceMs);
   const withLb = Boolean(lb);
   const settled = settledForVariant(variant, p, s.sampleIntervalMs, withLb);
   const drillTarget: CordaDrillTarget = {

@@ -219,3 +219,25 @@ export async function processesOfRun(runId: string): Promise<Array<{ pid: number
   }
   return found;
 }
+
+/**
+ * Send SIGSTOP or SIGCONT and return once the kernel shows the process stopped (state `T`) or running again, so
+ * that a freeze is in force when the fault is recorded. Signal delivery is asynchronous: right after `kill` the
+ * process may still be running. Where `/proc` is absent (not Linux) it returns after sending. Bounded: a process
+ * that exits meanwhile, or a slow machine, ends the wait after `boundMs` without an error.
+ */
+export async function signalAndSettle(pid: number, signal: 'SIGSTOP' | 'SIGCONT', boundMs = 2000): Promise<void> {
+  process.kill(pid, signal);
+  const wantStopped = signal === 'SIGSTOP';
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline) {
+    let state: string;
+    try {
+      state = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '')[0];
+    } catch {
+      return;
+    }
+    if ((state === 'T' || state === 't') === wantStopped) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -328,11 +328,11 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     stop: async (name, signal) => node(name).sup.stop(signal),
     start: async (name) => node(name).sup.start(),
     freeze: async (name) => {
-      node(name).sup.freeze();
+      await node(name).sup.freeze();
       frozen.add(name);
     },
     thaw: async (name) => {
-      node(name).sup.thaw();
+      await node(name).sup.thaw();
       frozen.delete(name);
     },
     cutDatabase: async (name) => node(name).relay.cut(),
@@ -360,7 +360,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     exits: (name) => exitsOf.get(name)?.() ?? 0,
     resetAll: async () => {
       if (closed) throw new BrokenError('the Corda environment is stopped');
-      for (const name of frozen) nodes.get(name)?.sup.thaw();
+      for (const name of frozen) await nodes.get(name)?.sup.thaw();
       frozen.clear();
       for (const n of [...nodes.values()]) {
         if (n.role === 'duplicate') await faults.stopDuplicate(n.name);

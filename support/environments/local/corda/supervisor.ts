@@ -5,7 +5,7 @@
  * off exponentially up to 2 s, so a node that cannot start does not eat the machine.
  */
 import { fileURLToPath } from 'node:url';
-import type { ManagedProcess, Resources } from '../resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
 import { BrokenError } from '../../../errors.ts';
 
 export const STAND_IN = fileURLToPath(new URL('./stand-in-node.ts', import.meta.url));
@@ -137,12 +137,12 @@ export class SupervisedNode {
   }
 
   /** SIGSTOP: the process keeps its sockets (the kernel still accepts connections) but does nothing. */
-  freeze(): void {
-    if (this.current?.child.pid && this.running) process.kill(this.current.child.pid, 'SIGSTOP');
+  async freeze(): Promise<void> {
+    if (this.current?.child.pid && this.running) await signalAndSettle(this.current.child.pid, 'SIGSTOP');
   }
 
-  thaw(): void {
-    if (this.current?.child.pid && this.running) process.kill(this.current.child.pid, 'SIGCONT');
+  async thaw(): Promise<void> {
+    if (this.current?.child.pid && this.running) await signalAndSettle(this.current.child.pid, 'SIGCONT');
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
-import type { ManagedProcess, Resources } from '../resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
 import { httpCall } from '../../../drills/http-client.ts';
 import type { EtcdMemberEndpoints } from '../../../drills/ordering-probe.ts';
 import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';
@@ -151,7 +151,7 @@ export class EtcdCluster {
         const p = this.procs.get(name);
         if (!p?.isRunning()) return;
         if (this.o.stopSignal === 'SIGSTOP') {
-          p.kill('SIGSTOP');
+          if (p.child.pid) await signalAndSettle(p.child.pid, 'SIGSTOP');
           this.frozen.add(name);
         } else if (this.o.stopSignal === 'SIGKILL') {
           p.kill('SIGKILL');
@@ -168,7 +168,7 @@ export class EtcdCluster {
       names.map(async (name) => {
         const p = this.procs.get(name);
         if (this.frozen.has(name) && p?.isRunning()) {
-          p.kill('SIGCONT');
+          if (p.child.pid) await signalAndSettle(p.child.pid, 'SIGCONT');
           this.frozen.delete(name);
           return;
         }

@@ -9,7 +9,7 @@
  * params: { orgs, regions, channel, queryBoundMs }.
  */
 import type { PeerQueryEvent, RestoreEvent, Timeline } from '../evidence/model.ts';
-import { askPeer, type PeerTarget } from './peer-client.ts';
+import { askPeer, type AskResult, type PeerTarget } from './peer-client.ts';
 import { TimelineRecorder, pollUntil } from './timeline-recorder.ts';
 
 export interface PeerRegionFaults {
@@ -40,6 +40,11 @@ export interface PeerRegionLossOptions {
   /** how long the region may take to answer again after it returns, ms */
   restoreBoundMs: number;
   requestTimeoutMs?: number;
+  /**
+   * How to ask an endpoint (default: the local stand-ins' line protocol, `askPeer`); `query` asks for the
+   * channel's ledger too. A real deployment passes `askRealPeer` (`fabric-peer-probe.ts`).
+   */
+  ask?: (e: OrgEndpoint, query: boolean, timeoutMs: number) => Promise<AskResult>;
 }
 
 const ID = 'FAB-PEER-05';
@@ -53,7 +58,8 @@ export async function runPeerRegionLossDrill(o: PeerRegionLossOptions): Promise<
   const interval = Math.min(50, o.sampleIntervalMs);
   const timeoutMs = o.requestTimeoutMs ?? 1000;
   const params = { orgs: o.orgs, regions: o.regions, channel: o.channel, queryBoundMs: o.queryBoundMs, sampleIntervalMs: interval };
-  const answers = async (e: OrgEndpoint) => (await askPeer(e.target, undefined, timeoutMs)).answeredBy !== null;
+  const ask = o.ask ?? ((e: OrgEndpoint, query: boolean, ms: number) => askPeer(e.target, query ? `QUERY ${o.channel}` : undefined, ms));
+  const answers = async (e: OrgEndpoint) => (await ask(e, false, timeoutMs)).answeredBy !== null;
   let down: string | undefined;
   try {
     for (const region of o.regions) {
@@ -77,7 +83,7 @@ export async function runPeerRegionLossDrill(o: PeerRegionLossOptions): Promise<
           lastErrors = [];
           for (const e of ordered) {
             attempts++;
-            const r = await askPeer(e.target, `QUERY ${o.channel}`, timeoutMs);
+            const r = await ask(e, true, timeoutMs);
             if (r.answeredBy && !r.error) return { e, r };
             lastErrors.push(`${label(e)}: ${r.error ?? 'no answer'}`);
           }

@@ -106,6 +106,11 @@ export interface FabricOrdererEndpoints {
   operations: string;
   /** admin endpoint base URL (channel participation API), e.g. https://org0-orderer1:9443 */
   admin?: string;
+  /**
+   * The name this node's TLS certificates are verified against, when the URLs reach it by another address (a
+   * port-forward on 127.0.0.1): overrides `servername` of `operationsTls` and `adminTls` for this node.
+   */
+  servername?: string;
 }
 
 export interface FabricProbeOptions {
@@ -119,6 +124,10 @@ export interface FabricProbeOptions {
   /** submits a transaction on the channel through the caller's client; without it `write` waits for a block */
   submit?: () => Promise<void>;
   pollIntervalMs?: number;
+}
+
+function withName(tls: ClientTls | undefined, servername: string | undefined): ClientTls | undefined {
+  return tls && servername ? { ...tls, servername } : tls;
 }
 
 const PARTICIPATION_STATUS: Record<number, string> = { 0: 'inactive', 1: 'active', 2: 'onboarding', 3: 'failed' };
@@ -135,7 +144,7 @@ export function fabricOrderingProbe(o: FabricProbeOptions): OrderingProbe {
     const url = `${ep.operations.replace(/\/$/, '')}/metrics`;
     let text: string;
     try {
-      const a = await httpCall(url, { timeoutMs, tls: o.operationsTls });
+      const a = await httpCall(url, { timeoutMs, tls: withName(o.operationsTls, ep.servername) });
       if (a.status !== 200) return { member, reachable: false, error: `${url} answered HTTP ${a.status}` };
       text = a.body;
     } catch (err) {
@@ -165,7 +174,7 @@ export function fabricOrderingProbe(o: FabricProbeOptions): OrderingProbe {
     if (detail === 'full' && ep.admin) {
       const purl = `${ep.admin.replace(/\/$/, '')}/participation/v1/channels/${encodeURIComponent(channel)}`;
       try {
-        const a = await httpCall(purl, { timeoutMs, tls: o.adminTls });
+        const a = await httpCall(purl, { timeoutMs, tls: withName(o.adminTls, ep.servername) });
         if (a.status === 200) {
           const info = JSON.parse(a.body) as { consensusRelation?: string; status?: string; height?: number };
           if (typeof info.height === 'number') s.height = info.height;

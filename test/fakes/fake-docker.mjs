@@ -1,4 +1,5 @@
-// A fake `docker` CLI for tests: `info`, `image inspect`, `stop` and `start` of the fake kind's node containers.
+// A fake `docker` CLI for tests: `info`, `image inspect`, `container inspect` (a node's address), `stop` and
+// `start` of the fake kind's node containers.
 //
 // Environment:
 //   FAKE_DOCKER_LOG     append one JSON line per call: {tool: 'docker', argv}
@@ -42,6 +43,13 @@ if (cmd === 'info') {
     die(`Error response from daemon: No such image: ${missing[0]}`);
   }
   process.stdout.write(wanted.map(() => 'sha256:3a9c1f0e2d8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a').join('\n') + '\n');
+} else if (cmd === 'container' && sub === 'inspect') {
+  // the address of a fake kind node on the `kind` network: 172.18.<cluster index + 1>.<node index + 2>
+  const [name] = positional(argv.slice(2));
+  const clusters = Object.values(state.clusters);
+  const ci = clusters.findIndex((c) => c.nodes.includes(name));
+  if (ci < 0) die(`Error response from daemon: No such container: ${name}`);
+  process.stdout.write(`172.18.${ci + 1}.${clusters[ci].nodes.indexOf(name) + 2}\n`);
 } else if (cmd === 'stop' || cmd === 'start') {
   const names = positional(argv.slice(1));
   const all = containers();

@@ -4,6 +4,7 @@
 // Environment:
 //   FAKE_KIND_LOG     append one JSON line per call: {tool, argv, config?} (config: the --config file's text)
 //   FAKE_KIND_STATE   directory holding clusters.json (shared with the fake docker)
+//   FAKE_DOCKER_IMAGES images present in the (fake) local engine, for `kind load docker-image`
 //   FAKE_KIND_FAIL    a regular expression; a call whose arguments (joined by spaces) match it fails as kind does
 //   FAKE_KIND_API_SERVER, FAKE_KIND_CA_DATA, FAKE_KIND_CLIENT_CERT_DATA, FAKE_KIND_CLIENT_KEY_DATA
 //                     what the kubeconfig it writes contains (server URL gets `/clusters/<name>` appended)
@@ -153,6 +154,17 @@ if (a === 'version') {
   const c = state.clusters[name];
   if (!c) process.stderr.write(`No kind nodes found for cluster "${name}".\n`);
   else process.stdout.write(c.nodes.join('\n') + '\n');
+} else if (a === 'load' && b === 'docker-image') {
+  const name = flag('--name') ?? 'kind';
+  const c = state.clusters[name];
+  const images = argv.slice(2).filter((x, i, all) => !x.startsWith('-') && all[i - 1] !== '--name');
+  if (!c) die(`ERROR: no nodes found for cluster "${name}"`);
+  const present = (env.FAKE_DOCKER_IMAGES || '').split(',').filter(Boolean);
+  const missing = images.find((i) => !present.includes(i));
+  if (missing) die(`ERROR: image: "${missing}" not present locally`);
+  c.loaded = [...new Set([...(c.loaded ?? []), ...images])];
+  save(state);
+  for (const i of images) for (const n of c.nodes) process.stderr.write(`Image: "${i}" with ID "sha256:5f1e0c" not yet present on node "${n}", loading...\n`);
 } else if (a === 'export' && b === 'kubeconfig') {
   const name = flag('--name') ?? 'kind';
   if (!state.clusters[name]) die(`ERROR: could not locate any control plane nodes for cluster named '${name}'. Use the --name option to select a different cluster`);

@@ -127,6 +127,8 @@ function withStatus(o: Obj, ready: boolean): Obj {
       return { ...o, metadata: meta, status: { observedGeneration: 1, replicas, readyReplicas: n, currentReplicas: n, updatedReplicas: n } };
     case 'DaemonSet':
       return { ...o, metadata: meta, status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: ready ? 3 : 0 } };
+    case 'Job':
+      return { ...o, metadata: meta, status: ready ? { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } : { active: 1 } };
     default:
       return { ...o, metadata: meta };
   }

@@ -40,6 +40,12 @@ export interface ClusterConfigOptions {
   workers?: number;
   /** distinct zones the workers are spread over, round robin (default 3: `<region>-a|b|c`) */
   zones?: number;
+  /**
+   * Distinct pod and Service subnets per cluster of a run (`10.24<i>.0.0/16`, `10.9<6+i>.0.0/16`… see
+   * `clusterSubnets`), so traffic between regions' clusters never meets an address that means something else on
+   * the other side. Absent: KIND's defaults.
+   */
+  subnetIndex?: number;
   /** `ipvs` by default (FAB-GW-02); anything else only to build a violating cluster on purpose */
   kubeProxyMode?: 'ipvs' | 'iptables' | 'nftables' | 'none';
 }
@@ -53,12 +59,18 @@ export interface KindClusterConfig {
   kind: 'Cluster';
   apiVersion: typeof KIND_API_VERSION;
   name: string;
-  networking: { kubeProxyMode: string };
+  networking: { kubeProxyMode: string; podSubnet?: string; serviceSubnet?: string };
   nodes: KindNodeConfig[];
 }
 
 export function zoneName(region: string, index: number, zones = 3): string {
   return `${region}-${String.fromCharCode(97 + (index % zones))}`;
+}
+
+/** Pod and Service subnets of the i-th cluster of a run: 10.(240+i).0.0/16 and 10.(96+i).0.0/16 (i < 16). */
+export function clusterSubnets(i: number): { podSubnet: string; serviceSubnet: string } {
+  if (!Number.isInteger(i) || i < 0 || i > 15) throw new Error(`a run has at most 16 clusters with distinct subnets, got index ${i}`);
+  return { podSubnet: `10.${240 + i}.0.0/16`, serviceSubnet: `10.${96 + i}.0.0/16` };
 }
 
 export function clusterConfig(o: ClusterConfigOptions): KindClusterConfig {
@@ -71,7 +83,7 @@ export function clusterConfig(o: ClusterConfigOptions): KindClusterConfig {
     kind: 'Cluster',
     apiVersion: KIND_API_VERSION,
     name: clusterName(o.runId, o.region),
-    networking: { kubeProxyMode: o.kubeProxyMode ?? 'ipvs' },
+    networking: { kubeProxyMode: o.kubeProxyMode ?? 'ipvs', ...(o.subnetIndex !== undefined ? clusterSubnets(o.subnetIndex) : {}) },
     nodes: [
       { role: 'control-plane', labels: { ...common } },
       ...Array.from({ length: workers }, (_, i) => ({

@@ -105,6 +105,7 @@ const ORDER = [
   'ConfigMap',
   'PersistentVolumeClaim',
   'Service',
+  'EndpointSlice',
 ];
 
 export function applyOrder(objects: Obj[]): Obj[] {

@@ -5,15 +5,20 @@
  * readiness waits with progress lines, and a target descriptor written for what was started, whose regions name
  * the KIND context and kubeconfig so evidence is read live from the Kubernetes API.
  *
+ * The bundled reference is generated afresh for each run with its own PKI and made to run across clusters by
+ * `fabric-network.ts` (identities as Secrets, genesis block, cross-region names, join Job); the Fabric images are
+ * loaded into each cluster (`kind load docker-image`).
+ *
  * Faults: a region is lost by `docker stop` of its cluster's node containers and comes back with `docker start`
  * (FAB-ORD-03, through the `fabric` ordering probe against each orderer's operations and admin endpoints,
- * reached by API port-forward). Every cluster created is deleted on stop, on a failure part-way through start
+ * reached by API port-forward, with blocks made by a broadcast; FAB-PEER-05, asking each organization's gateway
+ * Services and peers through port-forwards with `askRealPeer`). Every cluster created is deleted on stop, on a failure part-way through start
  * and on Ctrl-C (`Resources.onRelease`, registered before the cluster is created).
  *
  * Nothing here pulls an image: preflight checks the node image is present and hands kind that reference.
  */
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +33,19 @@ import { loadTarget } from '../../target/load.ts';
 import { collectKubernetesApiEvidence, loadKubeConfig } from '../../evidence/kubernetes/api.ts';
 import { fabricOrderingProbe, type FabricOrdererEndpoints, type OrderingProbe } from '../../drills/ordering-probe.ts';
 import { runRegionLossDrill, type OrderingFaults } from '../../drills/fabric-region-loss.ts';
+import { runPeerRegionLossDrill, type OrgEndpoint } from '../../drills/fabric-peer-region-loss.ts';
+import { askRealPeer, type RealPeer } from '../../drills/fabric-peer-probe.ts';
 import { CommandError, DockerCli, KindCli, runCommand } from './kind-cli.ts';
 import { clusterConfig, contextName, parseClusterName, renderClusterConfig } from './cluster-config.ts';
 import { applyManifests, readManifestObjects, waitForNodes, waitForReady } from './deploy.ts';
 import { openForward, type Forward } from './port-forward.ts';
+import { generateDeployment, type GeneratedDeployment } from '../../fixtures/generate.ts';
+import { channelSpec } from '../../fixtures/channels.ts';
+import { FABRIC_IMAGES } from '../../fixtures/kubernetes.ts';
+import { encodeChannelConfigBlock } from '../../evidence/fabric/channel-config-encode.ts';
+import { regionNetworkObjects } from './fabric-network.ts';
+import { broadcastSubmitter } from '../../drills/fabric-broadcast.ts';
+import type { ClientTls } from '../../drills/http-client.ts';
 
 /** The kind release this profile is tested against, and the node image built for it (from its release notes). */
 export const KIND_VERSION = 'v0.29.0';
@@ -91,6 +105,12 @@ export interface KindOptions {
     scheme?: 'http' | 'https';
     /** another way to look at the ordering service (TLS-secured endpoints, a test); replaces the port-forwarded `fabric` probe */
     probe?: OrderingProbe;
+    /** FAB-PEER-05: how long each organization's query may keep trying with a region down (default 60 s) */
+    peerQueryBoundMs?: number;
+    /** FAB-PEER-05: how long a region's peers may take to answer again after it returns (default 5 min) */
+    peerRestoreBoundMs?: number;
+    /** the peers' operations port (default 9443, as in fabric-samples), reached by port-forward */
+    peerOperationsPort?: number;
   };
   /** `docker stop --time` when a region is lost (default 0: the region goes away at once) */
   stopGraceSeconds?: number;
@@ -205,6 +225,12 @@ async function planDeployment(o: KindOptions): Promise<{ plan?: DeploymentPlan; 
     }
   }
   const regions = o.regions ?? (descriptor?.regions.length ? descriptor.regions.map((r) => r.name) : ['r1', 'r2', 'r3']);
+  if (kind === 'reference' && descriptor) {
+    const own = descriptor.regions.map((r) => r.name);
+    if (own.join(',') !== regions.join(',')) {
+      problems.push(`the bundled reference deployment has regions ${own.join(', ')}, not ${regions.join(', ')} (HA_KIND_REGIONS): leave HA_KIND_REGIONS unset, or deploy your own network`);
+    }
+  }
   const orderers: Record<string, number> = {};
   for (const n of descriptor?.fabric?.ordering.flatMap((g) => g.nodes) ?? []) orderers[n.region] = (orderers[n.region] ?? 0) + 1;
   let manifests: Record<string, string[]> = {};
@@ -302,6 +328,18 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
     }
     const planned = await planDeployment(options);
     problems.push(...planned.problems);
+    if (engine && planned.plan?.kind === 'reference') {
+      // the bundled reference runs real Fabric: its images must be here (they are loaded into the clusters)
+      for (const fabricImage of Object.values(FABRIC_IMAGES)) {
+        try {
+          if (!(await docker.imagePresent(fabricImage))) {
+            problems.push(`the Fabric image ${fabricImage} (bundled reference deployment) is not present locally, and the harness never pulls: \`docker pull ${fabricImage}\` (or deploy your own network: HA_KIND_TARGET, HA_KIND_MANIFESTS or HA_KIND_DEPLOY)`);
+          }
+        } catch (err) {
+          problems.push(`could not inspect the Fabric image ${fabricImage}: ${firstLine(errorMessage(err))}`);
+        }
+      }
+    }
     return { problems, image, plan: planned.plan };
   }
 
@@ -342,11 +380,11 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
         });
 
         // Clusters one after the other: each is several containers booting systemd and a control plane.
-        for (const region of plan.regions) {
+        for (const [subnetIndex, region] of plan.regions.entries()) {
           const workers = options.workers ?? Math.max(3, plan.orderers[region] ?? 0);
-          const config = clusterConfig({ runId, region, workers });
+          const config = clusterConfig({ runId, region, workers, subnetIndex });
           const configFile = join(dir, `kind-config-${region}.yaml`);
-          await writeFile(configFile, renderClusterConfig({ runId, region, workers }));
+          await writeFile(configFile, renderClusterConfig({ runId, region, workers, subnetIndex }));
           const name = config.name;
           // Registered before creating: a creation that fails half-way still leaves something to delete.
           resources.onRelease(`kind delete cluster --name ${name}`, async () => {
@@ -363,8 +401,33 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
 
         for (const region of plan.regions) {
           const c = clusters[region];
+          await waitForNodes({ kc: loadKubeConfig(kubeconfig, c.context), region, context: c.context, timeoutMs: timeouts.nodesMs, log, expected: c.nodes.length });
+        }
+
+        // The bundled reference: generated afresh for the run (its own PKI, keys only in memory and in the
+        // clusters' Secrets), with what makes it run across clusters (fabric-network.ts).
+        let network: GeneratedDeployment | undefined;
+        if (plan.kind === 'reference') {
+          network = await generateDeployment(join(dir, 'reference'));
+          plan.base = network.descriptorFile;
+          const generated = await loadTarget(network.descriptorFile, env);
+          for (const r of generated.regions) plan.manifests[r.name] = (r.kubernetes?.manifests ?? []).map((m) => resolve(network!.dir, m));
+          log(`the bundled reference deployment, generated for run ${runId} with a fresh PKI: ${network.dir}`);
+        }
+        const nodeAddresses: Record<string, string[]> = {};
+        if (network) {
+          for (const region of plan.regions) {
+            const workers = clusters[region].nodes.filter((n) => n.includes('-worker'));
+            nodeAddresses[region] = await Promise.all(workers.map((n) => docker.containerAddress(n, 'kind')));
+          }
+        }
+        const genesis = network
+          ? Object.fromEntries(network.plan.channels.map((ch) => [ch, encodeChannelConfigBlock(channelSpec(network!.plan, network!.pki, ch))]))
+          : {};
+
+        for (const region of plan.regions) {
+          const c = clusters[region];
           const kc = loadKubeConfig(kubeconfig, c.context);
-          await waitForNodes({ kc, region, context: c.context, timeoutMs: timeouts.nodesMs, log, expected: c.nodes.length });
           if (plan.kind === 'command') {
             log(`${region}: running the deploy command: ${plan.command}`);
             await runCommand('sh', ['-c', plan.command!], {
@@ -383,7 +446,14 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
             });
           } else {
             const objects = await readManifestObjects(plan.manifests[region] ?? []);
-            log(`${region}: applying ${objects.length} objects from ${(plan.manifests[region] ?? []).join(', ')}`);
+            if (network) {
+              const images = Object.values(FABRIC_IMAGES);
+              log(`${region}: loading ${images.join(', ')} into ${c.name}`);
+              await kind.loadImages(images, c.name);
+              const extra = regionNetworkObjects({ plan: network.plan, pki: network.pki, genesis, region, nodeAddresses, namespace });
+              objects.push(...extra.map((object) => ({ object, source: `run ${runId}: identities, genesis block, cross-region names, join Job` })));
+            }
+            log(`${region}: applying ${objects.length} objects from ${(plan.manifests[region] ?? []).join(', ')}${network ? ' and the run\'s own' : ''}`);
             const applied = await applyManifests(objects, { kc, region, context: c.context, log, defaultNamespace: namespace });
             await waitForReady(applied, { kc, region, context: c.context, timeoutMs: timeouts.readyMs, log });
           }
@@ -439,8 +509,6 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
 
         const observations: Record<string, Observation> = {};
         const unavailable: Record<string, string> = {
-          'FAB-PEER-05':
-            'not implemented on the kind environment yet: it needs a Fabric client reaching the remaining peers of each organization (the local environment runs this drill)',
           'FAB-GW-04':
             'not implemented on the kind environment yet: new connections must be made through each gateway Service from inside its cluster (the local environment runs this drill)',
           'FAB-ORD-07': 'round trips between regions are not measured on kind: its clusters share one Docker host, so no region is far from another',
@@ -465,8 +533,18 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
             disruptive: true,
             async run() {
               const members: Record<string, FabricOrdererEndpoints> = {};
+              const general: Record<string, Forward> = {};
               const opened: Forward[] = [];
-              const scheme = d.scheme ?? 'http';
+              // The bundled reference: plain-HTTP operations, the admin endpoint with mutual TLS as the ordering
+              // org's admin, and blocks made by broadcasting through a live ordering node. Another deployment:
+              // HA_KIND_* / options say the scheme; without a submitter the drill waits for blocks its traffic makes.
+              const ordOrg = network?.plan.ordering.name;
+              const ordPki = ordOrg ? network!.pki.orgs[ordOrg] : undefined;
+              const adminTls: ClientTls | undefined = ordPki?.admin
+                ? { ca: [ordPki.tlsCa.certPem], cert: ordPki.admin.tls.certPem, key: ordPki.admin.tls.keyPem }
+                : undefined;
+              const opsScheme = d.scheme ?? 'http';
+              const adminScheme = d.scheme ?? (adminTls ? 'https' : 'http');
               try {
                 for (const n of d.probe ? [] : ordererNodes) {
                   const c = clusterOf(n.region);
@@ -481,9 +559,35 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
                   const admin = await openForward(target(d.adminPort ?? 9443), onError);
                   opened.push(ops, admin);
                   forwards.push(ops, admin);
-                  members[n.name] = { operations: `${scheme}://${ops.address}`, admin: `${scheme}://${admin.address}` };
+                  members[n.name] = { operations: `${opsScheme}://${ops.address}`, admin: `${adminScheme}://${admin.address}`, servername: n.host ?? n.name };
+                  if (adminTls) {
+                    const g = await openForward(target(n.port ?? 6050), onError);
+                    opened.push(g);
+                    forwards.push(g);
+                    general[n.name] = g;
+                  }
                 }
-                const probe = d.probe ?? fabricOrderingProbe({ channel: descriptor.fabric?.channels[0]?.name ?? 'mychannel', members, requestTimeoutMs: 2000 });
+                const channel = descriptor.fabric?.channels[0]?.name ?? 'mychannel';
+                const submit =
+                  adminTls && ordPki?.admin
+                    ? broadcastSubmitter(async () => {
+                        // through an ordering node whose region is up (the drill stops whole regions)
+                        const live = ordererNodes.find((n) => !stoppedRegions.has(n.region) && general[n.name]);
+                        if (!live) throw new Error('every region with ordering nodes is stopped: nowhere to submit');
+                        return {
+                          address: general[live.name].address,
+                          servername: live.host ?? live.name,
+                          tlsRootCertPem: ordPki.tlsCa.certPem,
+                          channel,
+                          mspId: network!.plan.ordering.mspId,
+                          signerCertPem: ordPki.admin!.enrollment.certPem,
+                          signerKeyPem: ordPki.admin!.enrollment.keyPem,
+                          timeoutMs: 5000,
+                        };
+                      })
+                    : undefined;
+                const probe =
+                  d.probe ?? fabricOrderingProbe({ channel, members, requestTimeoutMs: 2000, ...(adminTls ? { adminTls } : {}), ...(submit ? { submit } : {}) });
                 const byRegion: Record<string, string[]> = {};
                 for (const r of plan.regions) {
                   const m = ordererNodes.filter((n) => n.region === r).map((n) => n.name);
@@ -496,6 +600,77 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
                   boundMs: d.boundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
                   sampleIntervalMs: d.sampleIntervalMs ?? 50,
                   catchUpBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
+                });
+              } finally {
+                for (const f of opened) {
+                  const i = forwards.indexOf(f);
+                  if (i >= 0) forwards.splice(i, 1);
+                  await f.close();
+                }
+              }
+            },
+          };
+        }
+
+        const peerOrgs = (descriptor.fabric?.organizations ?? []).filter((g) => g.peers.length);
+        if (!peerOrgs.length) {
+          unavailable['FAB-PEER-05'] = 'the deployment names no organization with peers in its descriptor, so there is nothing to drill';
+        } else {
+          const d = options.drill ?? {};
+          observations['FAB-PEER-05'] = {
+            id: 'FAB-PEER-05',
+            disruptive: true,
+            async run() {
+              const opened: Forward[] = [];
+              const forward = async (region: string, service: string, port: number) => {
+                const c = clusterOf(region);
+                const f = await openForward(
+                  { kubeConfig: () => loadKubeConfig(kubeconfig, c.context), namespace, service, port },
+                  (line) => log(`${region}: ${line}`),
+                );
+                opened.push(f);
+                forwards.push(f);
+                return f;
+              };
+              try {
+                const channel = descriptor.fabric?.channels[0]?.name ?? 'mychannel';
+                const peers: RealPeer[] = [];
+                const gateways: OrgEndpoint[] = [];
+                const direct: OrgEndpoint[] = [];
+                for (const g of peerOrgs) {
+                  // the organization's CA files: its TLS CA among them verifies the peers' TLS certificates
+                  const ca = await Promise.all(g.ca.map((f) => readFile(f, 'utf8')));
+                  for (const p of g.peers) {
+                    const grpc = await forward(p.region, p.host, p.port);
+                    const ops = await forward(p.region, p.host, d.peerOperationsPort ?? 9443);
+                    peers.push({ name: p.name, org: g.name, region: p.region, host: p.host, operations: `http://${ops.address}` });
+                    direct.push({ org: g.name, region: p.region, kind: 'peer', target: { name: p.host, address: '127.0.0.1', port: grpc.port, ca } });
+                  }
+                  if (g.gatewayService) {
+                    for (const region of [...new Set(g.peers.map((p) => p.region))]) {
+                      const gw = await forward(region, g.gatewayService, g.peers[0].port);
+                      gateways.push({ org: g.name, region, kind: 'gateway', target: { name: g.gatewayService, address: '127.0.0.1', port: gw.port, ca } });
+                    }
+                  }
+                }
+                const regionsWithPeers = plan.regions.filter((r) => peerOrgs.some((g) => g.peers.some((p) => p.region === r)));
+                return await runPeerRegionLossDrill({
+                  regions: regionsWithPeers,
+                  orgs: peerOrgs.map((g) => g.name),
+                  endpoints: [...gateways, ...direct],
+                  faults: {
+                    async stopRegion(region) {
+                      await stopRegion(region);
+                      return clusterOf(region).nodes;
+                    },
+                    startRegion: (region) => restoreRegion(region),
+                  },
+                  channel,
+                  queryBoundMs: d.peerQueryBoundMs ?? 60_000,
+                  sampleIntervalMs: d.sampleIntervalMs ?? 50,
+                  restoreBoundMs: d.peerRestoreBoundMs ?? 5 * 60_000,
+                  requestTimeoutMs: 2000,
+                  ask: (e, query, ms) => askRealPeer({ name: e.target.name, address: e.target.address, port: e.target.port, ca: e.target.ca }, peers, query ? channel : undefined, ms),
                 });
               } finally {
                 for (const f of opened) {

@@ -225,6 +225,15 @@ export class KindCli {
     return lines((await this.run(['get', 'nodes', '--name', name])).stdout);
   }
 
+  /**
+   * `kind load docker-image I… --name N`: copies images from the local Docker engine into every node of the
+   * cluster, so pods start without any registry (the manifests say `imagePullPolicy: IfNotPresent`).
+   */
+  async loadImages(images: string[], name: string, timeoutMs = 10 * 60_000): Promise<void> {
+    if (!images.length) return;
+    await this.run(['load', 'docker-image', ...images, '--name', name], timeoutMs);
+  }
+
   /** `kind export kubeconfig --name N --kubeconfig F`: (re)write the cluster's context into F. */
   async exportKubeconfig(name: string, file: string): Promise<void> {
     await this.run(['export', 'kubeconfig', '--name', name, '--kubeconfig', file]);
@@ -263,6 +272,14 @@ export class DockerCli {
       if (err instanceof CommandError && err.code !== null) return false;
       throw err;
     }
+  }
+
+  /** A container's address on a Docker network (KIND's is `kind`); throws when it has none there. */
+  async containerAddress(container: string, network = 'kind'): Promise<string> {
+    const format = `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`;
+    const ip = (await this.run(['container', 'inspect', '--format', format, container], 20_000)).stdout.trim();
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`container ${container} has no IPv4 address on Docker network ${network} (docker said "${ip}")`);
+    return ip;
   }
 
   /** `docker stop [-t S] C…`: containers stop in parallel inside one call. */

@@ -16,6 +16,7 @@ import { CommandError } from '../../../support/environments/kind/kind-cli.ts';
 import { BrokenError } from '../../../support/errors.ts';
 import { TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
 import { generateDeployment } from '../../../support/fixtures/generate.ts';
+import { FABRIC_IMAGES } from '../../../support/fixtures/kubernetes.ts';
 import type { MemberState, OrderingProbe } from '../../../support/drills/ordering-probe.ts';
 import type { Timeline } from '../../../support/evidence/model.ts';
 import { startFakeKubeApi, type FakeKubeApi } from '../../fakes/kube-api-server.ts';
@@ -55,7 +56,7 @@ async function world(extra: NodeJS.ProcessEnv = {}): Promise<{ env: NodeJS.Proce
     FAKE_KIND_CA_DATA: b64(api.ca.certPem),
     FAKE_KIND_CLIENT_CERT_DATA: b64(api.client.certPem),
     FAKE_KIND_CLIENT_KEY_DATA: b64(api.client.keyPem),
-    FAKE_DOCKER_IMAGES: DEFAULT_NODE_IMAGE,
+    FAKE_DOCKER_IMAGES: [DEFAULT_NODE_IMAGE, ...Object.values(FABRIC_IMAGES)].join(','),
     ...extra,
   };
   const calls = async () =>
@@ -139,7 +140,7 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     env: w.env,
   });
 
-  const envr = kindEnvironment(options(w, { runId: 'c0ffee01', drill: { boundMs: 500, catchUpBoundMs: 600 } }));
+  const envr = kindEnvironment(options(w, { runId: 'c0ffee01', drill: { boundMs: 500, catchUpBoundMs: 600, peerQueryBoundMs: 300, peerRestoreBoundMs: 300 } }));
   assert.equal(envr.name, 'kind');
   assert.deepEqual(await envr.preflight(), []);
   const started: StartedKindEnvironment = await envr.start();
@@ -166,6 +167,7 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
       assert.equal(cfg.apiVersion, 'kind.x-k8s.io/v1alpha4');
       assert.equal(cfg.name, `hac-c0ffee01-${region}`);
       assert.equal(cfg.networking.kubeProxyMode, 'ipvs');
+      assert.equal((cfg.networking as Record<string, string>).podSubnet, `10.${240 + i}.0.0/16`, 'distinct pod subnets across regions');
       assert.deepEqual(cfg.nodes.map((n) => n.role), ['control-plane', 'worker', 'worker', 'worker']);
       const workers = cfg.nodes.filter((n) => n.role === 'worker');
       assert.deepEqual(workers.map((n) => n.labels['topology.kubernetes.io/zone']), [`${region}-a`, `${region}-b`, `${region}-c`]);
@@ -188,6 +190,30 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     assert.ok(w.lines.some((l) => /not applying Node .*Node objects are created by KIND/.test(l)));
     assert.ok(w.lines.some((l) => /r1: \d+ workloads? ready/.test(l)));
 
+    // the bundled reference runs: Fabric images loaded into each cluster (never pulled), and the run's own
+    // identities, genesis block, cross-region names and join Job applied with the reference
+    for (const r of ['r1', 'r2', 'r3']) {
+      const load = calls.find((c) => c.tool === 'kind' && c.argv[0] === 'load' && argOf(c.argv, '--name') === `hac-c0ffee01-${r}`);
+      assert.deepEqual(load?.argv.slice(2, -2), Object.values(FABRIC_IMAGES), `${r}: images loaded`);
+    }
+    for (const p of [
+      '/api/v1/namespaces/test-network/secrets/org0-orderer1-msp',
+      '/api/v1/namespaces/test-network/secrets/org0-orderer1-tls',
+      '/api/v1/namespaces/test-network/secrets/org0-admin',
+      '/api/v1/namespaces/test-network/configmaps/channel-genesis',
+      '/api/v1/namespaces/test-network/services/org0-orderer1-x',
+      '/api/v1/namespaces/test-network/services/org0-orderer3',
+      '/apis/discovery.k8s.io/v1/namespaces/test-network/endpointslices/org0-orderer3-remote',
+      '/apis/batch/v1/namespaces/test-network/jobs/channel-join-r1',
+    ]) {
+      assert.ok(paths.includes(p), `${p} applied in r1`);
+    }
+    assert.ok(!paths.includes('/api/v1/namespaces/test-network/secrets/org0-orderer3-msp'), "another region's keys are not in r1");
+    assert.ok(paths.indexOf('/api/v1/namespaces/test-network/secrets/org0-orderer1-msp') < paths.indexOf('/apis/apps/v1/namespaces/test-network/statefulsets/org0-orderer1'), 'Secrets before workloads');
+    const slice = api.requests.find((r) => r.method === 'PATCH' && r.path === '/clusters/hac-c0ffee01-r1/apis/discovery.k8s.io/v1/namespaces/test-network/endpointslices/org0-orderer3-remote');
+    assert.ok(slice);
+    assert.ok(!w.lines.some((l) => l.includes('PRIVATE KEY')), 'no key in the log');
+
     // the descriptor names each region's context and kubeconfig, and extends the reference
     const d = started.descriptor;
     assert.equal(d.disposable, true);
@@ -201,6 +227,10 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     );
     assert.ok(d.regions.every((r) => r.kubernetes?.kubeconfig === started.kubeconfig && r.kubernetes?.manifests?.length === 0));
     assert.ok(d.fabric && d.fabric.ordering[0].nodes.length === 5, 'the reference Fabric deployment is described');
+    assert.ok(
+      d.fabric.ordering[0].nodes.every((n) => n.tlsCert?.startsWith(tmpdir()) && !n.tlsCert.startsWith(referenceDir) && n.tlsCert.includes(`${TEMP_PREFIX}c0ffee01-`)),
+      "the certificates described are the run's own (generated for it), not the fixtures'",
+    );
     assert.ok(existsSync(started.descriptorFile));
     assert.ok('FAB-ORD-03' in started.observations && started.observations['FAB-ORD-03'].disruptive);
     assert.match(started.unavailable['FAB-GW-04'], /not implemented on the kind environment/);
@@ -243,6 +273,23 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     assert.ok(errors.every((e) => /no leader with all 5 members at one height within 600 ms; region not drilled/.test(String(e.message))));
     assert.ok(!(await w.calls()).slice(beforeDrill).some((c) => c.tool === 'docker'), 'no region stopped without a steady state');
     assert.ok(w.lines.some((l) => /port-forward to test-network\/org0-orderer\d:8443: no running pod behind Service/.test(l)));
+
+    // FAB-PEER-05 on kind: each region with peers lost in turn (docker stop / start of its nodes), and every
+    // organization asked through its gateway Services and peers by port-forward; the stand-in API runs no pod,
+    // so nobody answers and the timeline says so, with what each attempt met
+    assert.equal(started.unavailable['FAB-PEER-05'], undefined);
+    const beforePeers = (await w.calls()).length;
+    const peerTimeline = await started.observations['FAB-PEER-05'].run();
+    assert.equal(peerTimeline.drill, 'FAB-PEER-05');
+    assert.deepEqual(peerTimeline.params.orgs, ['org1', 'org2']);
+    const stops = peerTimeline.events.filter((e) => e.kind === 'fault');
+    assert.deepEqual(stops.map((e) => e.region), ['r1', 'r2', 'r3'], 'every region holds peers in the reference');
+    assert.deepEqual(stops[0].stopped, r2Nodes.map((n) => n.replace('-r2-', '-r1-')));
+    const queries = peerTimeline.events.filter((e) => e.kind === 'query');
+    assert.equal(queries.length, 6, 'one query per organization per lost region');
+    assert.ok(queries.every((q) => q.ok === false && /no peer of org\d answered a query on mychannel within 300 ms: gateway org\d-peer-gateway-svc@r\d: /.test(String(q.error))), JSON.stringify(queries));
+    const peerDocker = (await w.calls()).slice(beforePeers).filter((c) => c.tool === 'docker').map((c) => `${c.argv[0]} ${c.argv.at(-1)}`);
+    assert.deepEqual(peerDocker, ['r1', 'r2', 'r3'].flatMap((r) => [`stop hac-c0ffee01-${r}-worker3`, `start hac-c0ffee01-${r}-worker3`]));
   } finally {
     await started.stop();
   }
@@ -412,17 +459,30 @@ test('preflight: kind missing and the Docker engine down, one clear line each, q
 });
 
 test('preflight: the node image is missing locally (never pulled) and docker itself is missing', async () => {
-  const w = await world({ FAKE_DOCKER_IMAGES: 'kindest/node:v1.30.0' });
+  const w = await world({ FAKE_DOCKER_IMAGES: ['kindest/node:v1.30.0', FABRIC_IMAGES.orderer].join(',') });
   const problems = await kindEnvironment(options(w)).preflight();
-  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.equal(problems.length, 3, problems.join('\n'));
   assert.equal(
     problems[0],
     `the KIND node image ${DEFAULT_NODE_IMAGE} is not present locally, and the harness never pulls: \`docker pull ${DEFAULT_NODE_IMAGE}\` (or set KIND_NODE_IMAGE to an image you have)`,
   );
+  // the bundled reference runs real Fabric: one line per image it lacks
+  assert.deepEqual(
+    problems.slice(1),
+    [FABRIC_IMAGES.peer, FABRIC_IMAGES.tools].map(
+      (i) => `the Fabric image ${i} (bundled reference deployment) is not present locally, and the harness never pulls: \`docker pull ${i}\` (or deploy your own network: HA_KIND_TARGET, HA_KIND_MANIFESTS or HA_KIND_DEPLOY)`,
+    ),
+  );
+  // a deployment of the user's own needs no Fabric image from us
+  const own = await world({ FAKE_DOCKER_IMAGES: DEFAULT_NODE_IMAGE });
+  assert.deepEqual(await kindEnvironment(options(own, { deployment: { manifests: manifestsDir }, regions: ['r1', 'r2'] })).preflight(), []);
+  // the bundled reference has its own regions
+  const fewer = await kindEnvironment(options(await world(), { regions: ['r1', 'r2'] })).preflight();
+  assert.deepEqual(fewer, ['the bundled reference deployment has regions r1, r2, r3, not r1, r2 (HA_KIND_REGIONS): leave HA_KIND_REGIONS unset, or deploy your own network']);
   assert.ok(!(await w.calls()).some((c) => c.tool === 'docker' && c.argv[0] === 'pull'));
 
   // an image loaded without its digest is found by its tag
-  const tagOnly = await world({ FAKE_DOCKER_IMAGES: DEFAULT_NODE_IMAGE.split('@')[0] });
+  const tagOnly = await world({ FAKE_DOCKER_IMAGES: [DEFAULT_NODE_IMAGE.split('@')[0], ...Object.values(FABRIC_IMAGES)].join(',') });
   assert.deepEqual(await kindEnvironment(options(tagOnly)).preflight(), []);
 
   const noDocker = await world({ DOCKER_BIN: join(work, 'no-such-docker') });

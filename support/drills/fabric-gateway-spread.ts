@@ -12,7 +12,7 @@
  * params: { connections, gateways: Record<gateway, peers[]> }.
  */
 import type { ExistingConnectionEvent, GatewayConnectEvent, RestoreEvent, Timeline } from '../evidence/model.ts';
-import { askPeer, openPeerConnection, type PeerConnection, type PeerTarget } from './peer-client.ts';
+import { askPeer, openPeerConnection, type AskResult, type PeerTarget } from './peer-client.ts';
 import { TimelineRecorder, pollUntil, sleep } from './timeline-recorder.ts';
 
 export interface GatewayUnderTest {
@@ -26,6 +26,42 @@ export interface GatewayUnderTest {
   /** dial the Service name */
   target: PeerTarget;
 }
+
+/** An established connection through a gateway, and the peer it landed on. */
+export interface LiveConnection {
+  peer: string;
+  /** resolves when the connection closes */
+  closed: Promise<void>;
+  isClosed(): boolean;
+  /** whether the connection still carries a request and its answer (false when it broke) */
+  stillAnswers(timeoutMs: number): Promise<boolean>;
+  close(): void;
+}
+
+/**
+ * How the drill talks through a gateway: the local stand-ins' line protocol by default; a real deployment passes
+ * an HTTP/2 (gRPC transport) client (`fabric-peer-probe.ts`).
+ */
+export interface GatewayClient {
+  /** one new connection: who answered */
+  ask(target: PeerTarget, timeoutMs: number): Promise<AskResult>;
+  /** a connection kept open */
+  open(target: PeerTarget, timeoutMs: number): Promise<LiveConnection>;
+}
+
+export const standInGatewayClient: GatewayClient = {
+  ask: (target, timeoutMs) => askPeer(target, undefined, timeoutMs),
+  async open(target, timeoutMs) {
+    const c = await openPeerConnection(target, timeoutMs);
+    return {
+      peer: c.info.peer,
+      closed: c.closed,
+      isClosed: () => c.isClosed(),
+      stillAnswers: (ms) => c.request('INFO', ms).then(() => true, () => false),
+      close: () => c.close(),
+    };
+  },
+};
 
 export interface GatewayFaults {
   stopPeer(peer: string): Promise<void>;
@@ -46,6 +82,8 @@ export interface GatewaySpreadOptions {
   /** how long to wait for an established connection to break once its peer stopped, ms */
   breakWindowMs?: number;
   requestTimeoutMs?: number;
+  /** default: the stand-ins' protocol */
+  client?: GatewayClient;
 }
 
 const ID = 'FAB-GW-04';
@@ -55,6 +93,7 @@ export async function runGatewaySpreadDrill(o: GatewaySpreadOptions): Promise<Ti
   const interval = Math.min(50, o.sampleIntervalMs);
   const timeoutMs = o.requestTimeoutMs ?? 1000;
   const breakWindow = o.breakWindowMs ?? 1000;
+  const client = o.client ?? standInGatewayClient;
   const params = {
     connections: o.connections,
     gateways: Object.fromEntries(o.gateways.map((g) => [g.gateway, g.peers])),
@@ -65,7 +104,7 @@ export async function runGatewaySpreadDrill(o: GatewaySpreadOptions): Promise<Ti
   const connectMany = async (g: GatewayUnderTest, phase: 'before' | 'after') => {
     for (let i = 0; i < o.connections; i++) {
       const t = rec.now();
-      const r = await askPeer(g.target, undefined, timeoutMs);
+      const r = await client.ask(g.target, timeoutMs);
       rec.record<GatewayConnectEvent>(
         { kind: 'connect', phase, gateway: g.gateway, org: g.org, region: g.region, answeredBy: r.answeredBy, ...(r.error ? { error: r.error } : {}) },
         t,
@@ -85,18 +124,18 @@ export async function runGatewaySpreadDrill(o: GatewaySpreadOptions): Promise<Ti
   };
 
   let stopped: string | undefined;
-  let longLived: PeerConnection | undefined;
+  let longLived: LiveConnection | undefined;
   try {
     for (const g of o.gateways) {
       await connectMany(g, 'before');
 
       try {
-        longLived = await openPeerConnection(g.target, timeoutMs);
+        longLived = await client.open(g.target, timeoutMs);
       } catch (err) {
         rec.error(`no long-lived connection through ${g.gateway}: ${(err as Error).message}`, { gateway: g.gateway });
         continue;
       }
-      const peer = longLived.info.peer;
+      const peer = longLived.peer;
       rec.record({ kind: 'note', gateway: g.gateway, longLivedTo: peer });
 
       rec.record({ kind: 'fault', action: 'stop-peer', peer, gateway: g.gateway });
@@ -106,12 +145,12 @@ export async function runGatewaySpreadDrill(o: GatewaySpreadOptions): Promise<Ti
       const conn = longLived;
       await Promise.race([conn.closed, sleep(breakWindow)]);
       let broke = conn.isClosed();
-      if (!broke) broke = await conn.request('INFO', timeoutMs).then(() => false, () => true);
+      if (!broke) broke = !(await conn.stillAnswers(timeoutMs));
       conn.close();
       longLived = undefined;
 
       await waitView(g, peer, 'DOWN');
-      const re = await askPeer(g.target, undefined, timeoutMs);
+      const re = await client.ask(g.target, timeoutMs);
       rec.record<ExistingConnectionEvent>({
         kind: 'existing',
         gateway: g.gateway,

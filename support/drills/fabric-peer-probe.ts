@@ -13,8 +13,10 @@
  *
  * It never throws: the result says what failed.
  */
-import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
-import type { AskResult } from './peer-client.ts';
+import { connect as connectHttp2 } from 'node:http2';
+import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { AskResult, PeerTarget } from './peer-client.ts';
+import type { GatewayClient, LiveConnection } from './fabric-gateway-spread.ts';
 import { httpCall } from './http-client.ts';
 import { metricValue, parsePrometheus } from './prometheus.ts';
 
@@ -52,7 +54,7 @@ interface Handshake {
   sans: string[];
 }
 
-function handshake(t: RealPeerTarget, timeoutMs: number): Promise<Handshake> {
+function handshake(t: RealPeerTarget, timeoutMs: number, keep = false): Promise<Handshake & { socket?: TLSSocket }> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: t.address,
@@ -79,8 +81,8 @@ function handshake(t: RealPeerTarget, timeoutMs: number): Promise<Handshake> {
       if (!socket.authorized) verifyError = `certificate chain not trusted by the organization's TLS CA: ${String(socket.authorizationError)}`;
       else verifyError = checkServerIdentity(t.name, cert)?.message;
       const cn = Array.isArray(cert.subject?.CN) ? cert.subject.CN[0] : (cert.subject?.CN ?? '');
-      socket.destroy();
-      resolve({ verified: !verifyError, verifyError, cn, sans: altNames(cert) });
+      if (!keep) socket.destroy();
+      resolve({ verified: !verifyError, verifyError, cn, sans: altNames(cert), ...(keep ? { socket } : {}) });
     });
   });
 }
@@ -117,4 +119,76 @@ export async function askRealPeer(target: RealPeerTarget, peers: RealPeer[], cha
   } catch (err) {
     return { answeredBy: peer.name, verified: hs.verified, error: `${peer.name}: operations endpoint: ${(err as Error).message}`, info };
   }
+}
+
+/**
+ * A connection kept open to a peer, as a gRPC client holds one: TLS (h2) and an HTTP/2 session on it (the client
+ * preface and SETTINGS exchanged). `stillAnswers` sends an HTTP/2 PING and waits for its ACK, so a connection
+ * whose peer went away without a FIN is found broken too. The peer is known by its certificate.
+ */
+export async function openRealPeerConnection(target: RealPeerTarget, peers: RealPeer[], timeoutMs = 2000): Promise<LiveConnection> {
+  const hs = await handshake(target, timeoutMs, true);
+  const socket = hs.socket!;
+  const peer = peerOfCertificate(peers, hs.cn, hs.sans);
+  if (!peer) {
+    socket.destroy();
+    throw new Error(`${target.name} presented a certificate for "${hs.cn}", which is none of the described peers`);
+  }
+  const session = connectHttp2(`https://${target.name}:${target.port}`, { createConnection: () => socket });
+  let closed = false;
+  let resolveClosed!: () => void;
+  const closedP = new Promise<void>((r) => (resolveClosed = r));
+  const markClosed = () => {
+    closed = true;
+    resolveClosed();
+  };
+  session.on('close', markClosed);
+  session.on('error', () => undefined);
+  socket.on('close', markClosed);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error(`${target.name}: no HTTP/2 SETTINGS from ${peer.name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    session.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    session.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${target.name}: HTTP/2 with ${peer.name}: ${err.message}`));
+    });
+  });
+  return {
+    peer: peer.name,
+    closed: closedP,
+    isClosed: () => closed || session.destroyed || session.closed,
+    stillAnswers: (ms) =>
+      new Promise<boolean>((resolve) => {
+        if (closed || session.destroyed) return resolve(false);
+        const timer = setTimeout(() => resolve(false), ms);
+        try {
+          session.ping((err) => {
+            clearTimeout(timer);
+            resolve(!err);
+          });
+        } catch {
+          clearTimeout(timer);
+          resolve(false);
+        }
+      }),
+    close: () => {
+      session.destroy();
+      socket.destroy();
+    },
+  };
+}
+
+/** FAB-GW-04 against real peers: new connections are TLS handshakes, kept ones HTTP/2 sessions. */
+export function realGatewayClient(peers: RealPeer[]): GatewayClient {
+  const toReal = (t: PeerTarget): RealPeerTarget => ({ name: t.name, address: t.address, port: t.port, ca: t.ca });
+  return {
+    ask: (t, ms) => askRealPeer(toReal(t), peers, undefined, ms),
+    open: (t, ms) => openRealPeerConnection(toReal(t), peers, ms),
+  };
 }

@@ -9,7 +9,9 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { issueCA, issueLeaf, type IssuedCertificate } from '../../support/pki/issue.ts';
-import { askRealPeer, peerOfCertificate, type RealPeer } from '../../support/drills/fabric-peer-probe.ts';
+import { askRealPeer, openRealPeerConnection, peerOfCertificate, realGatewayClient, type RealPeer } from '../../support/drills/fabric-peer-probe.ts';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import { createServer as createTcpServer, connect as tcpConnect, type Socket } from 'node:net';
 
 let tlsCa: IssuedCertificate;
 let otherCa: IssuedCertificate;
@@ -110,4 +112,51 @@ test('which peer answered: common name first, then a SAN', () => {
   assert.equal(peerOfCertificate(peers, 'org1-peer2', [])?.name, 'org1-peer2');
   assert.equal(peerOfCertificate(peers, 'peer0.org1.example.com', ['org1-peer2', 'org1-peer-gateway-svc'])?.name, 'org1-peer2');
   assert.equal(peerOfCertificate(peers, 'stranger', ['stranger']), undefined);
+});
+
+test('a kept connection (HTTP/2 over TLS, as gRPC): the peer named, PING answered; broken when the peer goes away or goes silent', async () => {
+  const leaf = await issueLeaf(tlsCa, { commonName: 'org1-peer1', organization: 'org1', dnsNames: ['org1-peer1', 'org1-peer-gateway-svc'] });
+  const sessions: ServerHttp2Session[] = [];
+  const h2: Http2SecureServer = createSecureServer({ cert: leaf.certPem, key: leaf.keyPem, allowHTTP1: false });
+  h2.on('session', (s) => sessions.push(s));
+  const port = await new Promise<number>((r) => h2.listen(0, '127.0.0.1', () => r((h2.address() as AddressInfo).port)));
+  // a relay that can go silent: it keeps both sockets but stops passing bytes (a peer gone without a FIN)
+  let silent = false;
+  const relayed: Socket[] = [];
+  const relay = createTcpServer((c) => {
+    const up = tcpConnect(port, '127.0.0.1');
+    relayed.push(c, up);
+    c.on('data', (d) => !silent && up.write(d));
+    up.on('data', (d) => !silent && c.write(d));
+    c.on('error', () => undefined);
+    up.on('error', () => undefined);
+  });
+  const relayPort = await new Promise<number>((r) => relay.listen(0, '127.0.0.1', () => r((relay.address() as AddressInfo).port)));
+  try {
+    const conn = await openRealPeerConnection(target('org1-peer-gateway-svc', [tlsCa.certPem], port), peers);
+    assert.equal(conn.peer, 'org1-peer1');
+    assert.equal(await conn.stillAnswers(1000), true);
+    assert.equal(conn.isClosed(), false);
+    for (const s of sessions) s.destroy();
+    await Promise.race([conn.closed, new Promise((r) => setTimeout(r, 2000))]);
+    assert.equal(conn.isClosed(), true, 'the peer closed it');
+    assert.equal(await conn.stillAnswers(500), false);
+    conn.close();
+
+    const quiet = await openRealPeerConnection(target('org1-peer1', [tlsCa.certPem], relayPort), peers);
+    assert.equal(await quiet.stillAnswers(1000), true);
+    silent = true;
+    assert.equal(await quiet.stillAnswers(300), false, 'no PING ACK: broken');
+    quiet.close();
+
+    // through the gateway client: new connections are handshakes naming the peer
+    const client = realGatewayClient(peers);
+    assert.equal((await client.ask(target('org1-peer-gateway-svc', [tlsCa.certPem], port), 1000)).answeredBy, 'org1-peer1');
+    await assert.rejects(openRealPeerConnection(target('org1-peer1', [tlsCa.certPem], port), [peers[1]]), /none of the described peers/);
+  } finally {
+    for (const s of relayed) s.destroy();
+    for (const s of sessions) s.destroy();
+    await new Promise((r) => relay.close(r));
+    await new Promise((r) => h2.close(r));
+  }
 });

@@ -233,6 +233,18 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     const k = kindOf(gv, resource);
     if (!k) return send(404, STATUS_404(`${gv} ${resource}`));
     const key = (name: string) => `${k.kind}/${ns ?? ''}/${name}`;
+    if (tail[2] === 'scale' && objName && (method === 'PUT' || method === 'GET')) {
+      // the scale subresource of a Deployment or StatefulSet: replicas read and set on the stored object
+      const o = c.store.objects.get(key(objName));
+      if (!o) return send(404, { ...STATUS_404(''), message: `${resource} "${objName}" not found`, details: { name: objName, kind: resource } });
+      const spec = (o.spec ?? {}) as Obj;
+      if (method === 'PUT') {
+        const replicas = Number(((JSON.parse(body) as Obj).spec as Obj | undefined)?.replicas ?? spec.replicas);
+        c.store.objects.set(key(objName), withStatus({ ...o, spec: { ...spec, replicas } }, !c.store.unready.has(key(objName))));
+      }
+      const now = (c.store.objects.get(key(objName))!.spec as Obj).replicas;
+      return send(200, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: objName, namespace: ns }, spec: { replicas: now }, status: { replicas: now } });
+    }
     if (method === 'PATCH' && objName) {
       if (query.fieldManager !== 'ha-conformance') return send(422, { ...STATUS_404(''), code: 422, reason: 'Invalid', message: 'fieldManager is required for apply' });
       const obj = YAML.parse(body) as Obj;

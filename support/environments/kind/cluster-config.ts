@@ -46,6 +46,12 @@ export interface ClusterConfigOptions {
    * the other side. Absent: KIND's defaults.
    */
   subnetIndex?: number;
+  /**
+   * NodePorts published on the host's loopback through the control-plane node (`extraPortMappings`,
+   * listenAddress 127.0.0.1): how the harness opens connections *through* a Service, so kube-proxy (ipvs) picks
+   * the endpoint as it would for any client (FAB-GW-04).
+   */
+  portMappings?: Array<{ containerPort: number; hostPort: number }>;
   /** `ipvs` by default (FAB-GW-02); anything else only to build a violating cluster on purpose */
   kubeProxyMode?: 'ipvs' | 'iptables' | 'nftables' | 'none';
 }
@@ -53,6 +59,7 @@ export interface ClusterConfigOptions {
 export interface KindNodeConfig {
   role: 'control-plane' | 'worker';
   labels: Record<string, string>;
+  extraPortMappings?: Array<{ containerPort: number; hostPort: number; listenAddress: string; protocol: 'TCP' }>;
 }
 
 export interface KindClusterConfig {
@@ -85,7 +92,13 @@ export function clusterConfig(o: ClusterConfigOptions): KindClusterConfig {
     name: clusterName(o.runId, o.region),
     networking: { kubeProxyMode: o.kubeProxyMode ?? 'ipvs', ...(o.subnetIndex !== undefined ? clusterSubnets(o.subnetIndex) : {}) },
     nodes: [
-      { role: 'control-plane', labels: { ...common } },
+      {
+        role: 'control-plane',
+        labels: { ...common },
+        ...(o.portMappings?.length
+          ? { extraPortMappings: o.portMappings.map((m) => ({ containerPort: m.containerPort, hostPort: m.hostPort, listenAddress: '127.0.0.1', protocol: 'TCP' as const })) }
+          : {}),
+      },
       ...Array.from({ length: workers }, (_, i) => ({
         role: 'worker' as const,
         labels: { ...common, [ZONE_LABEL]: zoneName(o.region, i, zones) },

@@ -30,6 +30,7 @@ type Obj = Record<string, unknown>;
 export const GENESIS_CONFIGMAP = 'channel-genesis';
 export const MIRROR_LABEL = 'ha-conformance/remote-of';
 export const NODE_PORT_BASE = 30600;
+export const GATEWAY_NODE_PORT_BASE = 30800;
 export const adminSecret = (org: string): string => `${org}-admin`;
 export const joinJobName = (region: string): string => `channel-join-${region}`;
 
@@ -59,6 +60,31 @@ export function nodePorts(plan: DeploymentPlan): Record<string, number> {
   const nodes = fabricNodes(plan);
   if (NODE_PORT_BASE + nodes.length - 1 > 32767) throw new Error(`${nodes.length} Fabric nodes do not fit in the NodePort range from ${NODE_PORT_BASE}`);
   return Object.fromEntries(nodes.map((n, i) => [n.name, NODE_PORT_BASE + i]));
+}
+
+export interface GatewayPlacement {
+  /** `<service>@<region>`, as the FAB-GW-04 drill names a gateway */
+  gateway: string;
+  service: string;
+  org: string;
+  region: string;
+  /** the peers behind it in that region */
+  peers: string[];
+  port: number;
+  /** the NodePort of its `<service>-np` twin, published on the host by the cluster config */
+  nodePort: number;
+}
+
+/** Every organization's gateway Service in every region where it has peers, with the NodePort of its twin. */
+export function gatewayPlacements(plan: DeploymentPlan): GatewayPlacement[] {
+  const out: GatewayPlacement[] = [];
+  for (const org of plan.orgs) {
+    for (const region of [...new Set(org.peers.map((p) => p.region))]) {
+      const peers = org.peers.filter((p) => p.region === region);
+      out.push({ gateway: `${org.gatewayService}@${region}`, service: org.gatewayService, org: org.name, region, peers: peers.map((p) => p.name), port: peers[0].port, nodePort: GATEWAY_NODE_PORT_BASE + out.length });
+    }
+  }
+  return out;
 }
 
 /** An MSP folder's `config.yaml` with NodeOUs, identifying roles by OU under the org's CA (as fabric-samples). */
@@ -140,6 +166,17 @@ export function regionNetworkObjects(o: NetworkOptions): Obj[] {
       addressType: 'IPv4',
       endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true } })),
       ports: [{ name: n.portName, port: ports[n.name], protocol: 'TCP' }],
+    });
+  }
+
+  // a NodePort twin of each gateway Service here (same selector, so kube-proxy spreads over the same endpoints),
+  // which the cluster config publishes on the host's loopback for FAB-GW-04
+  for (const g of gatewayPlacements(plan).filter((x) => x.region === region)) {
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${g.service}-np`, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'ha-conformance', 'ha-conformance/twin-of': g.service } },
+      spec: { type: 'NodePort', selector: { org: g.org }, ports: [{ name: 'grpc', port: g.port, targetPort: g.port, nodePort: g.nodePort, protocol: 'TCP' }] },
     });
   }
 

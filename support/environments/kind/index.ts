@@ -12,7 +12,8 @@
  * Faults: a region is lost by `docker stop` of its cluster's node containers and comes back with `docker start`
  * (FAB-ORD-03, through the `fabric` ordering probe against each orderer's operations and admin endpoints,
  * reached by API port-forward, with blocks made by a broadcast; FAB-PEER-05, asking each organization's gateway
- * Services and peers through port-forwards with `askRealPeer`). Every cluster created is deleted on stop, on a failure part-way through start
+ * Services and peers through port-forwards with `askRealPeer`; FAB-GW-04, connecting through each gateway Service's
+ * NodePort twin published on loopback by the cluster config, a peer stopped by scaling its Deployment). Every cluster created is deleted on stop, on a failure part-way through start
  * and on Ctrl-C (`Resources.onRelease`, registered before the cluster is created).
  *
  * Nothing here pulls an image: preflight checks the node image is present and hands kind that reference.
@@ -34,7 +35,7 @@ import { collectKubernetesApiEvidence, loadKubeConfig } from '../../evidence/kub
 import { fabricOrderingProbe, type FabricOrdererEndpoints, type OrderingProbe } from '../../drills/ordering-probe.ts';
 import { runRegionLossDrill, type OrderingFaults } from '../../drills/fabric-region-loss.ts';
 import { runPeerRegionLossDrill, type OrgEndpoint } from '../../drills/fabric-peer-region-loss.ts';
-import { askRealPeer, type RealPeer } from '../../drills/fabric-peer-probe.ts';
+import { askRealPeer, realGatewayClient, type RealPeer } from '../../drills/fabric-peer-probe.ts';
 import { CommandError, DockerCli, KindCli, runCommand } from './kind-cli.ts';
 import { clusterConfig, contextName, parseClusterName, renderClusterConfig } from './cluster-config.ts';
 import { applyManifests, readManifestObjects, waitForNodes, waitForReady } from './deploy.ts';
@@ -43,7 +44,10 @@ import { generateDeployment, type GeneratedDeployment } from '../../fixtures/gen
 import { channelSpec } from '../../fixtures/channels.ts';
 import { FABRIC_IMAGES } from '../../fixtures/kubernetes.ts';
 import { encodeChannelConfigBlock } from '../../evidence/fabric/channel-config-encode.ts';
-import { regionNetworkObjects } from './fabric-network.ts';
+import { gatewayPlacements, regionNetworkObjects } from './fabric-network.ts';
+import { endpointView, scaleDeployment } from './peer-control.ts';
+import { runGatewaySpreadDrill } from '../../drills/fabric-gateway-spread.ts';
+import { freePort } from '../../drills/corda-probes.ts';
 import { broadcastSubmitter } from '../../drills/fabric-broadcast.ts';
 import type { ClientTls } from '../../drills/http-client.ts';
 
@@ -111,6 +115,12 @@ export interface KindOptions {
     peerRestoreBoundMs?: number;
     /** the peers' operations port (default 9443, as in fabric-samples), reached by port-forward */
     peerOperationsPort?: number;
+    /** FAB-GW-04: new connections per gateway before and after the stop (default 12) */
+    gatewayConnections?: number;
+    /** FAB-GW-04: how long the Service's endpoints may take to drop a stopped peer and take it back (default 2 min) */
+    gatewayViewBoundMs?: number;
+    /** FAB-GW-04: how long an open connection to the stopped peer may take to break (default 35 s: the pod's grace period and more) */
+    gatewayBreakWindowMs?: number;
   };
   /** `docker stop --time` when a region is lost (default 0: the region goes away at once) */
   stopGraceSeconds?: number;
@@ -379,12 +389,28 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
           await Promise.all(forwards.splice(0).map((f) => f.close()));
         });
 
+        // The bundled reference: generated afresh for the run (its own PKI, keys only in memory and in the
+        // clusters' Secrets), with what makes it run across clusters (fabric-network.ts).
+        let network: GeneratedDeployment | undefined;
+        if (plan.kind === 'reference') {
+          network = await generateDeployment(join(dir, 'reference'));
+          plan.base = network.descriptorFile;
+          const generated = await loadTarget(network.descriptorFile, env);
+          for (const r of generated.regions) plan.manifests[r.name] = (r.kubernetes?.manifests ?? []).map((m) => resolve(network!.dir, m));
+          log(`the bundled reference deployment, generated for run ${runId} with a fresh PKI: ${network.dir}`);
+        }
+        // each gateway Service's NodePort twin, published on a free loopback port of this host (FAB-GW-04)
+        const gateways = network ? gatewayPlacements(network.plan) : [];
+        const hostPorts: Record<string, number> = {};
+        for (const g of gateways) hostPorts[g.gateway] = await freePort('127.0.0.1');
+
         // Clusters one after the other: each is several containers booting systemd and a control plane.
         for (const [subnetIndex, region] of plan.regions.entries()) {
           const workers = options.workers ?? Math.max(3, plan.orderers[region] ?? 0);
-          const config = clusterConfig({ runId, region, workers, subnetIndex });
+          const portMappings = gateways.filter((g) => g.region === region).map((g) => ({ containerPort: g.nodePort, hostPort: hostPorts[g.gateway] }));
+          const config = clusterConfig({ runId, region, workers, subnetIndex, portMappings });
           const configFile = join(dir, `kind-config-${region}.yaml`);
-          await writeFile(configFile, renderClusterConfig({ runId, region, workers, subnetIndex }));
+          await writeFile(configFile, renderClusterConfig({ runId, region, workers, subnetIndex, portMappings }));
           const name = config.name;
           // Registered before creating: a creation that fails half-way still leaves something to delete.
           resources.onRelease(`kind delete cluster --name ${name}`, async () => {
@@ -404,16 +430,6 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
           await waitForNodes({ kc: loadKubeConfig(kubeconfig, c.context), region, context: c.context, timeoutMs: timeouts.nodesMs, log, expected: c.nodes.length });
         }
 
-        // The bundled reference: generated afresh for the run (its own PKI, keys only in memory and in the
-        // clusters' Secrets), with what makes it run across clusters (fabric-network.ts).
-        let network: GeneratedDeployment | undefined;
-        if (plan.kind === 'reference') {
-          network = await generateDeployment(join(dir, 'reference'));
-          plan.base = network.descriptorFile;
-          const generated = await loadTarget(network.descriptorFile, env);
-          for (const r of generated.regions) plan.manifests[r.name] = (r.kubernetes?.manifests ?? []).map((m) => resolve(network!.dir, m));
-          log(`the bundled reference deployment, generated for run ${runId} with a fresh PKI: ${network.dir}`);
-        }
         const nodeAddresses: Record<string, string[]> = {};
         if (network) {
           for (const region of plan.regions) {
@@ -509,8 +525,6 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
 
         const observations: Record<string, Observation> = {};
         const unavailable: Record<string, string> = {
-          'FAB-GW-04':
-            'not implemented on the kind environment yet: new connections must be made through each gateway Service from inside its cluster (the local environment runs this drill)',
           'FAB-ORD-07': 'round trips between regions are not measured on kind: its clusters share one Docker host, so no region is far from another',
         };
         const ordererNodes = descriptor.fabric?.ordering.flatMap((g) => g.nodes) ?? [];
@@ -679,6 +693,57 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
                   await f.close();
                 }
               }
+            },
+          };
+        }
+
+        if (!network || !gateways.length) {
+          unavailable['FAB-GW-04'] =
+            "only with the bundled reference on kind: connections must go through each gateway Service as kube-proxy spreads them, which the harness reaches through NodePorts it publishes on loopback when it creates the clusters; a port-forward would always land on one pod";
+        } else {
+          const d = options.drill ?? {};
+          const gw = gateways;
+          observations['FAB-GW-04'] = {
+            id: 'FAB-GW-04',
+            disruptive: true,
+            async run() {
+              const peers: RealPeer[] = [];
+              for (const org of network!.plan.orgs) {
+                for (const p of org.peers) peers.push({ name: p.name, org: org.name, region: p.region, host: p.host });
+              }
+              const caOf = (org: string) => [network!.pki.orgs[org].tlsCa.certPem];
+              const regionOfPeer = (peer: string) => peers.find((p) => p.name === peer)?.region ?? '';
+              const kcOf = (region: string) => loadKubeConfig(kubeconfig, clusterOf(region).context);
+              return await runGatewaySpreadDrill({
+                gateways: gw.map((g) => ({
+                  gateway: g.gateway,
+                  service: g.service,
+                  org: g.org,
+                  region: g.region,
+                  peers: g.peers,
+                  target: { name: g.service, address: '127.0.0.1', port: hostPorts[g.gateway], ca: caOf(g.org) },
+                })),
+                faults: {
+                  async stopPeer(peer) {
+                    log(`${regionOfPeer(peer)}: stopping peer ${peer} (Deployment scaled to 0)`);
+                    await scaleDeployment(kcOf(regionOfPeer(peer)), namespace, peer, 0);
+                  },
+                  async startPeer(peer) {
+                    log(`${regionOfPeer(peer)}: starting peer ${peer} (Deployment scaled to 1)`);
+                    await scaleDeployment(kcOf(regionOfPeer(peer)), namespace, peer, 1);
+                  },
+                  async view(gateway, peer) {
+                    const g = gw.find((x) => x.gateway === gateway);
+                    return g ? endpointView(kcOf(g.region), namespace, g.service, peer) : undefined;
+                  },
+                },
+                connections: d.gatewayConnections ?? 12,
+                sampleIntervalMs: d.sampleIntervalMs ?? 50,
+                viewBoundMs: d.gatewayViewBoundMs ?? 120_000,
+                breakWindowMs: d.gatewayBreakWindowMs ?? 35_000,
+                requestTimeoutMs: 2000,
+                client: realGatewayClient(peers),
+              });
             },
           };
         }

@@ -140,7 +140,7 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     env: w.env,
   });
 
-  const envr = kindEnvironment(options(w, { runId: 'c0ffee01', drill: { boundMs: 500, catchUpBoundMs: 600, peerQueryBoundMs: 300, peerRestoreBoundMs: 300 } }));
+  const envr = kindEnvironment(options(w, { runId: 'c0ffee01', drill: { boundMs: 500, catchUpBoundMs: 600, peerQueryBoundMs: 300, peerRestoreBoundMs: 300, gatewayConnections: 2, gatewayViewBoundMs: 200, gatewayBreakWindowMs: 100 } }));
   assert.equal(envr.name, 'kind');
   assert.deepEqual(await envr.preflight(), []);
   const started: StartedKindEnvironment = await envr.start();
@@ -169,6 +169,10 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
       assert.equal(cfg.networking.kubeProxyMode, 'ipvs');
       assert.equal((cfg.networking as Record<string, string>).podSubnet, `10.${240 + i}.0.0/16`, 'distinct pod subnets across regions');
       assert.deepEqual(cfg.nodes.map((n) => n.role), ['control-plane', 'worker', 'worker', 'worker']);
+      // each gateway Service's NodePort twin published on loopback through the control plane (FAB-GW-04)
+      const mappings = (cfg.nodes[0] as { extraPortMappings?: Array<{ containerPort: number; hostPort: number; listenAddress: string }> }).extraPortMappings ?? [];
+      assert.equal(mappings.length, { r1: 1, r2: 2, r3: 1 }[region], `${region}: one per organization with peers here`);
+      assert.ok(mappings.every((m) => m.listenAddress === '127.0.0.1' && m.containerPort >= 30800 && m.hostPort > 0), JSON.stringify(mappings));
       const workers = cfg.nodes.filter((n) => n.role === 'worker');
       assert.deepEqual(workers.map((n) => n.labels['topology.kubernetes.io/zone']), [`${region}-a`, `${region}-b`, `${region}-c`]);
       for (const n of cfg.nodes) {
@@ -205,6 +209,7 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
       '/api/v1/namespaces/test-network/services/org0-orderer3',
       '/apis/discovery.k8s.io/v1/namespaces/test-network/endpointslices/org0-orderer3-remote',
       '/apis/batch/v1/namespaces/test-network/jobs/channel-join-r1',
+      '/api/v1/namespaces/test-network/services/org1-peer-gateway-svc-np',
     ]) {
       assert.ok(paths.includes(p), `${p} applied in r1`);
     }
@@ -233,7 +238,8 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     );
     assert.ok(existsSync(started.descriptorFile));
     assert.ok('FAB-ORD-03' in started.observations && started.observations['FAB-ORD-03'].disruptive);
-    assert.match(started.unavailable['FAB-GW-04'], /not implemented on the kind environment/);
+    assert.equal(started.unavailable['FAB-GW-04'], undefined, 'FAB-GW-04 runs on kind with the bundled reference');
+    assert.match(started.unavailable['FAB-ORD-07'], /share one Docker host/);
 
     // live Kubernetes evidence through the API of each region
     const k8s = await started.collectKubernetes();
@@ -290,6 +296,23 @@ test('start: one cluster per region (ipvs, region and zone labels, run id), the 
     assert.ok(queries.every((q) => q.ok === false && /no peer of org\d answered a query on mychannel within 300 ms: gateway org\d-peer-gateway-svc@r\d: /.test(String(q.error))), JSON.stringify(queries));
     const peerDocker = (await w.calls()).slice(beforePeers).filter((c) => c.tool === 'docker').map((c) => `${c.argv[0]} ${c.argv.at(-1)}`);
     assert.deepEqual(peerDocker, ['r1', 'r2', 'r3'].flatMap((r) => [`stop hac-c0ffee01-${r}-worker3`, `start hac-c0ffee01-${r}-worker3`]));
+
+    // FAB-GW-04 on kind: connections through each gateway's published NodePort; no peer runs here, so every
+    // connection is refused, no long-lived connection exists and no peer is stopped (nothing scaled)
+    const beforeGw = api.requests.length;
+    const gwTimeline = await started.observations['FAB-GW-04'].run();
+    assert.equal(gwTimeline.drill, 'FAB-GW-04');
+    assert.deepEqual(Object.keys(gwTimeline.params.gateways as object).sort(), [
+      'org1-peer-gateway-svc@r1',
+      'org1-peer-gateway-svc@r2',
+      'org2-peer-gateway-svc@r2',
+      'org2-peer-gateway-svc@r3',
+    ]);
+    const connects = gwTimeline.events.filter((e) => e.kind === 'connect');
+    assert.equal(connects.length, 8, 'two new connections per gateway');
+    assert.ok(connects.every((e) => e.answeredBy === null && /ECONNREFUSED/.test(String(e.error))), JSON.stringify(connects[0]));
+    assert.equal(gwTimeline.events.filter((e) => e.kind === 'error' && /no long-lived connection through/.test(String(e.message))).length, 4);
+    assert.ok(!api.requests.slice(beforeGw).some((r) => r.method === 'PUT'), 'no peer scaled');
   } finally {
     await started.stop();
   }

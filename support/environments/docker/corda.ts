@@ -154,6 +154,51 @@ function ignore(codes: number[]): (err: { statusCode?: number; message?: string 
   };
 }
 
+export interface NodeContainerInput {
+  realCorda: boolean;
+  confFile: string;
+  sharedDrive: string;
+  stateDir: string;
+  /** HA_DOCKER_CORDA_DRIVERS: a directory with the PostgreSQL JDBC driver (real Corda only; preflight requires it) */
+  drivers?: string;
+  password: string;
+  user?: string;
+  restartBackoffMs: number;
+}
+
+/**
+ * How a node container runs. A real Corda image (`corda/corda-enterprise`, layout in ../shared/reference.md): its
+ * `node.conf` at /etc/corda/node.conf, base directory /opt/corda with `artemis` on the shared drive and `drivers`
+ * holding the JDBC driver, the licence accepted, minutes to start. The stand-in: the same node.conf and artemis
+ * paths, its own state directory, a supervisor that restarts it, seconds to start.
+ */
+export function nodeContainerSpec(i: NodeContainerInput): {
+  env: Record<string, string>;
+  binds: Array<{ source: string; target: string; mode: 'ro' | 'rw' }>;
+  readyLog: RegExp | string;
+  startupTimeoutMs: number;
+  user?: string;
+} {
+  const conf = { source: i.confFile, target: IN_IMAGE.nodeConf, mode: 'ro' as const };
+  const artemis = { source: i.sharedDrive, target: `${IN_IMAGE.baseDirectory}/artemis`, mode: 'rw' as const };
+  if (i.realCorda) {
+    if (!i.drivers) throw new BrokenError('a real Corda node needs the PostgreSQL JDBC driver: set HA_DOCKER_CORDA_DRIVERS to a directory holding postgresql-<version>.jar');
+    return {
+      env: { ACCEPT_LICENSE: 'Y', [LB_ADDRESS_VAR]: LB_ALIAS, [DB_PASSWORD_VAR]: i.password },
+      binds: [conf, artemis, { source: i.drivers, target: `${IN_IMAGE.baseDirectory}/drivers`, mode: 'ro' }],
+      readyLog: /./,
+      startupTimeoutMs: 120_000,
+    };
+  }
+  return {
+    env: { [LB_ADDRESS_VAR]: LB_ALIAS, [DB_PASSWORD_VAR]: i.password, RESTART_BACKOFF: String(i.restartBackoffMs / 1000) },
+    binds: [conf, artemis, { source: i.stateDir, target: IN_IMAGE.stateDir, mode: 'rw' }],
+    readyLog: 'supervise: starting',
+    startupTimeoutMs: 15_000,
+    ...(i.user ? { user: i.user } : {}),
+  };
+}
+
 export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDockerCorda> {
   const t0 = Date.now();
   const { resources, d, runId, log } = o;
@@ -323,38 +368,28 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
       // alias is then never answered with its db address): its own name, the database, the load balancer.
       extraHosts: { [name]: lbIp, [DB_ALIAS]: dbNet.address(HOST.db), [LB_ALIAS]: lbNet.address(HOST.lb) },
     };
-    const container = realCorda
-      ? await startContainer(
-          d,
-          {
-            ...common,
-            env: { ACCEPT_LICENSE: 'Y', [LB_ADDRESS_VAR]: LB_ALIAS, [DB_PASSWORD_VAR]: password },
-            binds: [
-              { source: confFile, target: IN_IMAGE.nodeConf, mode: 'ro' },
-              { source: sharedDrive, target: `${IN_IMAGE.baseDirectory}/artemis`, mode: 'rw' },
-              { source: process.env.HA_DOCKER_CORDA_DRIVERS ?? '', target: `${IN_IMAGE.baseDirectory}/drivers`, mode: 'ro' },
-            ],
-            wait: Wait.forLogMessage(/./),
-            startupTimeoutMs: 120_000,
-          },
-          o.track,
-        )
-      : await startContainer(
-          d,
-          {
-            ...common,
-            user: o.user,
-            env: { [LB_ADDRESS_VAR]: LB_ALIAS, [DB_PASSWORD_VAR]: password, RESTART_BACKOFF: String(s.restartBackoffMs / 1000) },
-            binds: [
-              { source: confFile, target: IN_IMAGE.nodeConf, mode: 'ro' },
-              { source: sharedDrive, target: `${IN_IMAGE.baseDirectory}/artemis`, mode: 'rw' },
-              { source: stateDir, target: IN_IMAGE.stateDir, mode: 'rw' },
-            ],
-            wait: Wait.forLogMessage('supervise: starting'),
-            startupTimeoutMs: 15_000,
-          },
-          o.track,
-        );
+    const spec = nodeContainerSpec({
+      realCorda,
+      confFile,
+      sharedDrive,
+      stateDir,
+      drivers: process.env.HA_DOCKER_CORDA_DRIVERS,
+      password,
+      user: o.user,
+      restartBackoffMs: s.restartBackoffMs,
+    });
+    const container = await startContainer(
+      d,
+      {
+        ...common,
+        ...(spec.user ? { user: spec.user } : {}),
+        env: spec.env,
+        binds: spec.binds,
+        wait: Wait.forLogMessage(spec.readyLog),
+        startupTimeoutMs: spec.startupTimeoutMs,
+      },
+      o.track,
+    );
     const handle: NodeHandle = {
       name,
       role,

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { dockerEnvironment, PARTITION_KEY, PARTITION_JUDGE, type StartedDockerEnvironment } from '../../../support/environments/docker/index.ts';
 import { engineProblems, leftovers } from '../../../support/environments/docker/engine.ts';
 import { buildOfflineImages } from '../../../support/environments/docker/images.ts';
+import { nodeContainerSpec } from '../../../support/environments/docker/corda.ts';
 import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
 import { mergeLive } from '../../../support/validate.ts';
 import { byId, evaluateCheck } from '../../../support/checks/catalogue.ts';
@@ -113,6 +114,30 @@ describe('docker environment: preflight', () => {
   test('an unknown variant is named with the known ones', async () => {
     const problems = await dockerEnvironment({ variant: 'no-such-variant', env: { ...process.env, PATH: '/nonexistent' } }).preflight();
     assert.match(problems[0], /unknown docker variant "no-such-variant"; known: .*mutual-exclusion-off/);
+  });
+});
+
+describe('docker environment: how a node container runs', () => {
+  const input = { confFile: '/tmp/r/primary/node.conf', sharedDrive: '/tmp/r/shared', stateDir: '/tmp/r/state/primary', password: 'p', restartBackoffMs: 500 };
+  test('a real Corda Enterprise image: node.conf, artemis and drivers where the image reads them, the licence accepted, minutes to start', () => {
+    const spec = nodeContainerSpec({ ...input, realCorda: true, drivers: '/opt/jdbc' });
+    assert.deepEqual(spec.binds, [
+      { source: '/tmp/r/primary/node.conf', target: '/etc/corda/node.conf', mode: 'ro' },
+      { source: '/tmp/r/shared', target: '/opt/corda/artemis', mode: 'rw' },
+      { source: '/opt/jdbc', target: '/opt/corda/drivers', mode: 'ro' },
+    ]);
+    assert.equal(spec.env.ACCEPT_LICENSE, 'Y');
+    assert.ok(spec.startupTimeoutMs >= 120_000);
+    assert.equal(spec.user, undefined, "the image's own user");
+    assert.throws(() => nodeContainerSpec({ ...input, realCorda: true }), /HA_DOCKER_CORDA_DRIVERS/);
+  });
+  test('the stand-in: the same node.conf and artemis paths, its state directory, the supervisor ready line', () => {
+    const spec = nodeContainerSpec({ ...input, realCorda: false, user: '1000:1000' });
+    assert.deepEqual(spec.binds.map((b) => b.target), ['/etc/corda/node.conf', '/opt/corda/artemis', '/var/run/ha-conformance']);
+    assert.equal(spec.env.RESTART_BACKOFF, '0.5');
+    assert.equal(spec.readyLog, 'supervise: starting');
+    assert.equal(spec.user, '1000:1000');
+    assert.equal(spec.env.ACCEPT_LICENSE, undefined);
   });
 });
 

@@ -19,37 +19,30 @@
  * Nothing here pulls an image: preflight checks the node image is present and hands kind that reference.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { BrokenError, errorMessage } from '../../errors.ts';
 import type { KubernetesClusterInfo, LiveEvidence } from '../../evidence/model.ts';
-import { defaultSettings } from '../../evidence/model.ts';
 import type { TargetDescriptor } from '../../target/types.ts';
-import type { Environment, Observation, StartedEnvironment } from '../types.ts';
+import type { Environment, StartedEnvironment } from '../types.ts';
 import { Resources, TEMP_PREFIX } from '../local/resources.ts';
 import { loadTarget } from '../../target/load.ts';
 import { collectKubernetesApiEvidence, loadKubeConfig } from '../../evidence/kubernetes/api.ts';
-import { fabricOrderingProbe, type FabricOrdererEndpoints, type OrderingProbe } from '../../drills/ordering-probe.ts';
-import { runRegionLossDrill, type OrderingFaults } from '../../drills/fabric-region-loss.ts';
-import { runPeerRegionLossDrill, type OrgEndpoint } from '../../drills/fabric-peer-region-loss.ts';
-import { askRealPeer, realGatewayClient, type RealPeer } from '../../drills/fabric-peer-probe.ts';
-import { CommandError, DockerCli, KindCli, runCommand } from './kind-cli.ts';
-import { clusterConfig, contextName, parseClusterName, renderClusterConfig } from './cluster-config.ts';
-import { applyManifests, readManifestObjects, waitForNodes, waitForReady } from './deploy.ts';
-import { openForward, type Forward } from './port-forward.ts';
+import type { OrderingProbe } from '../../drills/ordering-probe.ts';
+import { freePort } from '../../drills/corda-probes.ts';
 import { generateDeployment, type GeneratedDeployment } from '../../fixtures/generate.ts';
 import { channelSpec } from '../../fixtures/channels.ts';
 import { FABRIC_IMAGES } from '../../fixtures/kubernetes.ts';
 import { encodeChannelConfigBlock } from '../../evidence/fabric/channel-config-encode.ts';
+import { CommandError, DockerCli, KindCli, runCommand } from './kind-cli.ts';
+import { clusterConfig, contextName, parseClusterName, renderClusterConfig } from './cluster-config.ts';
+import { applyManifests, readManifestObjects, waitForNodes, waitForReady } from './deploy.ts';
+import type { Forward } from './port-forward.ts';
 import { gatewayPlacements, regionNetworkObjects } from './fabric-network.ts';
-import { endpointView, scaleDeployment } from './peer-control.ts';
-import { runGatewaySpreadDrill } from '../../drills/fabric-gateway-spread.ts';
-import { freePort } from '../../drills/corda-probes.ts';
-import { broadcastSubmitter } from '../../drills/fabric-broadcast.ts';
-import type { ClientTls } from '../../drills/http-client.ts';
+import { kindObservations } from './drills.ts';
 
 /** The kind release this profile is tested against, and the node image built for it (from its release notes). */
 export const KIND_VERSION = 'v0.29.0';
@@ -523,230 +516,23 @@ export function kindEnvironment(options: KindOptions = {}): KindEnvironment {
         };
         // A region stopped by a drill that was interrupted still gets deleted with its cluster; nothing to undo first.
 
-        const observations: Record<string, Observation> = {};
-        const unavailable: Record<string, string> = {
-          'FAB-ORD-07': 'round trips between regions are not measured on kind: its clusters share one Docker host, so no region is far from another',
-        };
-        const ordererNodes = descriptor.fabric?.ordering.flatMap((g) => g.nodes) ?? [];
-        if (!ordererNodes.length) {
-          unavailable['FAB-ORD-03'] = 'the deployment names no ordering nodes in its descriptor, so there is nothing to drill';
-        } else {
-          const d = options.drill ?? {};
-          const regionsOfMembers = (members: string[]) => [...new Set(members.map((m) => ordererNodes.find((n) => n.name === m)?.region).filter((r): r is string => Boolean(r)))];
-          const faults: OrderingFaults = {
-            method: `docker stop --time ${graceSeconds} of the region's KIND node containers`,
-            async stop(members) {
-              for (const r of regionsOfMembers(members)) await stopRegion(r);
-            },
-            async start(members) {
-              for (const r of regionsOfMembers(members)) await restoreRegion(r);
-            },
-          };
-          observations['FAB-ORD-03'] = {
-            id: 'FAB-ORD-03',
-            disruptive: true,
-            async run() {
-              const members: Record<string, FabricOrdererEndpoints> = {};
-              const general: Record<string, Forward> = {};
-              const opened: Forward[] = [];
-              // The bundled reference: plain-HTTP operations, the admin endpoint with mutual TLS as the ordering
-              // org's admin, and blocks made by broadcasting through a live ordering node. Another deployment:
-              // HA_KIND_* / options say the scheme; without a submitter the drill waits for blocks its traffic makes.
-              const ordOrg = network?.plan.ordering.name;
-              const ordPki = ordOrg ? network!.pki.orgs[ordOrg] : undefined;
-              const adminTls: ClientTls | undefined = ordPki?.admin
-                ? { ca: [ordPki.tlsCa.certPem], cert: ordPki.admin.tls.certPem, key: ordPki.admin.tls.keyPem }
-                : undefined;
-              const opsScheme = d.scheme ?? 'http';
-              const adminScheme = d.scheme ?? (adminTls ? 'https' : 'http');
-              try {
-                for (const n of d.probe ? [] : ordererNodes) {
-                  const c = clusterOf(n.region);
-                  const target = (port: number) => ({
-                    kubeConfig: () => loadKubeConfig(kubeconfig, c.context),
-                    namespace,
-                    service: n.name,
-                    port,
-                  });
-                  const onError = (line: string) => log(`${n.region}: ${line}`);
-                  const ops = await openForward(target(d.operationsPort ?? 8443), onError);
-                  const admin = await openForward(target(d.adminPort ?? 9443), onError);
-                  opened.push(ops, admin);
-                  forwards.push(ops, admin);
-                  members[n.name] = { operations: `${opsScheme}://${ops.address}`, admin: `${adminScheme}://${admin.address}`, servername: n.host ?? n.name };
-                  if (adminTls) {
-                    const g = await openForward(target(n.port ?? 6050), onError);
-                    opened.push(g);
-                    forwards.push(g);
-                    general[n.name] = g;
-                  }
-                }
-                const channel = descriptor.fabric?.channels[0]?.name ?? 'mychannel';
-                const submit =
-                  adminTls && ordPki?.admin
-                    ? broadcastSubmitter(async () => {
-                        // through an ordering node whose region is up (the drill stops whole regions)
-                        const live = ordererNodes.find((n) => !stoppedRegions.has(n.region) && general[n.name]);
-                        if (!live) throw new Error('every region with ordering nodes is stopped: nowhere to submit');
-                        return {
-                          address: general[live.name].address,
-                          servername: live.host ?? live.name,
-                          tlsRootCertPem: ordPki.tlsCa.certPem,
-                          channel,
-                          mspId: network!.plan.ordering.mspId,
-                          signerCertPem: ordPki.admin!.enrollment.certPem,
-                          signerKeyPem: ordPki.admin!.enrollment.keyPem,
-                          timeoutMs: 5000,
-                        };
-                      })
-                    : undefined;
-                const probe =
-                  d.probe ?? fabricOrderingProbe({ channel, members, requestTimeoutMs: 2000, ...(adminTls ? { adminTls } : {}), ...(submit ? { submit } : {}) });
-                const byRegion: Record<string, string[]> = {};
-                for (const r of plan.regions) {
-                  const m = ordererNodes.filter((n) => n.region === r).map((n) => n.name);
-                  if (m.length) byRegion[r] = m;
-                }
-                return await runRegionLossDrill({
-                  probe,
-                  faults,
-                  regions: byRegion,
-                  boundMs: d.boundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
-                  sampleIntervalMs: d.sampleIntervalMs ?? 50,
-                  catchUpBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
-                });
-              } finally {
-                for (const f of opened) {
-                  const i = forwards.indexOf(f);
-                  if (i >= 0) forwards.splice(i, 1);
-                  await f.close();
-                }
-              }
-            },
-          };
-        }
-
-        const peerOrgs = (descriptor.fabric?.organizations ?? []).filter((g) => g.peers.length);
-        if (!peerOrgs.length) {
-          unavailable['FAB-PEER-05'] = 'the deployment names no organization with peers in its descriptor, so there is nothing to drill';
-        } else {
-          const d = options.drill ?? {};
-          observations['FAB-PEER-05'] = {
-            id: 'FAB-PEER-05',
-            disruptive: true,
-            async run() {
-              const opened: Forward[] = [];
-              const forward = async (region: string, service: string, port: number) => {
-                const c = clusterOf(region);
-                const f = await openForward(
-                  { kubeConfig: () => loadKubeConfig(kubeconfig, c.context), namespace, service, port },
-                  (line) => log(`${region}: ${line}`),
-                );
-                opened.push(f);
-                forwards.push(f);
-                return f;
-              };
-              try {
-                const channel = descriptor.fabric?.channels[0]?.name ?? 'mychannel';
-                const peers: RealPeer[] = [];
-                const gateways: OrgEndpoint[] = [];
-                const direct: OrgEndpoint[] = [];
-                for (const g of peerOrgs) {
-                  // the organization's CA files: its TLS CA among them verifies the peers' TLS certificates
-                  const ca = await Promise.all(g.ca.map((f) => readFile(f, 'utf8')));
-                  for (const p of g.peers) {
-                    const grpc = await forward(p.region, p.host, p.port);
-                    const ops = await forward(p.region, p.host, d.peerOperationsPort ?? 9443);
-                    peers.push({ name: p.name, org: g.name, region: p.region, host: p.host, operations: `http://${ops.address}` });
-                    direct.push({ org: g.name, region: p.region, kind: 'peer', target: { name: p.host, address: '127.0.0.1', port: grpc.port, ca } });
-                  }
-                  if (g.gatewayService) {
-                    for (const region of [...new Set(g.peers.map((p) => p.region))]) {
-                      const gw = await forward(region, g.gatewayService, g.peers[0].port);
-                      gateways.push({ org: g.name, region, kind: 'gateway', target: { name: g.gatewayService, address: '127.0.0.1', port: gw.port, ca } });
-                    }
-                  }
-                }
-                const regionsWithPeers = plan.regions.filter((r) => peerOrgs.some((g) => g.peers.some((p) => p.region === r)));
-                return await runPeerRegionLossDrill({
-                  regions: regionsWithPeers,
-                  orgs: peerOrgs.map((g) => g.name),
-                  endpoints: [...gateways, ...direct],
-                  faults: {
-                    async stopRegion(region) {
-                      await stopRegion(region);
-                      return clusterOf(region).nodes;
-                    },
-                    startRegion: (region) => restoreRegion(region),
-                  },
-                  channel,
-                  queryBoundMs: d.peerQueryBoundMs ?? 60_000,
-                  sampleIntervalMs: d.sampleIntervalMs ?? 50,
-                  restoreBoundMs: d.peerRestoreBoundMs ?? 5 * 60_000,
-                  requestTimeoutMs: 2000,
-                  ask: (e, query, ms) => askRealPeer({ name: e.target.name, address: e.target.address, port: e.target.port, ca: e.target.ca }, peers, query ? channel : undefined, ms),
-                });
-              } finally {
-                for (const f of opened) {
-                  const i = forwards.indexOf(f);
-                  if (i >= 0) forwards.splice(i, 1);
-                  await f.close();
-                }
-              }
-            },
-          };
-        }
-
-        if (!network || !gateways.length) {
-          unavailable['FAB-GW-04'] =
-            "only with the bundled reference on kind: connections must go through each gateway Service as kube-proxy spreads them, which the harness reaches through NodePorts it publishes on loopback when it creates the clusters; a port-forward would always land on one pod";
-        } else {
-          const d = options.drill ?? {};
-          const gw = gateways;
-          observations['FAB-GW-04'] = {
-            id: 'FAB-GW-04',
-            disruptive: true,
-            async run() {
-              const peers: RealPeer[] = [];
-              for (const org of network!.plan.orgs) {
-                for (const p of org.peers) peers.push({ name: p.name, org: org.name, region: p.region, host: p.host });
-              }
-              const caOf = (org: string) => [network!.pki.orgs[org].tlsCa.certPem];
-              const regionOfPeer = (peer: string) => peers.find((p) => p.name === peer)?.region ?? '';
-              const kcOf = (region: string) => loadKubeConfig(kubeconfig, clusterOf(region).context);
-              return await runGatewaySpreadDrill({
-                gateways: gw.map((g) => ({
-                  gateway: g.gateway,
-                  service: g.service,
-                  org: g.org,
-                  region: g.region,
-                  peers: g.peers,
-                  target: { name: g.service, address: '127.0.0.1', port: hostPorts[g.gateway], ca: caOf(g.org) },
-                })),
-                faults: {
-                  async stopPeer(peer) {
-                    log(`${regionOfPeer(peer)}: stopping peer ${peer} (Deployment scaled to 0)`);
-                    await scaleDeployment(kcOf(regionOfPeer(peer)), namespace, peer, 0);
-                  },
-                  async startPeer(peer) {
-                    log(`${regionOfPeer(peer)}: starting peer ${peer} (Deployment scaled to 1)`);
-                    await scaleDeployment(kcOf(regionOfPeer(peer)), namespace, peer, 1);
-                  },
-                  async view(gateway, peer) {
-                    const g = gw.find((x) => x.gateway === gateway);
-                    return g ? endpointView(kcOf(g.region), namespace, g.service, peer) : undefined;
-                  },
-                },
-                connections: d.gatewayConnections ?? 12,
-                sampleIntervalMs: d.sampleIntervalMs ?? 50,
-                viewBoundMs: d.gatewayViewBoundMs ?? 120_000,
-                breakWindowMs: d.gatewayBreakWindowMs ?? 35_000,
-                requestTimeoutMs: 2000,
-                client: realGatewayClient(peers),
-              });
-            },
-          };
-        }
+        const { observations, unavailable } = kindObservations({
+          options,
+          descriptor,
+          regions: plan.regions,
+          kubeconfig,
+          namespace,
+          log,
+          clusterOf,
+          forwards,
+          stopRegion,
+          restoreRegion,
+          stoppedRegions,
+          graceSeconds,
+          network,
+          gateways,
+          hostPorts,
+        });
 
         let stopped = false;
         const started: StartedKindEnvironment = {

@@ -16,6 +16,7 @@
 import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { common, msp, orderer } from '@hyperledger/fabric-protos';
+import { lowSSignatureDer } from '../pki/ecdsa.ts';
 
 export interface BroadcastOptions {
   /** host:port to dial, e.g. 127.0.0.1:41234 from a port-forward */
@@ -46,10 +47,6 @@ export interface BroadcastResult {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** order of the P-256 group */
-const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const P256_HALF_N = P256_N >> 1n;
-
 /** names for `common.Status` values, for messages */
 const statusNames: Record<number, string> = Object.fromEntries(Object.entries(common.Status).map(([name, value]) => [value, name]));
 
@@ -61,29 +58,11 @@ function bigintFrom(bytes: Uint8Array): bigint {
   return bytes.length ? BigInt(`0x${Buffer.from(bytes).toString('hex')}`) : 0n;
 }
 
-/** minimal big-endian two's-complement content of a positive DER INTEGER */
-function derInteger(v: bigint): Buffer {
-  let hex = v.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  let bytes = Buffer.from(hex, 'hex');
-  if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
-}
-
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (at most 72 bytes for P-256: short-form lengths) */
-function derSignature(r: bigint, s: bigint): Buffer {
-  const body = Buffer.concat([derInteger(r), derInteger(s)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
-}
-
 /** ECDSA P-256 over SHA-256 of `data`, DER encoded, with S normalized to the lower half of the group order */
 export function signLowS(data: Uint8Array, key: KeyObject): Buffer {
   const raw = sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
   if (raw.length !== 64) throw new Error(`expected a 64-byte P-256 signature, got ${raw.length} bytes`);
-  const r = bigintFrom(raw.subarray(0, 32));
-  let s = bigintFrom(raw.subarray(32));
-  if (s > P256_HALF_N) s = P256_N - s;
-  return derSignature(r, s);
+  return Buffer.from(lowSSignatureDer(bigintFrom(raw.subarray(0, 32)), bigintFrom(raw.subarray(32))));
 }
 
 function signerKey(pem: string): KeyObject {

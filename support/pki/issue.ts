@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { P256_ORDER, encodeTlv, encodeUnsignedInteger, lowS } from './ecdsa.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -64,9 +65,6 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ecAlg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
 }
 
-/** The order n of the P-256 group; an ECDSA signature (r, s) is "low-S" when s <= n/2. */
-export const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-
 /** ecdsa-with-SHA256 (1.2.840.10045.4.3.2), the content octets of the OBJECT IDENTIFIER */
 const ECDSA_WITH_SHA256 = Buffer.from('2a8648ce3d040302', 'hex');
 
@@ -100,27 +98,6 @@ function readTlv(der: Uint8Array, off: number, limit = der.length): Tlv {
   return { tag, start: off, contentStart, end };
 }
 
-function encodeTlv(tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
-  const len = content.length;
-  let header: number[];
-  if (len < 0x80) header = [tag, len];
-  else {
-    const bytes: number[] = [];
-    for (let l = len; l > 0; l = Math.floor(l / 256)) bytes.unshift(l % 256);
-    header = [tag, 0x80 | bytes.length, ...bytes];
-  }
-  return Buffer.concat([Uint8Array.from(header), content]);
-}
-
-/** A positive INTEGER, minimally encoded (a leading 0x00 only when the top bit would otherwise be set). */
-function encodeUnsignedInteger(v: bigint): Uint8Array {
-  let hex = v.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  let bytes = Buffer.from(hex, 'hex');
-  if (bytes[0] & 0x80) bytes = Buffer.concat([Uint8Array.of(0), bytes]);
-  return encodeTlv(0x02, bytes);
-}
-
 /**
  * The DER of an ecdsa-with-SHA256 certificate signed with a P-256 key, its signature made low-S: when the
  * signature's s > n/2 it is replaced by n − s (an equally valid signature over the same tbsCertificate), as Fabric
@@ -152,9 +129,9 @@ export function lowSCertificateDer(der: Uint8Array<ArrayBuffer>): Uint8Array<Arr
   if (der[s.contentStart] & 0x80) throw new Error('DER: negative ECDSA s');
   const sv = BigInt('0x' + Buffer.from(der.subarray(s.contentStart, s.end)).toString('hex'));
   if (sv === 0n || sv >= P256_ORDER) throw new Error('DER: ECDSA s out of range for P-256');
-  if (sv <= P256_ORDER / 2n) return der;
+  if (lowS(sv) === sv) return der;
 
-  const newSig = encodeTlv(0x30, Buffer.concat([der.subarray(r.start, r.end), encodeUnsignedInteger(P256_ORDER - sv)]));
+  const newSig = encodeTlv(0x30, Buffer.concat([der.subarray(r.start, r.end), encodeUnsignedInteger(lowS(sv))]));
   const newBitString = encodeTlv(0x03, Buffer.concat([Uint8Array.of(0), newSig]));
   return encodeTlv(0x30, Buffer.concat([der.subarray(tbs.start, tbs.end), der.subarray(alg.start, alg.end), newBitString]));
 }

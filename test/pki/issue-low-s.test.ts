@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
-import { issueCA, issueLeaf, lowSCertificateDer, P256_ORDER, type IssuedCertificate } from '../../support/pki/issue.ts';
+import { issueCA, issueLeaf, lowSCertificateDer, type IssuedCertificate } from '../../support/pki/issue.ts';
+import { P256_ORDER } from '../../support/pki/ecdsa.ts';
 
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const HALF_N = N / 2n;

@@ -41,8 +41,10 @@ export interface HaproxyConfig {
   backends: Backend[];
 }
 
-export function haproxyBinary(): string | null {
-  for (const p of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy']) {
+/** The haproxy binary that runs: `HAPROXY_BIN` when set (only that one), else the usual install paths. */
+export function haproxyBinary(env: NodeJS.ProcessEnv = process.env): string | null {
+  const candidates = env.HAPROXY_BIN ? [env.HAPROXY_BIN] : ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'];
+  for (const p of candidates) {
     try {
       execFileSync(p, ['-v'], { stdio: 'ignore' });
       return p;

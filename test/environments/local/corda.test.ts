@@ -324,3 +324,26 @@ describe('local environment, Corda part', { concurrency: 3 }, () => {
     }
   });
 });
+
+// Alone, after the lanes above: it changes process.env, which the parts read.
+describe('local environment, Corda part, without HAProxy installed', () => {
+  test('the load-balancer guarantees are unavailable with the install command; the pair and its lease still run and are judged', async () => {
+    const saved = process.env.HAPROXY_BIN;
+    process.env.HAPROXY_BIN = join(tmpdir(), 'no-such-haproxy');
+    let s: Started | undefined;
+    try {
+      assert.ok((await cordaPart.preflight()).some((p) => /apt-get install -y haproxy/.test(p)), 'preflight says what is missing');
+      s = await start();
+      for (const id of ['CORDA-LB-01', 'CORDA-LB-02', 'CORDA-LB-03']) {
+        assert.match(s.part.unavailable[id], /haproxy is not installed: install it with `apt-get install -y haproxy`/, id);
+      }
+      assert.ok(s.lines.some((l) => /haproxy is not installed/.test(l)), 'the log says so');
+      const evidence = await evidenceOf(s, { 'CORDA-HA-01': await s.part.observations['CORDA-HA-01'].run() });
+      for (const id of ['CORDA-CFG-01', 'CORDA-HA-01']) assertStatus(judge(id, evidence), 'passed');
+    } finally {
+      if (saved === undefined) delete process.env.HAPROXY_BIN;
+      else process.env.HAPROXY_BIN = saved;
+      if (s) await release(s);
+    }
+  });
+});

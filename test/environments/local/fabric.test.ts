@@ -313,6 +313,37 @@ describe('the Fabric part on the reference topology', () => {
   });
 });
 
+describe('without HAProxy installed', () => {
+  test('the Fabric part runs without gateway Services: FAB-GW-04 unavailable with the install command, the peers and their drill still judged', async () => {
+    const saved = process.env.HAPROXY_BIN;
+    process.env.HAPROXY_BIN = join(tmpdir(), 'no-such-haproxy');
+    let h: Started | undefined;
+    try {
+      assert.deepEqual(await fabricPart.preflight(), [], 'HAProxy is not required to start');
+      h = await start();
+      assert.match(h.part.unavailable['FAB-GW-04'], /haproxy is not installed: install it with `apt-get install -y haproxy`/);
+      assert.equal(h.part.observations['FAB-GW-04'], undefined);
+      assert.deepEqual(liveOf(h.part).fabricGateways, []);
+      const tl = await h.part.observations['FAB-PEER-05'].run();
+      assert.deepEqual(ofKind(tl, 'error'), []);
+      const queries = ofKind(tl, 'query');
+      assert.equal(queries.length, 6);
+      assert.ok(queries.every((q) => q.ok === true && String(q.via).startsWith('peer ')), 'answered through peers, there being no gateway');
+      const live = await h.part.collectLive();
+      const v = await judge(h, { ...live, timelines: { 'FAB-PEER-05': tl } }, ['FAB-PEER-05', 'FAB-GW-03']);
+      if (v) {
+        assert.equal(v['FAB-PEER-05'].status, 'passed', v['FAB-PEER-05'].message);
+        assert.equal(v['FAB-GW-03'].status, 'passed', v['FAB-GW-03'].message);
+        assert.match(v['FAB-GW-03'].message, /no live handshakes/, 'judged on the certificates alone, and says so');
+      }
+    } finally {
+      if (saved === undefined) delete process.env.HAPROXY_BIN;
+      else process.env.HAPROXY_BIN = saved;
+      if (h) await stop(h);
+    }
+  });
+});
+
 // Each variant is its own run on its own addresses; they run side by side to keep the wall time down.
 describe('broken variants turn their guarantee failed, from what was observed; nothing is left behind', { concurrency: true }, () => {
   test('orderers-3-1-1: losing r1 loses the quorum, and the drill reports it from what etcd did', async () => {

@@ -88,12 +88,14 @@ interface Running {
   probe: OrderingProbe;
   etcd: EtcdCluster;
   peers: Map<string, LocalPeer>;
-  gateways: GatewayServices;
+  /** absent when HAProxy is not installed: no gateway Services, FAB-GW-04 unavailable */
+  gateways?: GatewayServices;
   orgCas: Record<string, string[]>;
 }
 
 function observations(r: Running): Record<string, Observation> {
   const { s, gen, etcd, gateways, peers, resolver } = r;
+  const gatewayList = gateways?.gateways ?? [];
   const channel = gen.plan.channels[0];
   const regions = gen.plan.regions.map((x) => x.name);
 
@@ -126,7 +128,7 @@ function observations(r: Running): Record<string, Observation> {
       run: () => {
         const endpoints: OrgEndpoint[] = [];
         for (const org of gen.plan.orgs) {
-          for (const g of gateways.gateways.filter((x) => x.org === org.name)) {
+          for (const g of gatewayList.filter((x) => x.org === org.name)) {
             endpoints.push({ org: org.name, region: g.region, kind: 'gateway', target: peerTarget(g.service, org.name, g.region, g.port) });
           }
           for (const p of org.peers) endpoints.push({ org: org.name, region: p.region, kind: 'peer', target: peerTarget(p.host, org.name, p.region, p.port) });
@@ -143,42 +145,45 @@ function observations(r: Running): Record<string, Observation> {
           faults: {
             stopRegion: async (region) => {
               const ps = inRegion(region);
-              const gws = gateways.gateways.filter((g) => g.region === region);
-              await Promise.all([stopPeers(ps), gateways.stopRegion(region)]);
+              const gws = gatewayList.filter((g) => g.region === region);
+              await Promise.all([stopPeers(ps), gateways?.stopRegion(region)]);
               return [...ps, ...gws.map((g) => `gateway ${g.key}`)];
             },
             startRegion: async (region) => {
               await startPeers(inRegion(region));
+              if (!gateways) return;
               await gateways.startRegion(region);
-              for (const g of gateways.gateways.filter((x) => x.region === region)) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
+              for (const g of gatewayList.filter((x) => x.region === region)) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
             },
           },
         });
       },
     },
-    'FAB-GW-04': {
-      id: 'FAB-GW-04',
-      disruptive: true,
-      run: () =>
-        runGatewaySpreadDrill({
-          gateways: gateways.gateways.map((g) => ({
-            gateway: g.key,
-            service: g.service,
-            org: g.org,
-            region: g.region,
-            peers: g.peers,
-            target: peerTarget(g.service, g.org, g.region, g.port),
-          })),
-          connections: s.gatewayConnections,
-          sampleIntervalMs: s.sampleIntervalMs,
-          viewBoundMs: s.gatewayViewBoundMs,
-          faults: {
-            stopPeer: (peer) => stopPeers([peer]).then(() => undefined),
-            startPeer: (peer) => startPeers([peer]).then(() => undefined),
-            view: (gateway, peer) => gateways.view(gateway, peer),
-          },
-        }),
-    },
+    ...(gateways && {
+      'FAB-GW-04': {
+        id: 'FAB-GW-04',
+        disruptive: true,
+        run: () =>
+          runGatewaySpreadDrill({
+            gateways: gatewayList.map((g) => ({
+              gateway: g.key,
+              service: g.service,
+              org: g.org,
+              region: g.region,
+              peers: g.peers,
+              target: peerTarget(g.service, g.org, g.region, g.port),
+            })),
+            connections: s.gatewayConnections,
+            sampleIntervalMs: s.sampleIntervalMs,
+            viewBoundMs: s.gatewayViewBoundMs,
+            faults: {
+              stopPeer: (peer) => stopPeers([peer]).then(() => undefined),
+              startPeer: (peer) => startPeers([peer]).then(() => undefined),
+              view: (gateway, peer) => gateways.view(gateway, peer),
+            },
+          }),
+      },
+    }),
   };
 }
 
@@ -198,9 +203,13 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
   log(`fabric: certificates and channel configuration generated in ${Date.now() - t0} ms (addresses 127.<region>.${addresses.slot}.x)`);
 
   const plan = gen.plan;
+  // Without HAProxy there are no gateway Services: the peers, the ordering service and their drills still run.
+  const withGateways = haproxyBinary() !== null;
+  if (!withGateways) log(`fabric: ${HAPROXY_MISSING}; running without gateway Services`);
+  const gatewayList = withGateways ? addresses.gateways : [];
   const hosts = NameResolver.hostMap(
     Object.fromEntries([...plan.ordering.nodes, ...plan.orgs.flatMap((x) => x.peers)].map((n) => [n.host, addresses.nodes[n.name]])),
-    addresses.gateways.flatMap((g) => {
+    gatewayList.flatMap((g) => {
       const org = plan.orgs.find((x) => x.name === g.org)!;
       return [org.gatewayService, org.gatewayAlias].map((service) => ({ service, region: g.region, address: g.address }));
     }),
@@ -226,17 +235,13 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
       );
     }
   }
-  const gateways = new GatewayServices(
-    resources,
-    dir,
-    addresses.gateways,
-    (peer) => ({ address: addresses.nodes[peer], port: peers.get(peer)!.spec.port }),
-    s.gatewayCheckIntervalMs,
-  );
+  const gateways = withGateways
+    ? new GatewayServices(resources, dir, gatewayList, (peer) => ({ address: addresses.nodes[peer], port: peers.get(peer)!.spec.port }), s.gatewayCheckIntervalMs)
+    : undefined;
   // Released with the run whatever happens after this line (failure, Ctrl-C): nothing is restarted after it,
   // and the in-process peers close (child processes are the resources' own to stop).
   const shutdown = async () => {
-    await gateways.stop();
+    await gateways?.stop();
     await Promise.all([...peers.values()].map((p) => p.retire()));
     await etcd.stop();
   };
@@ -244,11 +249,13 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
 
   const t1 = Date.now();
   await Promise.all([etcd.start(), Promise.all([...peers.values()].map((p) => p.start()))]);
-  await gateways.start();
-  for (const g of addresses.gateways) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
+  if (gateways) {
+    await gateways.start();
+    for (const g of gatewayList) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
+  }
   log(
-    `fabric: ${etcd.members.length} etcd members, ${peers.size} peers and ${addresses.gateways.length} gateway Services ` +
-      `in ${gateways.regions().length} regions up in ${Date.now() - t1} ms`,
+    `fabric: ${etcd.members.length} etcd members, ${peers.size} peers and ${gatewayList.length} gateway Services ` +
+      `in ${plan.regions.length} regions up in ${Date.now() - t1} ms`,
   );
 
   // One etcd Raft group stands in for the ordering service of every channel; the probe labels it with the first.
@@ -267,7 +274,7 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
     fabric: absoluteFabric(gen),
     live: {
       hosts,
-      fabricGateways: addresses.gateways.map((g) => ({ name: g.key, service: g.service, org: g.org, region: g.region, address: g.address, port: g.port, peers: g.peers })),
+      fabricGateways: gatewayList.map((g) => ({ name: g.key, service: g.service, org: g.org, region: g.region, address: g.address, port: g.port, peers: g.peers })),
       fabricOrdering: {
         standIn: 'etcd',
         members: Object.fromEntries(etcd.members.map((m) => [m.name, { region: m.region, ...etcd.endpoints(m.name) }])),
@@ -280,11 +287,11 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
   return {
     descriptor,
     observations: observations(running),
-    unavailable: { ...UNAVAILABLE },
+    unavailable: { ...UNAVAILABLE, ...(gateways ? {} : { 'FAB-GW-04': HAPROXY_MISSING }) },
     collectLive: () =>
       collectFabricLive({
         orgs: liveOrgs,
-        gateways: addresses.gateways,
+        gateways: gatewayList,
         resolver,
         orderers: etcd.members.map((m) => ({ name: m.name, region: m.region, address: m.address, clusterPort: ORDERER_CLUSTER_PORT })),
         probe,
@@ -304,7 +311,6 @@ export const fabricPart: LocalPart = {
   async preflight() {
     const problems: string[] = [];
     if (!etcdBinary()) problems.push(ETCD_MISSING);
-    if (!haproxyBinary()) problems.push(HAPROXY_MISSING);
     return problems;
   },
   async start(options) {

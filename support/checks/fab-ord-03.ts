@@ -69,7 +69,17 @@ export const check: Check = {
       results.push(result);
       const quorumNote = remaining.length < majority(total) ? ` (quorum lost: ${remaining.length} remaining < majority ${majority(total)})` : '';
 
-      const elected = samples.find((s) => typeof s.leader === 'string' && s.leader !== '' && (remaining.length === 0 || remaining.includes(s.leader)));
+      // Leadership counts once the stop took effect (the drill notes `stopped: true`; before it the old leader still
+      // has its majority), and when the next sample or a committed write confirms it: a claimant whose peers just
+      // died can report them active for a moment, and such a claim lapses without committing anything.
+      const stopDone = (during.find((e) => e.kind === 'note' && e.stopped === true)?.t as number | undefined) ?? f.t;
+      const after = samples.filter((s) => s.t >= stopDone);
+      const leads = (s: LeaderSampleEvent | undefined): s is LeaderSampleEvent =>
+        typeof s?.leader === 'string' && s.leader !== '' && (remaining.length === 0 || remaining.includes(s.leader));
+      const elected = after.find(
+        (s, i) => leads(s) && ((leads(after[i + 1]) && after[i + 1].leader === s.leader) || (write?.ok === true && write.t >= s.t)),
+      );
+      const lapsed = after.filter((s) => leads(s) && s !== elected && (!elected || s.t < elected.t)).map((s) => `${s.leader} at ${s.t - f.t} ms`);
       if (elected) {
         result.leader = elected.leader ?? undefined;
         result.leaderAfterMs = elected.t - f.t;
@@ -84,6 +94,7 @@ export const check: Check = {
           failures.push(
             `after region ${region} stopped, no leader among ${remaining.length} of ${total} members within ${bound} ms` +
               (elected ? ` (first leader ${elected.leader} after ${elected.t - f.t} ms)` : '') +
+              (lapsed.length ? ` (unconfirmed claims that lapsed: ${summarize(lapsed, 3)})` : '') +
               quorumNote,
           );
         }

@@ -5,8 +5,10 @@
  * runs against etcd members locally and Fabric orderers anywhere a fault injector exists.
  *
  * Timeline (contract in model.ts): fault {action:'stop-region', region, members (all), remaining, stopped}
- * → sample {region, leader} … → write {region, ok, ms, error?} → note {region, message} → restore {region}
- * → catch-up {region, heights, caughtUp}. params: { boundMs, regions, members, … }.
+ * → sample {region, leader} … (from the fault on) → note {region, stopped: true} once the stop took effect →
+ * write {region, ok, ms, error?} → note {region, message} → restore {region} → catch-up {region, heights, caughtUp}.
+ * params: { boundMs, regions, members, … }. A leader counts from a sample after `stopped` that the next sample (or
+ * a committed write) confirms.
  */
 import type {
   CatchUpEvent,
@@ -92,7 +94,11 @@ export async function runRegionLossDrill(o: RegionLossOptions): Promise<Timeline
       stopped = { region, members };
       // Sampling starts with the fault, not after it: a graceful stop can take a while, and what the remaining
       // members do meanwhile is part of the history.
+      // A leader counts once the stop has taken effect (before that the old leader still has its majority) and a
+      // second sample confirms it: a claimant whose peers just died may report them active for a moment.
       let firstLeader: { leader: string; t: number } | undefined;
+      let candidate: { leader: string; t: number } | undefined;
+      let stopDone: number | undefined;
       const staleUntil = new Map<string, number>();
       const sampler = startSampler(rec, interval, async (t) => {
         const states = await statesOf(o.probe, remaining, 'leader');
@@ -104,13 +110,16 @@ export async function runRegionLossDrill(o: RegionLossOptions): Promise<Timeline
           { kind: 'sample', region, leader, ...(staleClaims.length ? { staleClaims } : {}), ...(unreachable.length ? { unreachable } : {}) },
           t,
         );
-        if (leader && (!firstLeader || t < firstLeader.t)) firstLeader = { leader, t };
         for (const m of stale) staleUntil.set(m, Math.max(t, staleUntil.get(m) ?? 0));
+        if (stopDone === undefined || t < stopDone || firstLeader) return;
+        if (leader && candidate?.leader === leader) firstLeader = candidate;
+        else candidate = leader ? { leader, t } : undefined;
       });
       let w: Awaited<ReturnType<OrderingProbe['write']>>;
       try {
         await o.faults.stop(members);
-        rec.record({ kind: 'note', region, message: `${members.join(', ')} stopped (${o.faults.method}) in ${Math.round(rec.now() - fault.t)} ms` });
+        stopDone = rec.now();
+        rec.record({ kind: 'note', region, stopped: true, message: `${members.join(', ')} stopped (${o.faults.method}) in ${Math.round(stopDone - fault.t)} ms` });
 
         // Wait for a leader up to the bound; with none, keep sampling to the bound, so the history shows it.
         const deadline = fault.t + o.boundMs;

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import type { CertificateInfo, Evidence, TimelineEvent } from '../../support/evidence/model.ts';
 import { buildEvidence, buildStaticEvidence, fakeCert, NOW } from '../helpers/evidence-builder.ts';
 import { emptyTimeline, expectStatus } from '../helpers/verdicts.ts';
@@ -99,6 +100,37 @@ describe('FAB-ORD-03 region-loss drill', () => {
       /after region r1 stopped, no leader among 2 of 5 members within 5000 ms \(quorum lost: 2 remaining < majority 3\)/,
       /a write did not commit: context deadline exceeded/,
     );
+  });
+  it("does not count the old leader before the stop took effect, nor a claim that lapses unconfirmed", () => {
+    const e = buildEvidence();
+    const tl = e.live.timelines['FAB-ORD-03'];
+    const fault = tl.events.find((x) => x.kind === 'fault' && x.region === 'r1')!;
+    fault.remaining = ['org0-orderer4', 'org0-orderer5'];
+    fault.stopped = ['org0-orderer1', 'org0-orderer2', 'org0-orderer3'];
+    for (const x of regionEvents(e, 'r1')) {
+      if (x.kind === 'sample') x.leader = null;
+      if (x.kind === 'write') Object.assign(x, { ok: false, ms: 5000, error: 'context deadline exceeded' });
+    }
+    const at = (t: number, extra: Record<string, unknown>) => tl.events.push({ t: fault.t + t, at: NOW, region: 'r1', ...extra } as unknown as TimelineEvent);
+    // the old leader, still with its majority while the region's processes were being stopped
+    at(10, { kind: 'sample', leader: 'org0-orderer4' });
+    at(60, { kind: 'note', stopped: true, message: 'stopped' });
+    // one claim just after the stop (its peers not yet seen gone), then nothing, to past the bound
+    at(80, { kind: 'sample', leader: 'org0-orderer4' });
+    for (let t = 120; t <= 5000; t += 440) at(t, { kind: 'sample', leader: null });
+    at(5000, { kind: 'sample', leader: null });
+    tl.events.sort((a, b) => a.t - b.t);
+    expectStatus(
+      'FAB-ORD-03',
+      e,
+      'failed',
+      /after region r1 stopped, no leader among 2 of 5 members within 5000 ms \(unconfirmed claims that lapsed: org0-orderer4 at 80 ms\)/,
+    );
+    // the same claim confirmed by the next sample is a leader (and the failed write still fails the drill)
+    at(90, { kind: 'sample', leader: 'org0-orderer4' });
+    tl.events.sort((a, b) => a.t - b.t);
+    const v = expectStatus('FAB-ORD-03', e, 'failed', /a write did not commit/);
+    assert.doesNotMatch(v.message, /no leader among 2 of 5/);
   });
   it('fails when a restored member does not catch up', () => {
     const e = buildEvidence();

@@ -24,6 +24,7 @@ import { HAPROXY_MISSING, haproxyBinary } from '../haproxy.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Observation } from '../../types.ts';
 import { etcdOrderingProbe, type OrderingProbe } from '../../../drills/ordering-probe.ts';
+import { httpCall } from '../../../drills/http-client.ts';
 import { runRegionLossDrill } from '../../../drills/fabric-region-loss.ts';
 import { runPeerRegionLossDrill, type OrgEndpoint } from '../../../drills/fabric-peer-region-loss.ts';
 import { runGatewaySpreadDrill } from '../../../drills/fabric-gateway-spread.ts';
@@ -231,7 +232,17 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
       const pki = gen.pki.nodes[p.name];
       peers.set(
         p.name,
-        new LocalPeer({ name: p.name, org: org.name, region: p.region, address: addresses.nodes[p.name], port: p.port, certPem: pki.tls.certPem, keyPem: pki.tls.keyPem, channels: p.channels }),
+        new LocalPeer({
+          name: p.name,
+          org: org.name,
+          region: p.region,
+          address: addresses.nodes[p.name],
+          port: p.port,
+          certPem: pki.tls.certPem,
+          keyPem: pki.tls.keyPem,
+          channels: p.channels,
+          lagging: topology.laggingPeers.includes(p.name),
+        }),
       );
     }
   }
@@ -240,7 +251,37 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
     : undefined;
   // Released with the run whatever happens after this line (failure, Ctrl-C): nothing is restarted after it,
   // and the in-process peers close (child processes are the resources' own to stop).
+  // The peers' ledgers follow the ordering service: every peerSyncIntervalMs the committed height (etcd's store
+  // revision, one per write) is delivered to the running peers.
+  let following = false;
+  let followTimer: NodeJS.Timeout | undefined;
+  const committedHeight = async (): Promise<number | undefined> => {
+    for (const m of etcd.members) {
+      try {
+        const a = await httpCall(`${etcd.endpoints(m.name).client}/v3/maintenance/status`, { method: 'POST', body: '{}', timeoutMs: 500 });
+        const revision = Number((JSON.parse(a.body) as { header?: { revision?: string } }).header?.revision);
+        if (a.status === 200 && Number.isFinite(revision)) return revision;
+      } catch {
+        /* a stopped member: ask the next */
+      }
+    }
+    return undefined;
+  };
+  const deliver = async () => {
+    const h = await committedHeight();
+    if (h !== undefined) for (const p of peers.values()) p.deliver(h);
+  };
+  const follow = () => {
+    following = true;
+    const tick = async () => {
+      await deliver();
+      if (following) followTimer = setTimeout(tick, s.peerSyncIntervalMs).unref();
+    };
+    followTimer = setTimeout(tick, s.peerSyncIntervalMs).unref();
+  };
   const shutdown = async () => {
+    following = false;
+    clearTimeout(followTimer);
     await gateways?.stop();
     await Promise.all([...peers.values()].map((p) => p.retire()));
     await etcd.stop();
@@ -253,13 +294,19 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
     await gateways.start();
     for (const g of gatewayList) await gateways.waitFor(g.key, g.peers, 'UP', s.gatewayViewBoundMs);
   }
+  // One etcd Raft group stands in for the ordering service of every channel; the probe labels it with the first.
+  const probe = etcdOrderingProbe({ channel: plan.channels[0], members: Object.fromEntries(etcd.members.map((m) => [m.name, etcd.endpoints(m.name)])) });
+  for (let i = 0; i < topology.initialBlocks; i++) {
+    const w = await probe.write(probe.members, 5000);
+    if (!w.ok) throw new BrokenError(`fabric: could not commit block ${i + 1} of ${topology.initialBlocks} through the ordering service: ${w.error}`);
+  }
+  await deliver();
+  follow();
   log(
     `fabric: ${etcd.members.length} etcd members, ${peers.size} peers and ${gatewayList.length} gateway Services ` +
       `in ${plan.regions.length} regions up in ${Date.now() - t1} ms`,
   );
 
-  // One etcd Raft group stands in for the ordering service of every channel; the probe labels it with the first.
-  const probe = etcdOrderingProbe({ channel: plan.channels[0], members: Object.fromEntries(etcd.members.map((m) => [m.name, etcd.endpoints(m.name)])) });
   const running: Running = { s, gen, resolver, probe, etcd, peers, gateways, orgCas };
   const liveOrgs: LiveOrg[] = plan.orgs.map((x) => ({
     name: x.name,

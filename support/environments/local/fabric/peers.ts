@@ -7,6 +7,10 @@
  *
  * A peer is stopped by closing its listener and every open connection (as a process exit would), so a client
  * holding a long-lived connection sees it break. Peers run inside the harness process: nothing to leak.
+ *
+ * Ledger heights start at the genesis block (1) and follow the ordering service: the part hands every running
+ * peer the ordering service's committed height (`deliver`), as a peer's deliver client pulls new blocks. A stopped
+ * peer misses blocks and catches up once it runs again; a peer marked `lagging` never receives any.
  */
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 
@@ -19,6 +23,8 @@ export interface PeerSpec {
   certPem: string;
   keyPem: string;
   channels: string[];
+  /** receives no blocks from the ordering service (a broken deliver connection): its height stays behind */
+  lagging?: boolean;
 }
 
 export class LocalPeer {
@@ -35,6 +41,12 @@ export class LocalPeer {
 
   get running(): boolean {
     return this.server !== undefined;
+  }
+
+  /** The ordering service committed up to `height`: a running peer that is not lagging takes the new blocks. */
+  deliver(height: number): void {
+    if (!this.running || this.spec.lagging) return;
+    for (const c of Object.keys(this.heights)) if (height > this.heights[c]) this.heights[c] = height;
   }
 
   private answer(line: string): Record<string, unknown> {

@@ -30,6 +30,8 @@ export interface FabricSettings {
   gatewayViewBoundMs: number;
   /** FAB-PEER-05: how long each organization's query may keep trying, ms */
   peerQueryBoundMs: number;
+  /** how often the running peers take the blocks the ordering service committed (their ledger heights follow), ms */
+  peerSyncIntervalMs: number;
   /** third octet of every address (127.<region>.<slot>.<host>); undefined = pick a free one */
   addressSlot?: number;
 }
@@ -45,6 +47,7 @@ export const defaultFabricSettings: FabricSettings = {
   gatewayCheckIntervalMs: 100,
   gatewayViewBoundMs: 5000,
   peerQueryBoundMs: 2000,
+  peerSyncIntervalMs: 200,
 };
 
 const FILE = 'local environment settings';
@@ -70,6 +73,7 @@ export function fabricSettings(settings: Record<string, unknown>): FabricSetting
     ['gatewayCheckIntervalMs', 20, 10000],
     ['gatewayViewBoundMs', 100, 600000],
     ['peerQueryBoundMs', 100, 600000],
+    ['peerSyncIntervalMs', 20, 60000],
     ['addressSlot', 1, 254],
   ];
   for (const [key, min, max] of ints) {

@@ -24,6 +24,7 @@ export const fabricVariants: Record<string, string> = {
   'peer-cert-missing-gateway-san': "org1-peer2's TLS certificate lacks the gateway Service name and alias (FAB-GW-03)",
   'gateway-one-peer': "org1's gateway Service in r1 balances over org1-peer1 only (FAB-GW-01, FAB-GW-04)",
   'org-peers-one-region': 'all four peers of org2 in r3 (FAB-PEER-01, FAB-PEER-05)',
+  'peer-lagging': 'org1-peer2 receives no blocks from the ordering service; the others follow it (FAB-PEER-03)',
 };
 
 export interface FabricTopology {
@@ -33,6 +34,10 @@ export interface FabricTopology {
   gatewayPeers: (org: string, region: string, peers: string[]) => string[];
   /** peers whose TLS certificate is re-issued without the gateway Service names */
   peersWithoutGatewaySan: string[];
+  /** peers that receive no blocks */
+  laggingPeers: string[];
+  /** blocks written through the ordering service once it is up, before the part is ready (0: none) */
+  initialBlocks: number;
 }
 
 const REFERENCE_ORGS: OrganizationOption[] = [
@@ -56,6 +61,8 @@ export function topologyFor(variant: string | undefined): FabricTopology {
     },
     gatewayPeers: (_org, _region, peers) => peers,
     peersWithoutGatewaySan: [],
+    laggingPeers: [],
+    initialBlocks: 0,
   };
   switch (variant) {
     case 'orderers-3-1-1':
@@ -72,6 +79,11 @@ export function topologyFor(variant: string | undefined): FabricTopology {
       break;
     case 'org-peers-one-region':
       t.generate.organizations = [REFERENCE_ORGS[0], { name: 'org2', peers: { r3: 4 } }];
+      break;
+    case 'peer-lagging':
+      // more blocks than the default bound (settings.maxLedgerLag 5): the others move on, org1-peer2 does not
+      t.laggingPeers = ['org1-peer2'];
+      t.initialBlocks = 10;
       break;
     default:
       break;

@@ -326,7 +326,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
     const confFile = join(own, 'node.conf');
     // a duplicate runs a copy of its original's node.conf (same machineName), on its own machine
     const machineName = sameMachine ? 'corda-node' : `corda-${name.replace(/-duplicate$/, '')}`;
-    let conf = renderNodeConf({
+    const conf = renderNodeConf({
       name,
       machine: name,
       lbAddress: LB_ALIAS,
@@ -339,11 +339,9 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
         waitInterval: variant === 'wait-not-above-update' ? s.updateIntervalMs : s.waitIntervalMs,
       },
       runId,
+      // a real node here has no network operator: development certificates, no network map
+      devMode: realCorda,
     });
-    if (realCorda) {
-      // A real node in this environment has no network operator: development certificates, no network map.
-      conf += '\n# docker environment, real Corda image: no doorman or network map here\ndevMode = true\n';
-    }
     await writeFile(confFile, conf, { mode: 0o644 });
     const stateDir = join(root, 'state', name);
     await mkdir(stateDir, { recursive: true });

@@ -7,6 +7,7 @@ import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { CordaPorts } from './settings.ts';
+import { writeNodeConf } from '../../../fixtures/corda.ts';
 
 export const LEGAL_NAME = 'O=Corda HA, L=London, C=GB';
 export const DB_PASSWORD_VAR = 'CORDA_DB_PASSWORD';
@@ -20,44 +21,28 @@ export interface NodeConfInput {
   database: { url: string; user: string };
   mutualExclusion: { on: boolean; machineName?: string; updateInterval: number; waitInterval: number };
   runId: string;
+  /** development certificates, no network map (a real Corda image with no network operator) */
+  devMode?: boolean;
 }
 
-/** node.conf as the hot-cold guide writes it, in working HOCON (`${LB_ADDRESS}":port"` is a concatenation). */
+/** node.conf of a stand-in (or a containerised node): the shared writer, with the machine's own web and monitoring ports. */
 export function renderNodeConf(n: NodeConfInput): string {
-  const me = n.mutualExclusion;
-  return `# Corda Enterprise hot-cold HA, local stand-in: the ${n.name} node on machine ${n.machine} (run ${n.runId}).
-# Written by the embedded local environment. No secret is in this file: the database password comes from the
-# environment (${DB_PASSWORD_VAR}); ${LB_ADDRESS_VAR} is the load balancer's address.
-myLegalName = "${LEGAL_NAME}"
-devMode = false
-
-# Both nodes advertise the load balancer; RPC, admin and web listen on the machine's own address.
-p2pAddress = \${${LB_ADDRESS_VAR}}":${n.ports.p2p}"
-rpcSettings {
-    address = "${n.machine}:${n.ports.rpc}"
-    adminAddress = "${n.machine}:${n.ports.admin}"
-}
-# The node's web server (the guide's HTTP traffic); the load balancer's web probe asks it for GET /.
-webAddress = "${n.machine}:${n.ports.web}"
-# Jolokia monitoring: it opens at start on the hot and the cold node alike, so it is no health signal.
-jmxMonitoringHttpPort = ${n.ports.monitoring}
-
-# One database shared by both nodes; it also holds the mutual-exclusion lease.
-dataSourceProperties {
-    dataSourceClassName = "org.postgresql.ds.PGSimpleDataSource"
-    dataSource.url = "${n.database.url}"
-    dataSource.user = ${n.database.user}
-    dataSource.password = \${${DB_PASSWORD_VAR}}
-}
-
-enterpriseConfiguration {
-    mutualExclusionConfiguration {
-        on = ${me.on}
-${me.machineName === undefined ? '' : `        machineName = "${me.machineName}"\n`}        updateInterval = ${me.updateInterval}
-        waitInterval = ${me.waitInterval}
-    }
-}
-`;
+  return writeNodeConf({
+    header: [
+      `Corda Enterprise hot-cold HA, local stand-in: the ${n.name} node on machine ${n.machine} (run ${n.runId}).`,
+      'Written by the embedded local environment. No secret is in this file: the database password comes from the',
+      `environment (${DB_PASSWORD_VAR}); ${LB_ADDRESS_VAR} is the load balancer's address.`,
+    ],
+    legalName: LEGAL_NAME,
+    devMode: n.devMode ?? false,
+    p2pAddressExpr: `\${${LB_ADDRESS_VAR}}":${n.ports.p2p}"`,
+    rpcAddress: `${n.machine}:${n.ports.rpc}`,
+    adminAddress: `${n.machine}:${n.ports.admin}`,
+    webAddress: `${n.machine}:${n.ports.web}`,
+    jmxMonitoringHttpPort: n.ports.monitoring,
+    dataSource: { url: n.database.url, user: n.database.user, passwordVar: DB_PASSWORD_VAR },
+    mutualExclusion: n.mutualExclusion,
+  });
 }
 
 /** The files both nodes must hold identically. Stand-ins: random bytes, no key material. */

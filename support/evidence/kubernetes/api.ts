@@ -5,7 +5,7 @@
  * from the `kube-proxy` ConfigMap in `kube-system`.
  *
  * Read-only: GET and LIST calls only. Pods, nodes and Services go through the manifest collector's own mapping
- * (`addManifestText` of `manifests.ts`), so a live pod and a manifest pod land in exactly the same `PodInfo`
+ * (`addManifestObject` of `manifests.ts`), so a live pod and a manifest pod land in exactly the same `PodInfo`
  * shape; only what a manifest cannot know (the controlling owner, readiness, endpoints) is added here.
  */
 import { existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ import YAML from 'yaml';
 import { ApiException, CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { BrokenError, InputError } from '../../errors.ts';
 import type { KubernetesClusterInfo } from '../model.ts';
-import { addManifestText, type ManifestContents } from './manifests.ts';
+import { addManifestObject, type ManifestContents } from './manifests.ts';
 
 export interface KubernetesApiOptions {
   /** kubeconfig file */
@@ -258,8 +258,8 @@ export async function collectKubernetesApiEvidence(region: string, o: Kubernetes
   const contents: ManifestContents = { pods: [], services: [], nodes: [], files: [] };
   const podsFile = path('pods');
   const podObjects = new Map<string, Obj>();
-  for (const p of pods) {
-    addManifestText(contents, JSON.stringify({ ...p, apiVersion: 'v1', kind: 'Pod' }), podsFile);
+  for (const [i, p] of pods.entries()) {
+    addManifestObject(contents, { ...p, apiVersion: 'v1', kind: 'Pod' }, podsFile, `items[${i}]`);
     const meta = rec(p.metadata);
     podObjects.set(`${String(meta.namespace ?? 'default')}/${String(meta.name)}`, p);
   }
@@ -270,9 +270,9 @@ export async function collectKubernetesApiEvidence(region: string, o: Kubernetes
     pod.ready = podReady(live);
   }
   const nodesFile = `${base}/api/v1/nodes`;
-  for (const n of nodes) addManifestText(contents, JSON.stringify({ ...n, apiVersion: 'v1', kind: 'Node' }), nodesFile);
+  nodes.forEach((n, i) => addManifestObject(contents, { ...n, apiVersion: 'v1', kind: 'Node' }, nodesFile, `items[${i}]`));
   const servicesFile = path('services');
-  for (const s of services) addManifestText(contents, JSON.stringify({ ...s, apiVersion: 'v1', kind: 'Service' }), servicesFile);
+  services.forEach((s, i) => addManifestObject(contents, { ...s, apiVersion: 'v1', kind: 'Service' }, servicesFile, `items[${i}]`));
   for (const svc of contents.services) {
     svc.endpoints = [...(ready.get(`${svc.namespace}/${svc.name}`) ?? [])].sort();
   }

@@ -57,13 +57,14 @@ export async function readKubernetesManifests(paths: string[], region: string): 
 }
 
 /** Parse one manifest file's text into `into`. */
-export function addManifestText(into: ManifestContents, text: string, file: string): void {
+function addManifestText(into: ManifestContents, text: string, file: string): void {
   const docs: Array<{ index: number; value: unknown }> =
     extname(file).toLowerCase() === '.json' ? [{ index: 0, value: parseJson(text, file, 'Kubernetes manifest JSON') }] : parseYamlDocuments(text, file);
-  for (const { index, value } of docs) addObject(into, value, file, `documents[${index}]`);
+  for (const { index, value } of docs) addManifestObject(into, value, file, `documents[${index}]`);
 }
 
-function addObject(into: ManifestContents, value: unknown, file: string, field: string): void {
+/** One Kubernetes object (already parsed, e.g. from the API) into `into`; errors name `file` and `field`. */
+export function addManifestObject(into: ManifestContents, value: unknown, file: string, field: string): void {
   if (!isRecord(value)) throw new InputError(file, field, `expected a Kubernetes object, got ${showValue(value)}`);
   const kind = value.kind;
   if (typeof kind !== 'string') {
@@ -71,7 +72,7 @@ function addObject(into: ManifestContents, value: unknown, file: string, field: 
     throw new InputError(file, `${field}.kind`, `expected a string, got ${showValue(kind)}`);
   }
   if (kind === 'List' || kind.endsWith('List')) {
-    arr(value.items, file, `${field}.items`).forEach((item, i) => addObject(into, item, file, `${field}.items[${i}]`));
+    arr(value.items, file, `${field}.items`).forEach((item, i) => addManifestObject(into, item, file, `${field}.items[${i}]`));
     return;
   }
   if (kind !== 'Pod' && kind !== 'Service' && kind !== 'Node' && !WORKLOADS.has(kind)) return; // not evidence we read

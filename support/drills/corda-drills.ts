@@ -59,6 +59,31 @@ export interface CordaDrillTarget {
   signal?: AbortSignal;
 }
 
+/**
+ * The drill target of an environment running the pair: drill parameters from its settings, and the steady state
+ * of its variant, judged through the load balancer when it has one (`live.lbAddress`).
+ */
+export function cordaDrillTarget(
+  s: Parameters<typeof drillParams>[0] & { sampleIntervalMs: number; windowMs: number; settleBoundMs: number },
+  variant: string | undefined,
+  o: Pick<CordaDrillTarget, 'live' | 'faults' | 'startAllowanceMs' | 'timeouts' | 'signal'> & { toleranceMs: number; bothMayServe?: boolean },
+): CordaDrillTarget & { settled: NonNullable<CordaDrillTarget['settled']> } {
+  const params = drillParams(s, o.toleranceMs);
+  return {
+    live: o.live,
+    faults: o.faults,
+    params,
+    pair: ['primary', 'backup'],
+    sampleIntervalMs: s.sampleIntervalMs,
+    windowMs: s.windowMs,
+    settleBoundMs: s.settleBoundMs,
+    startAllowanceMs: o.startAllowanceMs,
+    settled: settledForVariant(variant, params, s.sampleIntervalMs, Boolean(o.live.lbAddress), { bothMayServe: o.bothMayServe }),
+    ...(o.timeouts ? { timeouts: o.timeouts } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+}
+
 /** The bound CORDA-LB-03 states: waitInterval + probe interval × unhealthy threshold + tolerance. */
 export function failoverBoundMs(p: CordaDrillParams): number {
   return p.waitIntervalMs + p.probeIntervalMs * p.unhealthyThreshold + p.toleranceMs;

@@ -49,7 +49,7 @@ import { LEASE_TABLE_DDL } from '../local/corda/database.ts';
 import { readLeaseRow } from '../../evidence/live/collect.ts';
 import { canBind } from '../../drills/corda-probes.ts';
 import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../drills/corda-sampler.ts';
-import { cordaObservations, drillParams, settledForVariant, type CordaDrillTarget } from '../../drills/corda-drills.ts';
+import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../drills/timeline-recorder.ts';
 import { IN_IMAGE, POSTGRES_UID } from './images.ts';
@@ -588,23 +588,17 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
   };
 
   // ---- drills (the local part's steady states per variant; see local/corda/index.ts)
-  const p = drillParams(s, s.failoverToleranceMs);
   const withLb = Boolean(live.lbAddress);
-  const settled = settledForVariant(variant, p, s.sampleIntervalMs, withLb, { bothMayServe: true });
-  const drillTarget: CordaDrillTarget = {
+  const drillTarget = cordaDrillTarget(s, variant, {
     live,
     faults,
-    params: p,
-    pair: ['primary', 'backup'],
-    sampleIntervalMs: s.sampleIntervalMs,
-    windowMs: s.windowMs,
-    settleBoundMs: s.settleBoundMs,
+    toleranceMs: s.failoverToleranceMs,
+    bothMayServe: true,
     // `docker start` of a stopped node, then the stand-in's start-up
     startAllowanceMs: realCorda ? 120_000 : 4000,
-    settled,
     // through the load balancer a probe crosses Docker's userland proxy and HAProxy: a little more time than locally
     timeouts: { connectMs: 100, routedMs: 750 },
-  };
+  });
 
   const stop = async () => {
     if (closed) return;
@@ -617,7 +611,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
   const tSteady = Date.now();
   const probe = new CordaSampling(new TimelineRecorder('docker corda start-up'), live, s.sampleIntervalMs, drillTarget.timeouts);
   probe.start();
-  const steady = await probe.waitFor(settled.test, realCorda ? 180_000 : s.settleBoundMs, settled.consecutive);
+  const steady = await probe.waitFor(drillTarget.settled.test, realCorda ? 180_000 : s.settleBoundMs, drillTarget.settled.consecutive);
   await probe.stop();
   timings.steadyMs = Date.now() - tSteady;
   timings.totalMs = Date.now() - t0;

@@ -80,7 +80,7 @@ import { HAPROXY_MISSING, haproxyBinary, startHaproxy, type RunningHaproxy } fro
 import { readLeaseRow } from '../../../evidence/live/collect.ts';
 import { canBind, freePort, tcpAccepts } from '../../../drills/corda-probes.ts';
 import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../../drills/corda-sampler.ts';
-import { cordaObservations, drillParams, settledForVariant, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
+import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../../drills/timeline-recorder.ts';
 import { cordaSettings, failoverTolerance, type CordaLocalSettings } from './settings.ts';
@@ -375,21 +375,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     },
   };
 
-  const p = drillParams(s, toleranceMs);
-  const withLb = Boolean(lb);
-  const settled = settledForVariant(variant, p, s.sampleIntervalMs, withLb);
-  const drillTarget: CordaDrillTarget = {
-    live,
-    faults,
-    params: p,
-    pair: ['primary', 'backup'],
-    sampleIntervalMs: s.sampleIntervalMs,
-    windowMs: s.windowMs,
-    settleBoundMs: s.settleBoundMs,
-    startAllowanceMs: 5000,
-    settled,
-    signal: abort.signal,
-  };
+  const drillTarget = cordaDrillTarget(s, variant, { live, faults, toleranceMs, startAllowanceMs: 5000, signal: abort.signal });
 
   const stop = once(async () => {
     closed = true;
@@ -411,7 +397,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
   const tSteady = Date.now();
   const probe = new CordaSampling(new TimelineRecorder('corda start-up'), live, s.sampleIntervalMs);
   probe.start();
-  const steady = await probe.waitFor(settled.test, s.startBoundMs, settled.consecutive);
+  const steady = await probe.waitFor(drillTarget.settled.test, s.startBoundMs, drillTarget.settled.consecutive);
   await probe.stop();
   timings.steadyMs = Date.now() - tSteady;
   timings.totalMs = Date.now() - t0;

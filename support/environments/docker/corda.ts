@@ -43,7 +43,7 @@ import type { Resources } from '../local/resources.ts';
 import { renderConfig, parseShowStat, runtimeApi } from '../local/haproxy.ts';
 import { CORDA_VARIANTS } from '../local/corda/index.ts';
 import { cordaSettings, type CordaLocalSettings } from '../local/corda/settings.ts';
-import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, FILES_TO_MATCH, LB_ADDRESS_VAR } from '../local/corda/layout.ts';
+import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from '../local/corda/layout.ts';
 import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from '../local/corda/load-balancer.ts';
 import { LEASE_TABLE_DDL } from '../local/corda/database.ts';
 import { readLeaseRow } from '../../evidence/live/collect.ts';
@@ -630,20 +630,14 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
 
   const imagesUsed = Object.fromEntries(Object.entries(o.images).map(([role, c]) => [role, { image: c.image, flavour: c.flavour, skipped: c.skipped }]));
   const descriptor: Record<string, unknown> = {
-    corda: {
-      nodes: [primary, backup].map((n) => ({
-        name: n.name,
-        role: n.role,
-        config: n.confFile,
-        machine: n.machine,
-        baseDirectory: n.baseDirectory,
-        env: { [LB_ADDRESS_VAR]: LB_ALIAS, [DB_PASSWORD_VAR]: `\${${pwVar}}` },
-      })),
-      loadBalancer: { address: LB_ALIAS, export: lbConfigFile, format: 'haproxy' },
+    corda: cordaDescriptorSection({
+      nodes: [primary, backup],
+      lbAddress: LB_ALIAS,
+      lbConfigFile,
       database: { url: jdbcUrl, user: dbUser },
-      ports: { p2p: s.ports.p2p, rpc: s.ports.rpc, web: s.ports.web },
-      filesToMatch: [...FILES_TO_MATCH],
-    },
+      ports: s.ports,
+      passwordVar: pwVar,
+    }),
     live: {
       hosts: { [LB_ALIAS]: addresses.lb, primary: addresses.primary, backup: addresses.backup },
       database: { host: '127.0.0.1', port: dbPort, database: 'corda', user: dbUser, password: `\${${pwVar}}` },

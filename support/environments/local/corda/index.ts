@@ -87,7 +87,7 @@ import { cordaSettings, failoverTolerance, type CordaLocalSettings } from './set
 import { postgresBinaries, startDatabase, type RunningDatabase } from './database.ts';
 import { DbRelays, type NodeRelay } from './db-relays.ts';
 import { SupervisedNode } from './supervisor.ts';
-import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, FILES_TO_MATCH, LB_ADDRESS_VAR } from './layout.ts';
+import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from './layout.ts';
 import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from './load-balancer.ts';
 
 export const CORDA_VARIANTS: Record<string, string> = {
@@ -412,20 +412,14 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
   log(`corda: ready in ${timings.totalMs} ms${variant ? ` (variant ${variant})` : ''}: primary ${addresses.primary}, backup ${addresses.backup}, load balancer ${lb ? addresses.lb : 'none'}`);
 
   const descriptor: Record<string, unknown> = {
-    corda: {
-      nodes: [primary, backup].map((n) => ({
-        name: n.name,
-        role: n.role,
-        config: n.confFile,
-        machine: n.machine,
-        baseDirectory: n.baseDirectory,
-        env: { [LB_ADDRESS_VAR]: addresses.lb, [DB_PASSWORD_VAR]: `\${${pwVar}}` },
-      })),
-      loadBalancer: lb ? { address: addresses.lb, export: lb.configFile, format: 'haproxy' } : { address: addresses.lb },
+    corda: cordaDescriptorSection({
+      nodes: [primary, backup],
+      lbAddress: addresses.lb,
+      lbConfigFile: lb?.configFile,
       database: { url: jdbcUrl, user: db.user },
-      ports: { p2p: s.ports.p2p, rpc: s.ports.rpc, web: s.ports.web },
-      filesToMatch: [...FILES_TO_MATCH],
-    },
+      ports: s.ports,
+      passwordVar: pwVar,
+    }),
     live: {
       hosts: { 'corda-lb': addresses.lb, 'corda-primary': addresses.primary, 'corda-backup': addresses.backup },
       database: { host: db.host, port: db.port, database: db.database, user: db.user, password: `\${${pwVar}}` },

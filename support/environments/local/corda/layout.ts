@@ -45,6 +45,36 @@ export function renderNodeConf(n: NodeConfInput): string {
   });
 }
 
+/**
+ * The `corda` section of the descriptor an environment writes for the pair it started (local stand-ins or
+ * containers): each node's node.conf, machine and base directory, the load balancer, the shared database, the
+ * ports and the files both nodes must hold. The database password is a `${VAR}` reference, never its value.
+ */
+export function cordaDescriptorSection(o: {
+  nodes: Array<{ name: string; role: string; confFile: string; machine: string; baseDirectory: string }>;
+  lbAddress: string;
+  /** the load balancer's config, when there is one */
+  lbConfigFile?: string;
+  database: { url: string; user: string };
+  ports: CordaPorts;
+  passwordVar: string;
+}): Record<string, unknown> {
+  return {
+    nodes: o.nodes.map((n) => ({
+      name: n.name,
+      role: n.role,
+      config: n.confFile,
+      machine: n.machine,
+      baseDirectory: n.baseDirectory,
+      env: { [LB_ADDRESS_VAR]: o.lbAddress, [DB_PASSWORD_VAR]: `\${${o.passwordVar}}` },
+    })),
+    loadBalancer: o.lbConfigFile ? { address: o.lbAddress, export: o.lbConfigFile, format: 'haproxy' } : { address: o.lbAddress },
+    database: o.database,
+    ports: { p2p: o.ports.p2p, rpc: o.ports.rpc, web: o.ports.web },
+    filesToMatch: [...FILES_TO_MATCH],
+  };
+}
+
 /** The files both nodes must hold identically. Stand-ins: random bytes, no key material. */
 function identityFiles(runId: string): Record<string, string | Buffer> {
   const nodeInfo = randomBytes(64);

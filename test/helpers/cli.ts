@@ -10,9 +10,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `ha-validate` exactly as a user would (the bin shim), from the repository root. */
+/**
+ * Runs the `ha-validate` CLI from the repository root as a separate process, from its TypeScript sources (what
+ * `npm run validate` runs), so a test sees the code it was written against without a build. The compiled
+ * package and its `ha-validate` executable are tested in test/scripts/package.test.ts.
+ */
 export function haValidate(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'ha-validate.mjs'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'validate.ts'), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     encoding: 'utf8',

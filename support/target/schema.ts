@@ -75,6 +75,11 @@ export const targetSchema = {
               kindConfig: path,
               context: { type: 'string', minLength: 1 },
               kubeconfig: path,
+              inCluster: {
+                type: 'boolean',
+                description:
+                  'live: read this region through the service account of the pod ha-validate runs in (token and CA under /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST/PORT) instead of a kubeconfig context; at most one region',
+              },
             },
           },
         },

@@ -18,6 +18,7 @@
  *       kindConfig: k8s/r1/kind-config.yaml
  *       context: kind-r1                 # live: a kubeconfig context
  *       kubeconfig: ~/.kube/config
+ *       # inCluster: true                  # live, instead of context: the service account of the pod ha-validate runs in
  * fabric:
  *   ordering:
  *     - name: org0
@@ -60,6 +61,11 @@ export interface RegionSpec {
     kindConfig?: string;
     context?: string;
     kubeconfig?: string;
+    /**
+     * live: read this region's cluster through the service account of the pod ha-validate runs in (the in-cluster
+     * configuration), instead of a kubeconfig context. An explicit opt-in: never assumed from the environment.
+     */
+    inCluster?: boolean;
   };
 }
 

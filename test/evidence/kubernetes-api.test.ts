@@ -3,13 +3,13 @@
  * responses of the reference deployment's region r1 (test/recorded/kubernetes/), reached through a kubeconfig
  * with client-certificate authentication, as a KIND kubeconfig has.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectKubernetesApiEvidence } from '../../support/evidence/kubernetes/api.ts';
+import { collectKubernetesApiEvidence, IN_CLUSTER_CONTEXT } from '../../support/evidence/kubernetes/api.ts';
 import { BrokenError, InputError } from '../../support/errors.ts';
 import { podsNamed, zoneOfNode, zonesOf } from '../../support/checks/kube.ts';
 import { recordedRoutes, startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.ts';
@@ -135,4 +135,60 @@ test('an API that does not answer what was asked is broken, naming the context a
     collectKubernetesApiEvidence('r1', { kubeconfig, context: 'gone', namespace: NS }),
     (err: unknown) => err instanceof BrokenError && /context gone/.test(err.message) && /could not read/.test(err.message) && /HTTP 404/.test(err.message),
   );
+});
+
+describe('in-cluster: the service account of the pod, opted into with inCluster', () => {
+  const account = { namespace: 'ha-conformance', name: 'ha-validate' };
+  let saDir: string;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    // served at the root, as a client whose server URL has no path asks (https://$KUBERNETES_SERVICE_HOST:$PORT)
+    api.record('', recordedRoutes(RECORDED, { kubeProxy: 'ipvs', endpointSlices: true, namespace: NS }));
+    api.serviceAccount('in-cluster-token', account, [
+      { kind: 'ClusterRole', metadata: { name: 'reader' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list'] }] },
+      { kind: 'ClusterRoleBinding', metadata: { name: 'reader' }, roleRef: { kind: 'ClusterRole', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', ...account }] },
+    ]);
+    saDir = join(dir, 'serviceaccount');
+    await mkdir(saDir);
+    await writeFile(join(saDir, 'token'), 'in-cluster-token\n');
+    await writeFile(join(saDir, 'ca.crt'), api.ca.certPem);
+    await writeFile(join(saDir, 'namespace'), account.namespace);
+    env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) };
+  });
+
+  test('reads the same evidence through the mounted token and CA, as the service account', async () => {
+    const before = api.requests.length;
+    const k = await collectKubernetesApiEvidence('r1', { inCluster: true, serviceAccountDir: saDir, env, namespace: NS });
+    const viaKubeconfig = await collectKubernetesApiEvidence('r1', { kubeconfig, context: 'kind-hac-5f3a9c21-r1', namespace: NS });
+    assert.deepEqual(k.pods.map((p) => [p.name, p.nodeName, p.ready]), viaKubeconfig.pods.map((p) => [p.name, p.nodeName, p.ready]));
+    assert.deepEqual(k.services.map((s) => [s.name, s.endpoints]), viaKubeconfig.services.map((s) => [s.name, s.endpoints]));
+    assert.equal(k.kubeProxyMode?.mode, 'ipvs');
+    assert.ok(k.sources.every((s) => s.startsWith(`kube-api:${IN_CLUSTER_CONTEXT}/`)), k.sources.join('\n'));
+    const made = api.requests.slice(before).filter((r) => r.user === `system:serviceaccount:${account.namespace}:${account.name}`);
+    assert.ok(made.length >= 6, 'the in-cluster reads did not come as the service account');
+    assert.ok(made.every((r) => r.method === 'GET' && r.status === 200 && !r.path.startsWith('/r1/')), made.map((r) => `${r.method} ${r.path} ${r.status}`).join('\n'));
+  });
+
+  test('outside a pod it is an input error naming what is missing, not a read of some other cluster', async () => {
+    await assert.rejects(
+      collectKubernetesApiEvidence('r1', { inCluster: true, serviceAccountDir: saDir, env: {}, namespace: NS }),
+      (err: unknown) => err instanceof InputError && /KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set/.test(err.message) && err.message.startsWith(saDir),
+    );
+    const empty = join(dir, 'no-serviceaccount');
+    await assert.rejects(
+      collectKubernetesApiEvidence('r1', { inCluster: true, serviceAccountDir: empty, env, namespace: NS }),
+      (err: unknown) => err instanceof InputError && err.message.startsWith(join(empty, 'token')) && /token cannot be read \(ENOENT\)/.test(err.message),
+    );
+  });
+
+  test('a token the API server does not know is broken (401), naming the in-cluster context', async () => {
+    const stale = join(dir, 'stale-serviceaccount');
+    await mkdir(stale);
+    await writeFile(join(stale, 'token'), 'expired-token');
+    await writeFile(join(stale, 'ca.crt'), api.ca.certPem);
+    await assert.rejects(
+      collectKubernetesApiEvidence('r1', { inCluster: true, serviceAccountDir: stale, env, namespace: NS }),
+      (err: unknown) => err instanceof BrokenError && /context in-cluster \(https:\/\/127\.0\.0\.1:\d+\)/.test(err.message) && /HTTP 401/.test(err.message),
+    );
+  });
 });

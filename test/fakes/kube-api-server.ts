@@ -1,9 +1,16 @@
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 for tests: HTTPS with a CA-issued server certificate and
- * client-certificate authentication (as a KIND cluster's kubeconfig uses), every request recorded.
+ * client-certificate authentication (as a KIND cluster's kubeconfig uses), every request recorded with the status
+ * it got.
+ *
+ * Service accounts (`serviceAccount`) authenticate with a bearer token, as a pod's in-cluster configuration does,
+ * and are authorized the way the API server's RBAC authorizer does it: by the Roles and ClusterRoles their
+ * RoleBindings and ClusterRoleBindings grant, everything else refused with a `Forbidden` Status (403). A request
+ * with neither a client certificate nor a known token gets 401.
  *
  * Two kinds of routes, by path prefix (a kubeconfig `server: https://127.0.0.1:<port>/<prefix>` reaches them):
  * - recorded: `GET` paths answered from JSON files (recorded API responses), optionally by `continue` token;
+ *   prefix '' serves them at the root, where an in-cluster client (a server URL without a path) asks;
  * - clusters: a small object store per KIND cluster — API discovery, server-side apply (`PATCH`
  *   `application/apply-patch+yaml`), `GET` of an object or a collection, and `GET /api/v1/nodes` built from the
  *   fake `kind`'s state, so the kind environment can be driven end to end without a cluster.
@@ -22,9 +29,41 @@ export interface RecordedRequest {
   query: Record<string, string>;
   contentType?: string;
   body?: string;
+  /** `system:serviceaccount:<ns>:<name>` for a bearer token, else the client certificate's subject CN */
+  user?: string;
+  /** the HTTP status it was answered with */
+  status?: number;
 }
 
 type Obj = Record<string, unknown>;
+
+/** One rule of a Role or ClusterRole (rbac.authorization.k8s.io/v1 PolicyRule). */
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+
+/** What a request asks for, as the API server's request-info resolver names it. */
+export interface RequestAttributes {
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  /** a discovery or other non-resource path */
+  nonResourcePath?: string;
+}
+
+/** A service account's rules: cluster-wide ones (ClusterRoleBindings) and per-namespace ones (RoleBindings). */
+export interface ServiceAccountGrants {
+  user: string;
+  cluster: PolicyRule[];
+  namespaced: Record<string, PolicyRule[]>;
+}
 
 export interface FakeKubeApi {
   url: string;
@@ -44,6 +83,11 @@ export interface FakeKubeApi {
   store(name: string): ClusterStore | undefined;
   /** a kubeconfig YAML with one context per entry */
   kubeconfig(contexts: Array<{ name: string; prefix: string }>): string;
+  /**
+   * Accept `token` as the bearer token of the service account `namespace/name`, authorized by the RBAC objects
+   * given (Roles, ClusterRoles and the bindings naming that account; other objects are ignored).
+   */
+  serviceAccount(token: string, account: { namespace: string; name: string }, rbac: Obj[]): ServiceAccountGrants;
   close(): Promise<void>;
 }
 
@@ -134,6 +178,88 @@ function withStatus(o: Obj, ready: boolean): Obj {
   }
 }
 
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const rec = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+
+/** The rules that apply to a service account, resolved from RBAC objects as the RBAC authorizer does. */
+export function grantsOf(account: { namespace: string; name: string }, rbac: Obj[]): ServiceAccountGrants {
+  const user = `system:serviceaccount:${account.namespace}:${account.name}`;
+  const names = (o: Obj) => `${String(o.kind)}/${String(rec(o.metadata).namespace ?? '')}/${String(rec(o.metadata).name)}`;
+  const roles = new Map(rbac.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').map((o) => [names(o), o]));
+  const rulesOf = (kind: string, namespace: string, name: string): PolicyRule[] =>
+    (rec(roles.get(`${kind}/${kind === 'Role' ? namespace : ''}/${name}`)).rules as PolicyRule[] | undefined) ?? [];
+  const boundHere = (b: Obj) =>
+    (Array.isArray(b.subjects) ? (b.subjects as Obj[]) : []).some(
+      (sub) => sub.kind === 'ServiceAccount' && sub.name === account.name && (sub.namespace ?? rec(b.metadata).namespace) === account.namespace,
+    );
+  const grants: ServiceAccountGrants = { user, cluster: [], namespaced: {} };
+  for (const b of rbac) {
+    if ((b.kind !== 'ClusterRoleBinding' && b.kind !== 'RoleBinding') || !boundHere(b)) continue;
+    const ref = rec(b.roleRef);
+    if (b.kind === 'ClusterRoleBinding') {
+      if (ref.kind === 'ClusterRole') grants.cluster.push(...rulesOf('ClusterRole', '', String(ref.name)));
+    } else {
+      const ns = String(rec(b.metadata).namespace ?? 'default');
+      (grants.namespaced[ns] ??= []).push(...rulesOf(String(ref.kind), ns, String(ref.name)));
+    }
+  }
+  return grants;
+}
+
+/** The verb, group, resource, namespace and name a request asks for (the API server's request-info rules). */
+export function requestAttributes(method: string, path: string, query: Record<string, string>): RequestAttributes {
+  const p = path.split('/').filter(Boolean);
+  let apiGroup: string;
+  let rest: string[];
+  if (p[0] === 'api' && p.length >= 2) {
+    apiGroup = '';
+    rest = p.slice(2);
+  } else if (p[0] === 'apis' && p.length >= 3) {
+    apiGroup = p[1];
+    rest = p.slice(3);
+  } else return { verb: method.toLowerCase(), apiGroup: '', resource: '', nonResourcePath: path };
+  if (!rest.length) return { verb: method.toLowerCase(), apiGroup, resource: '', nonResourcePath: path };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, subresource] = rest;
+  const collection = name === undefined;
+  const verb =
+    method === 'GET' ? (collection ? (query.watch === 'true' || query.watch === '1' ? 'watch' : 'list') : 'get')
+    : method === 'POST' ? 'create'
+    : method === 'PUT' ? 'update'
+    : method === 'PATCH' ? 'patch'
+    : method === 'DELETE' ? (collection ? 'deletecollection' : 'delete')
+    : method.toLowerCase();
+  return { verb, apiGroup, resource, subresource, namespace, name };
+}
+
+/** Whether a rule allows the request (resource rules; non-resource paths only by `nonResourceURLs`). */
+function ruleAllows(rule: PolicyRule, a: RequestAttributes): boolean {
+  const has = (values: string[] | undefined, v: string) => (values ?? []).includes('*') || (values ?? []).includes(v);
+  if (!has(rule.verbs, a.verb)) return false;
+  if (a.nonResourcePath !== undefined) return (rule.nonResourceURLs ?? []).some((u) => u === a.nonResourcePath || (u.endsWith('*') && a.nonResourcePath!.startsWith(u.slice(0, -1))));
+  if (!has(rule.apiGroups, a.apiGroup)) return false;
+  if (!has(rule.resources, a.subresource ? `${a.resource}/${a.subresource}` : a.resource)) return false;
+  if (rule.resourceNames?.length) return a.name !== undefined && rule.resourceNames.includes(a.name);
+  return true;
+}
+
+/** The RBAC decision for a service account, with the message a real API server gives for a refusal. */
+export function authorize(g: ServiceAccountGrants, a: RequestAttributes): { allowed: true } | { allowed: false; message: string } {
+  // every authenticated user may read discovery (the system:discovery ClusterRole)
+  if (a.nonResourcePath !== undefined && a.verb === 'get' && /^\/(api|apis)(\/[^/]+){0,2}\/?$|^\/version\/?$/.test(a.nonResourcePath)) return { allowed: true };
+  const rules = [...g.cluster, ...(a.namespace ? (g.namespaced[a.namespace] ?? []) : [])];
+  if (rules.some((r) => ruleAllows(r, a))) return { allowed: true };
+  if (a.nonResourcePath !== undefined) return { allowed: false, message: `forbidden: User "${g.user}" cannot ${a.verb} path "${a.nonResourcePath}"` };
+  const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const what = `${a.name ? `${a.resource} "${a.name}"` : a.resource} is forbidden`;
+  const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  return { allowed: false, message: `${what}: User "${g.user}" cannot ${a.verb} resource "${res}" in API group "${a.apiGroup}" ${scope}` };
+}
+
 export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const ca = await issueCA({ commonName: 'kubernetes' });
   const serverCert = await issueLeaf(ca, { commonName: 'kube-apiserver', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
@@ -142,6 +268,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const recorded = new Map<string, Record<string, string>>();
   const clusters = new Map<string, { store: ClusterStore; nodes: () => string[] }>();
   const unready = new Set<string>();
+  const tokens = new Map<string, ServiceAccountGrants>();
   let kindState: string | undefined;
   const register = (name: string, nodes: () => string[]): ClusterStore => {
     const store: ClusterStore = { objects: new Map(), unready };
@@ -150,7 +277,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   };
 
   const server: Server = createServer(
-    { key: serverCert.keyPem, cert: serverCert.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: true },
+    // a client certificate is asked for but not required: service accounts come with a bearer token instead
+    { key: serverCert.keyPem, cert: serverCert.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
     (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -158,18 +286,35 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         const u = new URL(req.url ?? '/', 'https://127.0.0.1');
         const body = Buffer.concat(chunks).toString('utf8');
         const query = Object.fromEntries(u.searchParams.entries());
-        requests.push({ method: req.method ?? '', path: u.pathname, query, contentType: req.headers['content-type'], ...(body ? { body } : {}) });
+        const socket = req.socket as import('node:tls').TLSSocket;
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        const account = bearer ? tokens.get(bearer) : undefined;
+        const certUser = socket.authorized ? String(socket.getPeerCertificate().subject?.CN ?? '') : undefined;
+        const entry: RecordedRequest = { method: req.method ?? '', path: u.pathname, query, contentType: req.headers['content-type'], ...(body ? { body } : {}), user: account?.user ?? certUser };
+        requests.push(entry);
         const send = (code: number, obj: unknown) => {
+          entry.status = code;
           const text = JSON.stringify(obj);
           res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
           res.end(text);
         };
+        if (!account && certUser === undefined) return send(401, { ...STATUS_404(''), code: 401, reason: 'Unauthorized', message: 'Unauthorized' });
         const [, prefix, ...rest] = u.pathname.split('/');
-        // recorded routes
-        const routes = recorded.get(prefix);
+        // recorded routes: under their prefix, or at the root ('')
+        let routes = recorded.get(prefix);
+        let path = `/${rest.join('/')}`;
+        if (!routes && prefix !== 'clusters' && recorded.has('')) {
+          routes = recorded.get('');
+          path = u.pathname;
+        }
+        if (account) {
+          // the API path behind the routing prefix, as the API server would see it
+          const apiPath = routes ? path : prefix === 'clusters' ? `/${rest.slice(1).join('/')}` : u.pathname;
+          const decision = authorize(account, requestAttributes(req.method ?? 'GET', apiPath, query));
+          if (!decision.allowed) return send(403, { ...STATUS_404(''), code: 403, reason: 'Forbidden', message: decision.message });
+        }
         if (routes) {
           if (req.method !== 'GET') return send(405, { ...STATUS_404(''), reason: 'MethodNotAllowed', code: 405, message: 'recorded routes answer GET only' });
-          const path = `/${rest.join('/')}`;
           const key = query.continue ? `${path}?continue=${query.continue}` : path;
           const file = routes[key];
           if (!file) return send(404, STATUS_404(path));
@@ -278,6 +423,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       recorded.set(prefix, routes);
     },
     cluster: register,
+    serviceAccount(token, account, rbac) {
+      const grants = grantsOf(account, rbac);
+      tokens.set(token, grants);
+      return grants;
+    },
     autoClusters(file) {
       kindState = file;
     },

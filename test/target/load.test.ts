@@ -197,4 +197,22 @@ live:
     const errors = await expectInputErrors(() => loadTarget(bad, {}));
     assertError(errors, { file: bad, field: 'envFile', includes: ['nope.env'] });
   });
+
+  it('takes inCluster: true for one region, alone: not with a context or kubeconfig, not for two regions', async () => {
+    const ok = await t.write('in-cluster/target.yaml', 'name: c\nregions:\n  - { name: r1, kubernetes: { inCluster: true } }\n  - { name: r2, kubernetes: { context: kind-r2 } }\n');
+    const d = await loadTarget(ok, {});
+    assert.equal(d.regions[0].kubernetes?.inCluster, true);
+
+    const mixed = await t.write('in-cluster-mixed/target.yaml', 'name: c\nregions:\n  - { name: r1, kubernetes: { inCluster: true, context: kind-r1 } }\n');
+    let errors = await expectInputErrors(() => loadTarget(mixed, {}));
+    assertError(errors, { file: mixed, field: 'regions[0].kubernetes.context', includes: ['cannot be combined with inCluster: true'] });
+
+    const two = await t.write('in-cluster-two/target.yaml', 'name: c\nregions:\n  - { name: r1, kubernetes: { inCluster: true } }\n  - { name: r2, kubernetes: { inCluster: true } }\n');
+    errors = await expectInputErrors(() => loadTarget(two, {}));
+    assertError(errors, { file: two, field: 'regions[1].kubernetes.inCluster', includes: ['only one region', '"r1", "r2"'] });
+
+    const typo = await t.write('in-cluster-type/target.yaml', 'name: c\nregions:\n  - { name: r1, kubernetes: { inCluster: maybe } }\n');
+    errors = await expectInputErrors(() => loadTarget(typo, {}));
+    assertError(errors, { file: typo, field: 'regions[0].kubernetes.inCluster', includes: ['must be boolean'] });
+  });
 });

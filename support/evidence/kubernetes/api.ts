@@ -1,5 +1,6 @@
 /**
- * Live Kubernetes evidence, read from the API through a kubeconfig context with `@kubernetes/client-node`:
+ * Live Kubernetes evidence, read from the API through a kubeconfig context, or (descriptor opt-in `inCluster`)
+ * through the service account of the pod ha-validate runs in, with `@kubernetes/client-node`:
  * pods (worker node, labels, readiness, affinity), nodes (region and zone labels), Services with the pods their
  * EndpointSlices (or, on clusters without discovery.k8s.io/v1, Endpoints) list as ready, and kube-proxy's mode
  * from the `kube-proxy` ConfigMap in `kube-system`.
@@ -8,23 +9,43 @@
  * (`addManifestObject` of `manifests.ts`), so a live pod and a manifest pod land in exactly the same `PodInfo`
  * shape; only what a manifest cannot know (the controlling owner, readiness, endpoints) is added here.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
+import { join } from 'node:path';
 import YAML from 'yaml';
 import { ApiException, CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { BrokenError, InputError } from '../../errors.ts';
 import type { KubernetesClusterInfo } from '../model.ts';
 import { addManifestObject, type ManifestContents } from './manifests.ts';
 
-export interface KubernetesApiOptions {
-  /** kubeconfig file */
-  kubeconfig: string;
-  /** context in that file */
-  context: string;
+/** Where the API is and who asks: a kubeconfig context, or the in-cluster configuration of the pod. */
+export type KubernetesApiAccess =
+  | {
+      /** kubeconfig file */
+      kubeconfig: string;
+      /** context in that file */
+      context: string;
+      inCluster?: undefined;
+    }
+  | {
+      inCluster: true;
+      /** the mounted service-account token and CA (default: Kubernetes' standard path) */
+      serviceAccountDir?: string;
+      /** where KUBERNETES_SERVICE_HOST/PORT are read (default: the process environment, which the kubelet sets) */
+      env?: NodeJS.ProcessEnv;
+    };
+
+export type KubernetesApiOptions = KubernetesApiAccess & {
   /** read pods, Services and endpoints of this namespace only (default: every namespace) */
   namespace?: string;
   /** bound per API call, ms (default 20 s) */
   timeoutMs?: number;
-}
+};
+
+/** where Kubernetes mounts a pod's service-account token, CA and namespace */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** the context name in-cluster reads are reported under (sources `kube-api:in-cluster/…`, messages) */
+export const IN_CLUSTER_CONTEXT = 'in-cluster';
 
 /** kube-proxy's default mode on Linux when its configuration leaves `mode` empty. */
 export const KUBE_PROXY_DEFAULT_MODE = 'iptables';
@@ -47,6 +68,34 @@ export function loadKubeConfig(kubeconfig: string, context: string): KubeConfig 
     throw new InputError(kubeconfig, 'contexts', `no context named "${context}"; the file has ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'}`);
   }
   kc.setCurrentContext(context);
+  return kc;
+}
+
+/**
+ * A KubeConfig for the cluster this process runs in: the API server from KUBERNETES_SERVICE_HOST/PORT, the
+ * cluster CA and a bearer token from the mounted service account. The token is read on each call (a collection
+ * builds its own), so a projected token that the kubelet rotates is picked up; no auth plugin is involved.
+ */
+export function inClusterKubeConfig(dir: string = SERVICE_ACCOUNT_DIR, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const hint = 'inCluster: true reads the cluster ha-validate runs in, from a pod with a mounted service-account token';
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) throw new InputError(dir, '', `KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: not running in a Kubernetes pod (${hint})`);
+  const tokenFile = join(dir, 'token');
+  const caFile = join(dir, 'ca.crt');
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (err) {
+    throw new InputError(tokenFile, '', `the service-account token cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${hint}`, { cause: err });
+  }
+  if (!token) throw new InputError(tokenFile, '', `the service-account token is empty (${hint})`);
+  if (!existsSync(caFile)) throw new InputError(caFile, '', `the cluster CA is missing (${hint})`);
+  const kc = new KubeConfig();
+  kc.loadFromClusterAndUser(
+    { name: IN_CLUSTER_CONTEXT, server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`, caFile, skipTLSVerify: false },
+    { name: 'service-account', token },
+  );
   return kc;
 }
 
@@ -204,14 +253,15 @@ export function kubeProxyModeFrom(configConf: string | undefined, source: string
 
 /** Read one region's cluster through the API. GET/LIST only. */
 export async function collectKubernetesApiEvidence(region: string, o: KubernetesApiOptions): Promise<KubernetesClusterInfo> {
-  const kc = loadKubeConfig(o.kubeconfig, o.context);
+  const kc = o.inCluster ? inClusterKubeConfig(o.serviceAccountDir, o.env) : loadKubeConfig(o.kubeconfig, o.context);
+  const context = o.inCluster ? IN_CLUSTER_CONTEXT : o.context;
   const server = kc.getCurrentCluster()?.server ?? '(no server)';
-  const r = new ApiReader(o.context, server, o.timeoutMs ?? 20_000);
+  const r = new ApiReader(context, server, o.timeoutMs ?? 20_000);
   const core = kc.makeApiClient(CoreV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const ns = o.namespace;
   const where = ns ? `in namespace ${ns}` : 'in all namespaces';
-  const base = `kube-api:${o.context}`;
+  const base = `kube-api:${context}`;
   const path = (resource: string, group = '/api/v1') => `${base}${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
 
   const [pods, nodes, services] = await Promise.all([

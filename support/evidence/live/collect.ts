@@ -123,20 +123,20 @@ export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3
   }
 }
 
-/** Each region with a kubeconfig context, read from the Kubernetes API (GET and LIST only). */
+/** Each region with a kubeconfig context or `inCluster: true`, read from the Kubernetes API (GET and LIST only). */
 export async function collectKubernetesEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const regions = d.regions.filter((r) => r.kubernetes?.context);
+  const regions = d.regions.filter((r) => r.kubernetes?.context || r.kubernetes?.inCluster);
   if (!regions.length) return {};
   // loaded only when a region names a context: the Kubernetes client is large and slow to import
   const { collectKubernetesApiEvidence } = await import('../kubernetes/api.ts');
   const defaultKubeconfig = process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
+  const namespace = typeof d.live.namespace === 'string' ? d.live.namespace : undefined;
   const kubernetes = await Promise.all(
     regions.map((r) =>
-      collectKubernetesApiEvidence(r.name, {
-        kubeconfig: r.kubernetes!.kubeconfig ?? defaultKubeconfig,
-        context: r.kubernetes!.context!,
-        namespace: typeof d.live.namespace === 'string' ? d.live.namespace : undefined,
-      }),
+      collectKubernetesApiEvidence(
+        r.name,
+        r.kubernetes!.inCluster ? { inCluster: true, namespace } : { kubeconfig: r.kubernetes!.kubeconfig ?? defaultKubeconfig, context: r.kubernetes!.context!, namespace },
+      ),
     ),
   );
   return { kubernetes };

@@ -178,7 +178,6 @@ function withStatus(o: Obj, ready: boolean): Obj {
   }
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 const rec = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 
 /** The rules that apply to a service account, resolved from RBAC objects as the RBAC authorizer does. */

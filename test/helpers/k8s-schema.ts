@@ -12,13 +12,17 @@ type Validator = { validate(): void };
 type ModelClass = new (data: Obj) => Validator;
 const models = new Map<string, ModelClass | null>();
 
-/** the kubernetes-models class for an apiVersion/kind, or null when the package has none */
+/**
+ * The model class for an apiVersion/kind, or null when no package has one: Kubernetes' own kinds from
+ * `kubernetes-models`, the Prometheus Operator's (ServiceMonitor, PrometheusRule, …) from
+ * `@kubernetes-models/prometheus-operator`, generated from its CRDs' OpenAPI schemas.
+ */
 async function modelFor(apiVersion: string, kind: string): Promise<ModelClass | null> {
   const key = `${apiVersion}/${kind}`;
   if (!models.has(key)) {
-    const path = apiVersion.includes('/') ? `kubernetes-models/${apiVersion}/${kind}` : `kubernetes-models/${apiVersion}/${kind}`;
+    const pkg = apiVersion.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
     try {
-      const mod = (await import(path)) as Record<string, unknown>;
+      const mod = (await import(`${pkg}/${apiVersion}/${kind}`)) as Record<string, unknown>;
       models.set(key, ((mod[kind] ?? mod.default) as ModelClass | undefined) ?? null);
     } catch {
       models.set(key, null);

@@ -14,11 +14,10 @@
  * Names are dialled only where the descriptor says (`live.hosts`, `live.resolveNames`).
  */
 import { isIP } from 'node:net';
-import pg from 'pg';
 import type { CordaEvidence } from '../evidence/model.ts';
 import type { TargetDescriptor } from '../target/types.ts';
 import { dialAddress } from '../evidence/live/address.ts';
-import { LeaseReader } from '../evidence/live/lease.ts';
+import { LeaseReader, readOnlySession } from '../evidence/live/lease.ts';
 import { statReader, type StatRow } from '../evidence/live/haproxy-stats.ts';
 import { backendAnswers, httpAnswers, type Answer } from '../drills/corda-probes.ts';
 import { TRAFFIC, type CordaLiveTarget, type CordaNodeEndpoint, type RoutedProbe, type Traffic } from '../drills/corda-sampler.ts';
@@ -32,27 +31,6 @@ export interface CordaObservationTarget {
   unobserved: Record<string, string>;
   /** closes the database session */
   close(): Promise<void>;
-}
-
-/** A PostgreSQL session that can only read: `default_transaction_read_only`, and a statement timeout. */
-export function readOnlySession(db: NonNullable<TargetDescriptor['live']['database']>, host: string, timeoutMs: number): () => Promise<pg.Client> {
-  return async () => {
-    const client = new pg.Client({
-      host,
-      port: db.port,
-      database: db.database,
-      user: db.user,
-      password: db.password,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs,
-      statement_timeout: timeoutMs,
-      options: '-c default_transaction_read_only=on',
-      application_name: 'ha-conformance observation (read-only)',
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    return client;
-  };
 }
 
 /** The traffic type of a `show stat` row: by the server's port, else by the load balancer configuration's rules, else by the backend's name. */

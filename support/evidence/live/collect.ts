@@ -15,6 +15,9 @@ import { homedir } from 'node:os';
 import { handshake } from './tls.ts';
 import { addressOf } from './address.ts';
 import { collectRoundTrips } from './round-trips.ts';
+import { readLeaseRow, readOnlySession, type LeaseRow } from './lease.ts';
+
+export { readLeaseRow, type LeaseRow };
 
 export { addressOf };
 
@@ -111,36 +114,14 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
   return { presentedCerts, handshakes };
 }
 
-export interface LeaseRow {
-  machineName: string;
-  pid: string;
-  timestamp: string;
-  version: number;
-}
-
-/** Read the Corda mutual-exclusion lease row (SELECT only). */
-export async function readLeaseRow(client: pg.Client): Promise<LeaseRow | null> {
-  const r = await client.query<{ machine_name: string; pid: string; mutual_exclusion_timestamp: Date; version: string }>(
-    "SELECT machine_name, pid, mutual_exclusion_timestamp, version FROM node_mutual_exclusion WHERE mutual_exclusion_id = 'X'",
-  );
-  const row = r.rows[0];
-  if (!row) return null;
-  return {
-    machineName: row.machine_name.trim(),
-    pid: row.pid.trim(),
-    timestamp: new Date(row.mutual_exclusion_timestamp).toISOString(),
-    version: Number(row.version),
-  };
-}
-
 /** Database reachability and the lease row, from the descriptor's `live.database`. */
 export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3000): Promise<Partial<LiveEvidence>> {
   const db = d.live.database;
   if (!db) return {};
   const source = `postgresql://${db.user}@${db.host}:${db.port}/${db.database}`;
-  const client = new pg.Client({ ...db, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    client = await readOnlySession(db, db.host, timeoutMs)();
     let leaseRow: LeaseRow | null = null;
     try {
       leaseRow = await readLeaseRow(client);
@@ -152,7 +133,7 @@ export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3
   } catch (err) {
     return { database: { reachable: false, error: (err as Error).message, source } };
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }
 

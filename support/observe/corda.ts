@@ -16,7 +16,7 @@
 import { isIP } from 'node:net';
 import type { CordaEvidence } from '../evidence/model.ts';
 import type { TargetDescriptor } from '../target/types.ts';
-import { dialAddress } from '../evidence/live/address.ts';
+import { dialAddress, liveEndpoint, notDialled } from '../evidence/live/address.ts';
 import { LeaseReader, readOnlySession } from '../evidence/live/lease.ts';
 import { statReader, type StatRow } from '../evidence/live/haproxy-stats.ts';
 import { backendAnswers, httpAnswers, type Answer } from '../drills/corda-probes.ts';
@@ -86,7 +86,7 @@ export function cordaObservationTarget(d: TargetDescriptor, corda: CordaEvidence
   corda.nodes.forEach((n, i) => {
     const machine = dialAddress(d, n.machine);
     if (!machine) {
-      const why = `corda.nodes[${i}].machine ${n.machine} is a name live.hosts does not map (and live.resolveNames is not true): the observation dials only where the descriptor says`;
+      const why = notDialled(`corda.nodes[${i}].machine`, n.machine);
       unobserved['CORDA-HA-01'] ??= why;
       unobserved['CORDA-LB-02'] ??= why;
       return;
@@ -109,11 +109,11 @@ export function cordaObservationTarget(d: TargetDescriptor, corda: CordaEvidence
   let lease: LeaseReader | undefined;
   const db = d.live.database;
   if (db) {
-    const host = dialAddress(d, db.host);
+    const host = liveEndpoint(d, db.host);
     if (host) {
       lease = new LeaseReader(readOnlySession(db, host, 2000), () => new Error('the observation window is over'));
       reads.lease = `the lease row: one SELECT per sample over one read-only session to ${db.host}:${db.port}/${db.database}`;
-    } else reads.lease = `not read: live.database.host ${db.host} is a name live.hosts does not map`;
+    } else reads.lease = `not read: ${notDialled('live.database.host', db.host)}`;
   } else reads.lease = 'not read: the descriptor gives no live.database';
 
   const lbName = corda.loadBalancerAddress ?? corda.loadBalancer?.address;
@@ -121,13 +121,13 @@ export function cordaObservationTarget(d: TargetDescriptor, corda: CordaEvidence
   if (lbAddress) {
     reads.routed = `through the load balancer ${lbName}: P2P answered (the server's bytes, or a TLS handshake), RPC answered (the server's bytes), web GET /; the node that answered named by the sample's evidence`;
   } else {
-    reads.routed = lbName ? `not probed: the load balancer's address ${lbName} is a name live.hosts does not map` : 'not probed: the descriptor gives no corda.loadBalancer.address';
+    reads.routed = lbName ? `not probed: ${notDialled('corda.loadBalancer.address', lbName)}` : 'not probed: the descriptor gives no corda.loadBalancer.address';
   }
 
   let lbView: CordaLiveTarget['lbView'];
   const admin = d.live.loadBalancerAdmin;
   if (admin) {
-    const read = statReader(admin, (h) => dialAddress(d, h), OBSERVATION_LIMITS.routedTimeoutMs);
+    const read = statReader(admin, (h) => liveEndpoint(d, h), OBSERVATION_LIMITS.routedTimeoutMs);
     let busy = false;
     lbView = async () => {
       // one read at a time: a slow runtime API costs one connection, and the samples meanwhile go without its view

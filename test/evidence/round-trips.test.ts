@@ -91,9 +91,11 @@ describe('FAB-ORD-07 from Fabric orderers: cluster_comm_msg_send_time on the ope
 
   test('one reading (ha-validate --live): the means since the orderer started', async () => {
     const { url } = await metricsServer([await recorded('fabric/orderer1-metrics-cluster-comm.prom')]);
-    const file = await overlay('fabric-once', {
-      fabric: { ordering: [{ name: 'org0', mspId: 'Org0MSP', nodes: [{ name: 'org0-orderer1', region: 'r1', host: 'org0-orderer1', port: 6050, operations: url }] }] },
-    });
+    const fabric = { ordering: [{ name: 'org0', mspId: 'Org0MSP', nodes: [{ name: 'org0-orderer1', region: 'r1', host: 'org0-orderer1', port: 6050, operations: url }] }] };
+    // an IP written in the static part is dialled only when the live section names it
+    const unlisted = await collectRoundTrips(await loadTarget(await overlay('fabric-once-unlisted', { fabric }), env));
+    assert.match(unlisted.unobserved!['FAB-ORD-07'], /org0-orderer1: 127\.0\.0\.1 is not an address the descriptor's live section lets the harness dial/);
+    const file = await overlay('fabric-once', { fabric, live: { hosts: { 'org0-orderer1': '127.0.0.1' } } });
     const live = await collectRoundTrips(await loadTarget(file, env));
     assert.deepEqual(live.roundTrips!.map((r) => [r.to, r.ms]), [['org0-orderer3', 18], ['org0-orderer4', 24]]);
     assert.match(live.roundTrips![0].source!, /mean of 80 observations since the node started/);

@@ -35,7 +35,7 @@ import type { TargetDescriptor } from '../../target/types.ts';
 import { InputError, InputErrors } from '../../errors.ts';
 import { httpCall } from '../../drills/http-client.ts';
 import { metricSamples, parsePrometheus, type MetricSample } from '../../drills/prometheus.ts';
-import { dialAddress } from './address.ts';
+import { dialAddress, liveEndpoint } from './address.ts';
 
 export type RoundTrip = NonNullable<LiveEvidence['roundTrips']>[number];
 
@@ -77,10 +77,11 @@ function orderers(d: TargetDescriptor): OrdererRef[] {
   return (d.fabric?.ordering ?? []).flatMap((o) => o.nodes.map((n) => ({ name: n.name, region: n.region, host: n.host, port: n.port, operations: n.operations, org: o.name })));
 }
 
-async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, ca?: string[]): Promise<MetricSample[]> {
+/** GET a metrics page; `inLive`: the URL is written in the live section (an IP is dialled as written). */
+async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, inLive: boolean, ca?: string[]): Promise<MetricSample[]> {
   const u = new URL(url);
-  const to = dialAddress(d, u.hostname);
-  if (!to) throw new Error(`${u.hostname} is not in live.hosts (and live.resolveNames is not true)`);
+  const to = inLive ? liveEndpoint(d, u.hostname) : dialAddress(d, u.hostname);
+  if (!to) throw new Error(`${u.hostname} is not an address the descriptor's live section lets the harness dial (live.hosts, or live.resolveNames: true for names)`);
   const target = new URL(u);
   target.hostname = to.includes(':') ? `[${to}]` : to;
   const a = await httpCall(target.toString(), { method: 'GET', timeoutMs, tls: { ca, servername: isIP(u.hostname) ? undefined : u.hostname } });
@@ -123,7 +124,7 @@ function fabricSource(d: TargetDescriptor, timeoutMs: number): MetricsSource | u
         measuring.map(async (o) => {
           let samples: MetricSample[];
           try {
-            samples = await getMetrics(d, `${o.operations!.replace(/\/$/, '')}/metrics`, timeoutMs, cas.get(o.org));
+            samples = await getMetrics(d, `${o.operations!.replace(/\/$/, '')}/metrics`, timeoutMs, false, cas.get(o.org));
           } catch (err) {
             problems.push(`${o.name}: ${(err as Error).message}`);
             return;
@@ -212,7 +213,7 @@ function etcdSource(d: TargetDescriptor, timeoutMs: number): MetricsSource | und
   if (!fo || fo.standIn !== 'etcd' || !fo.members) return undefined;
   const members = Object.entries(fo.members).flatMap(([name, m]) => (typeof m?.metrics === 'string' ? [{ name, metrics: m.metrics }] : []));
   if (!members.length) return undefined;
-  return etcdMetricsSource(members, (url) => getMetrics(d, url, timeoutMs));
+  return etcdMetricsSource(members, (url) => getMetrics(d, url, timeoutMs, true));
 }
 
 /**
@@ -318,6 +319,8 @@ function missingReason(d: TargetDescriptor): string {
 
 /** A running measurement: `finish()` reads again and gives the figures of the window in between. */
 export interface RoundTripWindow {
+  /** true when the figures come from counters read at both ends of the window (so the window must be waited for) */
+  windowed: boolean;
   finish(): Promise<Partial<LiveEvidence>>;
 }
 
@@ -326,20 +329,21 @@ export interface RoundTripWindow {
  * again at `finish()`, which gives the means of the window in between. An operator's file is read once.
  */
 export async function startRoundTrips(d: TargetDescriptor, options: { timeoutMs?: number; window?: boolean } = {}): Promise<RoundTripWindow> {
-  if (!d.fabric) return { finish: async () => ({}) };
+  if (!d.fabric) return { windowed: false, finish: async () => ({}) };
   const file = d.fabric.roundTripMeasurements;
   if (file) {
     const m = await readMeasurementFile(file, d);
-    return { finish: async () => ({ roundTrips: m.roundTrips, roundTripMethod: m.method }) };
+    return { windowed: false, finish: async () => ({ roundTrips: m.roundTrips, roundTripMethod: m.method }) };
   }
   const timeoutMs = options.timeoutMs ?? 2000;
   const source = fabricSource(d, timeoutMs) ?? etcdSource(d, timeoutMs);
-  if (!source) return { finish: async () => ({ unobserved: { 'FAB-ORD-07': missingReason(d) } }) };
+  if (!source) return { windowed: false, finish: async () => ({ unobserved: { 'FAB-ORD-07': missingReason(d) } }) };
   const regions = new Map(orderers(d).map((o) => [o.name, o.region]));
   const fo = d.live.fabricOrdering as EtcdMembers | undefined;
   for (const [name, m] of Object.entries(fo?.members ?? {})) if (m?.region && !regions.has(name)) regions.set(name, m.region);
   const before = options.window === false ? undefined : await source.read();
   return {
+    windowed: before !== undefined,
     async finish() {
       const after = await source.read();
       const roundTrips = figures(source, (n) => regions.get(n), after.counters, before?.counters);

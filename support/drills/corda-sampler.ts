@@ -12,6 +12,7 @@
 import type { CordaSampleEvent, LiveEvidence } from '../evidence/model.ts';
 import { TimelineRecorder, startSampler, type EventBody, type Sampler } from './timeline-recorder.ts';
 import { httpIdentity, readBanner, tcpAccepts, type Identity } from './corda-probes.ts';
+import { isUp } from '../checks/corda-samples.ts';
 
 export type Traffic = 'p2p' | 'rpc' | 'web';
 export const TRAFFIC: Traffic[] = ['p2p', 'rpc', 'web'];
@@ -169,7 +170,7 @@ export function nameRouted(t: Traffic, s: Pick<CordaSampleEvent, 'nodes' | 'lbVi
   const open = Object.entries(s.nodes).filter(([, p]) => p[t]).map(([n]) => n);
   if (open.length === 1) return open[0];
   if (!open.length) return 'unknown';
-  const up = open.filter((n) => /^up\b/i.test(s.lbView?.[t]?.[n] ?? ''));
+  const up = open.filter((n) => isUp(s.lbView?.[t]?.[n]));
   return up.length === 1 ? up[0] : undefined;
 }
 

@@ -5,6 +5,7 @@
  * the drill's start. Pure: a Timeline in, an SVG string out, no fonts or scripts to load.
  */
 import type { Timeline, TimelineEvent } from '../evidence/model.ts';
+import { isUp } from '../checks/corda-samples.ts';
 
 export interface Segment {
   from: number;
@@ -157,7 +158,7 @@ export function chartModel(timeline: Timeline): ChartModel {
       // the load balancer's own view: which nodes it holds UP, per traffic type
       const view = s.lbView as Record<string, Record<string, string>> | undefined;
       for (const [traffic, servers] of Object.entries(view ?? {})) {
-        const up = Object.entries(servers).filter(([, st]) => /^up\b/i.test(st)).map(([n]) => n).sort();
+        const up = Object.entries(servers).filter(([, st]) => isUp(st)).map(([n]) => n).sort();
         paint(lane(lanes, `load balancer view ${traffic}`), s.t, next, up.length ? `UP: ${up.join(', ')}` : 'UP: none');
       }
     });

@@ -12,11 +12,10 @@
  * again and again (`ha-validate --live --observe`, the `existing` Cucumber environment, a continuous `serve`).
  * Its bounds (rate, window, connections) are in `limits.ts`.
  */
-import type { Evidence, LiveEvidence, Timeline } from '../evidence/model.ts';
+import type { CordaSampleEvent, Evidence, LiveEvidence, Timeline } from '../evidence/model.ts';
 import type { TargetDescriptor } from '../target/types.ts';
 import { TimelineRecorder, startSampler, type EventBody } from '../drills/timeline-recorder.ts';
 import { sampleCorda, type CordaSampleBody } from '../drills/corda-sampler.ts';
-import type { CordaSampleEvent } from '../evidence/model.ts';
 import { startRoundTrips } from '../evidence/live/round-trips.ts';
 import { cordaObservationTarget } from './corda.ts';
 import { OBSERVATION_LIMITS, maxConnections, samplingPeriod } from './limits.ts';
@@ -97,9 +96,10 @@ export async function observeDeployment(d: TargetDescriptor, evidence: Evidence,
         OBSERVATION_LIMITS.maxInFlight,
       )
     : undefined;
-  log(`observing ${[sampling ? `the Corda pair (${nodeCount} nodes)` : '', trips ? 'the ordering nodes\' round trips' : ''].filter(Boolean).join(' and ') || 'nothing'} for ${options.windowMs} ms`);
-  // nothing that needs the window (only a measurement file, or nothing to observe): no reason to wait
-  const endedBy = sampling || trips?.windowed ? await windowEnd(options.windowMs, options.signal) : 'window';
+  const what = [sampling ? `the Corda pair (${nodeCount} nodes)` : '', trips?.windowed ? "the ordering nodes' round trips" : ''].filter(Boolean);
+  // nothing that needs the window (only a measurement file, or nothing the descriptor lets it dial): no reason to wait
+  log(what.length ? `observing ${what.join(' and ')} for ${options.windowMs} ms` : 'nothing to sample over a window here: not waiting');
+  const endedBy = what.length ? await windowEnd(options.windowMs, options.signal) : 'window';
   const observedMs = Math.round(rec.now());
   await sampler?.stop();
   await corda?.close();

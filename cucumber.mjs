@@ -39,7 +39,10 @@ export default {
   worldParameters: { environment: 'local' },
 };
 
-/** An existing deployment, read-only: HA_TARGET=<path to target.yaml>. Drills are skipped (no fault injector). */
+/**
+ * An existing deployment, read-only: HA_TARGET=<path to target.yaml>. Drills are skipped (no fault injector);
+ * CORDA-HA-01 and CORDA-LB-02 are judged from an observation window of HA_OBSERVE_WINDOW (default 30s).
+ */
 export const existing = {
   ...common,
   worldParameters: { environment: 'existing' },

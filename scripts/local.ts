@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     `\nThe local environment is running (run ${started.runId}).\n` +
       `  target descriptor: ${started.descriptorFile}\n` +
       `  validate it:       npx ha-validate --target ${started.descriptorFile} --live\n` +
+      `  observe it:        npx ha-validate --target ${started.descriptorFile} --live --observe 10s\n` +
       (Object.keys(started.unavailable).length
         ? `  not observable here:\n${Object.entries(started.unavailable).map(([id, why]) => `    ${id}: ${why}`).join('\n')}\n`
         : '') +

@@ -7,12 +7,14 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError, InputErrors, errorMessage } from '../support/errors.ts';
 import { catalogue } from '../support/checks/catalogue.ts';
-import { validateTarget } from '../support/validate.ts';
+import { validateTarget, type ValidateOptions } from '../support/validate.ts';
+import { observationWindow } from '../support/observe/limits.ts';
+import { redact } from '../support/evidence/redact.ts';
 import { exitCodeOf, formatJson, formatJunit, formatTable, writeAllureResults } from '../support/report/formats.ts';
 
 const USAGE = `Usage:
   ha-validate --target <file> [--only ID,...] [--format table|json|junit] [--output <file>]
-              [--allure-results <dir>] [--live]
+              [--allure-results <dir>] [--live [--observe [<window>]]]
   ha-validate --list [--format table|json|markdown]
 
   --target <file>          the target descriptor (YAML) of the deployment to check
@@ -22,6 +24,9 @@ const USAGE = `Usage:
   --allure-results <dir>   also write Allure result files there
   --live                   also gather live evidence from the endpoints in the descriptor's \`live\` section
                            (read-only: connections, handshakes, metrics and SELECTs; nothing is changed)
+  --observe [<window>]     with --live: also sample the deployment for a window (default 30s; 1s to 15m, e.g.
+                           10s, 2m) and judge CORDA-HA-01, CORDA-LB-02 and FAB-ORD-07 from what it saw. Injects
+                           nothing; at most 10 samples a second; Ctrl-C ends the window early (twice: at once)
   --list                   print the catalogue of guarantees
 
 Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look).`;
@@ -34,6 +39,8 @@ interface Args {
   allureResults?: string;
   list: boolean;
   live: boolean;
+  /** the observation window, ms, when --observe was given */
+  observeMs?: number;
   help: boolean;
 }
 
@@ -62,6 +69,16 @@ function parseArgs(argv: string[]): Args {
       case '--allure-results': args.allureResults = take(); break;
       case '--list': args.list = true; break;
       case '--live': args.live = true; break;
+      case '--observe': {
+        // the window is optional: a following argument that is no flag is taken as the window
+        const next = inline ?? (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : undefined);
+        try {
+          args.observeMs = observationWindow(next, '--observe');
+        } catch (err) {
+          errors.push(errorMessage(err));
+        }
+        break;
+      }
       case '--help': case '-h': args.help = true; break;
       default: errors.push(`unknown argument "${a}"`);
     }
@@ -69,6 +86,7 @@ function parseArgs(argv: string[]): Args {
   const formats = args.list ? ['table', 'json', 'markdown'] : ['table', 'json', 'junit'];
   if (!formats.includes(args.format)) errors.push(`--format must be one of ${formats.join(', ')}, not "${args.format}"`);
   if (!args.list && !args.help && !args.target) errors.push('--target <file> is required');
+  if (args.observeMs !== undefined && !args.live) errors.push('--observe needs --live: an observation window samples the endpoints of the descriptor\'s live section');
   const known = new Set(catalogue.map((c) => c.id));
   for (const id of args.only ?? []) if (!known.has(id)) errors.push(`--only: unknown guarantee ID "${id}" (see ha-validate --list)`);
   if (errors.length) throw new UsageError(errors.join('\n'));
@@ -85,6 +103,34 @@ function listCatalogue(format: string): string {
   }
   const w = Math.max(...catalogue.map((c) => c.id.length));
   return catalogue.map((c) => `${c.id.padEnd(w)}  ${c.kinds.join('+').padEnd(14)} ${c.severity.padEnd(9)} ${c.title}`).join('\n') + '\n';
+}
+
+/**
+ * The observation step of the pipeline: one window, ended early by Ctrl-C (the report then says so); a second
+ * Ctrl-C exits at once. Progress goes to standard error.
+ */
+async function observer(windowMs: number, only: string[] | undefined): Promise<NonNullable<ValidateOptions['observe']>> {
+  const { observeDeployment } = await import('../support/observe/index.ts');
+  return async (descriptor, evidence) => {
+    const stop = new AbortController();
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(130);
+      process.stderr.write('ha-validate: ending the observation window early (Ctrl-C again to quit at once)\n');
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    try {
+      const result = await observeDeployment(descriptor, evidence, {
+        windowMs,
+        only,
+        signal: stop.signal,
+        log: (line) => process.stderr.write(`ha-validate: ${line}\n`),
+      });
+      return result.live;
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  };
 }
 
 async function emit(text: string, output: string | undefined): Promise<void> {
@@ -115,10 +161,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // loaded only when asked for: the live collectors pull in the Kubernetes client and the PostgreSQL driver
     const live = args.live ? await (await import('../support/environments/existing/index.ts')).attachLive(args.target!) : undefined;
-    const { report } = await validateTarget(args.target!, { only: args.only, live });
+    const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only) : undefined;
+    const { report, evidence, descriptor } = await validateTarget(args.target!, { only: args.only, live, observe });
     const text = args.format === 'json' ? formatJson(report) : args.format === 'junit' ? formatJunit(report) : formatTable(report);
     await emit(text, args.output);
-    if (args.allureResults) await writeAllureResults(args.allureResults, report, new Map(catalogue.map((c) => [c.id, c])));
+    if (args.allureResults) {
+      const timelines = redact(evidence.live.timelines, descriptor.secrets) as typeof evidence.live.timelines;
+      await writeAllureResults(args.allureResults, report, new Map(catalogue.map((c) => [c.id, c])), timelines);
+    }
     if (args.output) process.stderr.write(formatTable(report).split('\n').slice(-2).join('\n'));
     return exitCodeOf(report.results);
   } catch (err) {

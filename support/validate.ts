@@ -3,20 +3,26 @@
  * Read-only: nothing here changes the deployment it looks at.
  */
 import { performance } from 'node:perf_hooks';
-import type { Evidence, LiveEvidence } from './evidence/model.ts';
+import type { Evidence, LiveEvidence, Timeline } from './evidence/model.ts';
+import { samplingFacts } from './checks/corda-samples.ts';
 import type { Verdict } from './checks/types.ts';
 import type { TargetDescriptor } from './target/types.ts';
 import { loadTarget } from './target/load.ts';
 import { collectStaticEvidence } from './evidence/collect.ts';
 import { catalogue, evaluateAll } from './checks/catalogue.ts';
 import { redact } from './evidence/redact.ts';
-import { summarize, type RunReport } from './report/formats.ts';
+import { summarize, type ObservationSummary, type RunReport } from './report/formats.ts';
 
 export interface ValidateOptions {
   /** guarantee IDs to run; all when absent */
   only?: string[];
   /** live evidence gathered by an environment (or a read-only attach), merged over the static evidence */
   live?: Partial<LiveEvidence>;
+  /**
+   * An observation window (`observe/index.ts`), run once the static evidence is in (it needs the node.conf facts);
+   * its live evidence is merged over `live`.
+   */
+  observe?: (descriptor: TargetDescriptor, evidence: Evidence) => Promise<Partial<LiveEvidence>>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -43,11 +49,16 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
   return {
     ...evidence,
     fabric,
-    live: { ...evidence.live, ...live, timelines: { ...evidence.live.timelines, ...(live.timelines ?? {}) } },
+    live: {
+      ...evidence.live,
+      ...live,
+      timelines: { ...evidence.live.timelines, ...(live.timelines ?? {}) },
+      ...(evidence.live.unobserved || live.unobserved ? { unobserved: { ...evidence.live.unobserved, ...live.unobserved } } : {}),
+    },
   };
 }
 
-export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], startedAt: Date, durationMs: number): RunReport {
+export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], startedAt: Date, durationMs: number, timelines: Record<string, Timeline> = {}): RunReport {
   const byId = new Map(catalogue.map((c) => [c.id, c]));
   const results = verdicts.map((v) => {
     const c = byId.get(v.id);
@@ -55,13 +66,25 @@ export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], s
   });
   // Secrets never leave the harness: every value expanded from ${ENV} is redacted from everything reported.
   const safe = redact(results, descriptor.secrets) as typeof results;
+  const observations = observationsOf(timelines, new Set(verdicts.map((v) => v.id)));
   return {
     target: { name: descriptor.name, file: descriptor.file },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
     results: safe,
     summary: summarize(safe),
+    ...(observations.length ? { observations } : {}),
   };
+}
+
+/** The observation windows among the timelines (one entry per window, whichever guarantees it served). */
+export function observationsOf(timelines: Record<string, Timeline>, judged: Set<string>): ObservationSummary[] {
+  const byTimeline = new Map<Timeline, string[]>();
+  for (const [id, tl] of Object.entries(timelines)) {
+    if (tl.params?.mode !== 'observation' || !judged.has(id)) continue;
+    byTimeline.set(tl, [...(byTimeline.get(tl) ?? []), id]);
+  }
+  return [...byTimeline].map(([tl, ids]) => ({ guarantees: ids.sort(), startedAt: tl.startedAt, ...samplingFacts(tl) }));
 }
 
 /** Throws InputError / InputErrors on bad input; never a verdict for a file it could not read. */
@@ -74,10 +97,15 @@ export async function validateTarget(file: string, options: ValidateOptions = {}
   const t1 = performance.now();
   const collected = await collectStaticEvidence(descriptor);
   timings.collect = performance.now() - t1;
-  const evidence = mergeLive(collected, options.live);
+  let evidence = mergeLive(collected, options.live);
+  if (options.observe) {
+    const t = performance.now();
+    evidence = mergeLive(evidence, await options.observe(descriptor, evidence));
+    timings.observe = performance.now() - t;
+  }
   const t2 = performance.now();
   const verdicts = evaluateAll(evidence, options.only);
   timings.evaluate = performance.now() - t2;
-  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0);
+  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0, evidence.live.timelines);
   return { descriptor, evidence, report, timings };
 }

@@ -231,11 +231,19 @@ export function timelineOf(evidence: Evidence, id: string): Timeline | undefined
   return evidence.live?.timelines?.[id];
 }
 
-/** the skip for an absent timeline; a disruptive drill says how to allow it */
-export function noTimeline(id: string, what: 'drill' | 'sampling'): Verdict {
+/**
+ * The skip for an absent timeline: why the live collection could not observe it here when it says
+ * (`live.unobserved`), else how to get one; a disruptive drill says how to allow it.
+ */
+export function noTimeline(id: string, what: 'drill' | 'sampling', evidence?: Evidence): Verdict {
+  const why = evidence?.live?.unobserved?.[id];
+  if (why) return verdict.skipped(id, `${id} could not be observed: ${why}`);
   return what === 'drill'
     ? verdict.skipped(id, `no live timeline for the ${id} drill: drills run where the harness provisions the target (npx cucumber-js on the local, docker or kind profile; HA_ALLOW_DISRUPTIVE=1 for a target not marked disposable)`)
-    : verdict.skipped(id, `no live timeline for ${id}: it is sampled against a running deployment (npx cucumber-js on a provisioned environment)`);
+    : verdict.skipped(
+        id,
+        `no live timeline for ${id}: it is judged from a sampling window that injects nothing (ha-validate --live --observe [window], or npx cucumber-js on any profile)`,
+      );
 }
 
 export function num(v: unknown): number | undefined {

@@ -1,6 +1,6 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, harnessErrors, names, noCorda, noTimeline, summarize, timelineOf, unique } from './common.ts';
-import { cordaFaults, cordaSamples, describeServing, failedSamples, servingNodes } from './corda-samples.ts';
+import { cordaFaults, cordaSamples, describeSampling, describeServing, failedSamples, samplingFacts, servingNodes } from './corda-samples.ts';
 
 const ID = 'CORDA-HA-01';
 
@@ -18,7 +18,7 @@ export const check: Check = {
   needs: ['live.timelines.CORDA-HA-01'],
   evaluate(evidence) {
     const tl = timelineOf(evidence, ID);
-    if (!tl) return evidence.corda ? noTimeline(ID, 'sampling') : noCorda(ID);
+    if (!tl) return evidence.corda ? noTimeline(ID, 'sampling', evidence) : noCorda(ID);
     const samples = cordaSamples(tl);
     const failed = failedSamples(tl);
     if (!samples.length) {
@@ -63,16 +63,12 @@ export const check: Check = {
       }
       if (serving.length === 1) previousActive = serving[0];
     }
-    const span = samples[samples.length - 1].t - samples[0].t;
-    let maxGap = 0;
-    for (let i = 1; i < samples.length; i++) maxGap = Math.max(maxGap, samples[i].t - samples[i - 1].t);
+    const sampling = samplingFacts(tl, samples);
     const activeNodes = unique(samples.flatMap(servingNodes));
     const errors = harnessErrors(tl);
     const out = {
-      samples: samples.length,
+      ...sampling,
       failedSamples: failed.length,
-      spanMs: span,
-      maxGapMs: maxGap,
       overlaps: overlaps.slice(0, 20),
       leaseMismatches: leaseMismatch.slice(0, 20),
       duplicateActive,
@@ -80,15 +76,19 @@ export const check: Check = {
     };
     if (problems.length) {
       const more = overlaps.length > 3 ? ` (${overlaps.length} overlapping samples in all)` : '';
-      return verdict.failed(ID, summarize(problems) + more, out);
+      return verdict.failed(ID, `${summarize(problems)}${more} (${describeSampling(sampling)})`, out);
     }
     if (errors.length && !activeNodes.length) return verdict.broken(ID, `the sampling recorded errors and saw no active node: ${summarize(errors, 2)}`, out);
     return verdict.passed(
       ID,
-      `${samples.length} samples over ${span} ms (max gap ${maxGap} ms): never more than one node accepting connections` +
+      `${describeSampling(sampling)}: never more than one node accepting connections` +
         (activeNodes.length ? ` (active: ${names(activeNodes)})` : ' (no node was active)') +
         (leaseSeen ? `, and the serving node held the lease in all ${leaseSeen} samples that read it` : '; lease row not read') +
-        (duplicates.length ? `; ${names(duplicates.map((d) => d.node))} started alongside did not become active` : '') +
+        (duplicates.length
+          ? `; ${names(duplicates.map((d) => d.node))} started alongside did not become active`
+          : sampling.mode === 'observation'
+            ? '; no second node was started (an observation injects nothing)'
+            : '') +
         (failed.length ? `; ${failed.length} samples failed to observe` : ''),
       out,
     );

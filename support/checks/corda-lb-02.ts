@@ -1,6 +1,6 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, summarize } from './common.ts';
-import { TRAFFIC, cordaFaults, isUp, servingNodes, type Traffic, cordaTimeline } from './corda-samples.ts';
+import { TRAFFIC, cordaFaults, describeSampling, isUp, samplingFacts, servingNodes, type Traffic, cordaTimeline } from './corda-samples.ts';
 
 const ID = 'CORDA-LB-02';
 
@@ -63,18 +63,19 @@ export const check: Check = {
         if (upOthers.length) problem(s.t, `the load balancer held ${names(upOthers)} ${view[upOthers[0]]} for ${t} although ${active} was the active node: the probe marks both healthy`);
       }
     }
-    const out = { samples: samples.length, judged, ambiguous, routedTypes: [...types], viewTypes: [...viewTypes] };
+    const sampling = samplingFacts(tl, samples);
+    const out = { ...sampling, judged, ambiguous, routedTypes: [...types], viewTypes: [...viewTypes] };
     if (seen.size) {
       const problems = [...seen.entries()].map(
         ([text, p]) => `${text} (${p.count === 1 ? `at t=${p.first} ms` : `${p.count} samples from t=${p.first} ms`})`,
       );
-      return verdict.failed(ID, summarize(problems), { ...out, problems });
+      return verdict.failed(ID, `${summarize(problems)} (${describeSampling(sampling)})`, { ...out, problems });
     }
-    if (!judged) return verdict.broken(ID, `no sample had exactly one active node (${ambiguous} samples): cannot tell where traffic should go`, out);
+    if (!judged) return verdict.broken(ID, `no sample had exactly one active node (${ambiguous} samples; ${describeSampling(sampling)}): cannot tell where traffic should go`, out);
     const missingTypes = TRAFFIC.filter((t) => !types.has(t));
     return verdict.passed(
       ID,
-      `${judged} samples: ${types.size ? `${[...types].join('/')} through the load balancer reached the active node` : 'routing through the load balancer not observed'}` +
+      `${describeSampling(sampling)}; ${judged} judged: ${types.size ? `${[...types].join('/')} through the load balancer reached the active node` : 'routing through the load balancer not observed'}` +
         (viewTypes.size ? `; its view held the active node UP and the other DOWN for ${[...viewTypes].join('/')}` : '; the load balancer\'s own view not available') +
         (missingTypes.length && types.size ? `; ${missingTypes.join('/')} not observed` : '') +
         (ambiguous ? `; ${ambiguous} samples without exactly one active node not judged` : ''),

@@ -20,6 +20,53 @@ export function failedSamples(tl: Timeline): Array<{ t: number; error: string }>
     .map((e) => ({ t: e.t, error: String(e.error) }));
 }
 
+/**
+ * How a timeline was sampled, for every report: how many samples, over how long, the largest gap between two
+ * samples, and for an observation window its length as asked and as run.
+ */
+export interface SamplingFacts {
+  samples: number;
+  spanMs: number;
+  maxGapMs: number;
+  /** samples per second over the span */
+  perSecond: number;
+  /** 'observation' for a window that injected nothing, 'drill' otherwise */
+  mode: 'observation' | 'drill';
+  windowMs?: number;
+  observedMs?: number;
+  endedBy?: string;
+  sampleIntervalMs?: number;
+}
+
+export function samplingFacts(tl: Timeline, samples: CordaSampleEvent[] = cordaSamples(tl)): SamplingFacts {
+  const spanMs = samples.length ? samples[samples.length - 1].t - samples[0].t : 0;
+  let maxGapMs = 0;
+  for (let i = 1; i < samples.length; i++) maxGapMs = Math.max(maxGapMs, samples[i].t - samples[i - 1].t);
+  const p = tl.params ?? {};
+  const facts: SamplingFacts = {
+    samples: samples.length,
+    spanMs,
+    maxGapMs,
+    perSecond: spanMs > 0 ? Math.round(((samples.length - 1) / spanMs) * 10_000) / 10 : 0,
+    mode: p.mode === 'observation' ? 'observation' : 'drill',
+  };
+  if (num(p.windowMs) !== undefined) facts.windowMs = num(p.windowMs);
+  if (num(p.observedMs) !== undefined) facts.observedMs = num(p.observedMs);
+  if (typeof p.endedBy === 'string') facts.endedBy = p.endedBy;
+  if (num(p.sampleIntervalMs) !== undefined) facts.sampleIntervalMs = num(p.sampleIntervalMs);
+  return facts;
+}
+
+/** "observation window 10 s (ended early after 4.2 s): 97 samples over 9.9 s, 9.8/s, largest gap 140 ms" */
+export function describeSampling(f: SamplingFacts): string {
+  const s = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  const window =
+    f.mode === 'observation' && f.windowMs !== undefined
+      ? `observation window ${s(f.windowMs)}${f.endedBy === 'signal' && f.observedMs !== undefined ? ` (ended early after ${s(f.observedMs)})` : ''}, nothing injected: `
+      : '';
+  return `${window}${f.samples} samples over ${f.spanMs} ms (${f.perSecond}/s), largest gap ${f.maxGapMs} ms`;
+}
+
 export function cordaFaults(tl: Timeline): CordaFaultEvent[] {
   return tl.events.filter((e) => e.kind === 'fault').sort((a, b) => a.t - b.t) as CordaFaultEvent[];
 }
@@ -121,7 +168,7 @@ export function cordaTimeline(
   what: 'drill' | 'sampling',
 ): { tl: Timeline; samples: CordaSampleEvent[] } | { verdict: Verdict } {
   const tl = timelineOf(evidence, id);
-  if (!tl) return { verdict: evidence.corda ? noTimeline(id, what) : noCorda(id) };
+  if (!tl) return { verdict: evidence.corda ? noTimeline(id, what, evidence) : noCorda(id) };
   const samples = cordaSamples(tl);
   if (!samples.length) {
     const failed = failedSamples(tl);

@@ -19,17 +19,23 @@ export const check: Check = {
     if (!evidence.fabric) return noFabric(ID);
     const trips = (evidence.live?.roundTrips ?? []).filter((r) => r.fromRegion !== r.toRegion);
     if (!trips.length) {
-      return verdict.skipped(ID, 'no measured round trips between ordering nodes of different regions: FAB-ORD-07 is judged live only');
+      const why = evidence.live?.unobserved?.[ID];
+      return verdict.skipped(
+        ID,
+        why ?? "no measured round trips between ordering nodes of different regions: FAB-ORD-07 is judged live only (ha-validate --live), from the ordering nodes' own measurement or an operator's measurement file",
+      );
     }
     const bound = evidence.settings.maxRoundTripMs;
     const unmeasured = trips.filter((r) => typeof r.ms !== 'number' || !Number.isFinite(r.ms) || r.ms < 0);
     const measured = trips.filter((r) => !unmeasured.includes(r));
     const slow = measured.filter((r) => r.ms > bound).sort((a, b) => b.ms - a.ms);
-    const out = { boundMs: bound, roundTrips: trips };
+    const method = evidence.live?.roundTripMethod;
+    const by = method ? ` (from ${method})` : '';
+    const out = { boundMs: bound, ...(method ? { measuredBy: method } : {}), roundTrips: trips };
     if (slow.length) {
       return verdict.failed(
         ID,
-        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms > ${bound} ms`)) + ' (measured round trips)',
+        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms > ${bound} ms`)) + (method ? by : ' (measured round trips)'),
         out,
       );
     }
@@ -46,7 +52,8 @@ export const check: Check = {
       ID,
       `${measured.length} cross-region round trips between ordering nodes (${names(pairs)}), max ${max} ms (bound ${bound} ms)` +
         (missing.length ? `; region pairs not measured: ${names(missing)}` : '') +
-        (unmeasured.length ? `; ${unmeasured.length} could not be measured` : ''),
+        (unmeasured.length ? `; ${unmeasured.length} could not be measured` : '') +
+        by,
       out,
     );
   },

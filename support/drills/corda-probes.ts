@@ -1,9 +1,11 @@
 /**
- * Network probes of the Corda drills: does a port accept a connection, and who answers through a load balancer.
- * Each has a short timeout of its own, so a sample never waits on a silent endpoint. Nothing here writes to the
- * deployment beyond opening and closing a connection (and an HTTP `GET /`).
+ * Network probes of the Corda drills and observations: does a port accept a connection, and who answers through a
+ * load balancer. Each has a short timeout of its own, so a sample never waits on a silent endpoint. Nothing here
+ * writes to the deployment beyond opening and closing a connection, an HTTP `GET /`, and (`backendAnswers` with
+ * `tls`) a TLS handshake.
  */
 import { createConnection, createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { request } from 'node:http';
 
 /**
@@ -104,6 +106,81 @@ export function httpIdentity(host: string, port: number, timeoutMs = 250): Promi
       res.on('error', () => done(null));
     });
     req.on('error', () => done(null));
+    req.end();
+  });
+}
+
+/** Whether a backend answered through a load balancer: yes, no (nobody took the connection), or cannot tell. */
+export type Answer = true | false | 'unknown';
+
+/**
+ * Whether anything behind `host:port` answers a connection, without asking it anything: connect and wait for the
+ * far end to speak. A TCP load balancer sends no byte of its own, so any byte came from a backend; a refused,
+ * reset or closed connection without one means nobody took it; a connection still open and silent at the
+ * timeout cannot be told apart from a load balancer still trying a backend, so it is 'unknown'. With `tls`, a
+ * server that is still silent after `tls.afterMs` gets a TLS handshake (Corda P2P is TLS, and a TLS server waits
+ * for the client's hello): its hello, or its alert, is an answer.
+ */
+export function backendAnswers(host: string, port: number, timeoutMs: number, tls?: { afterMs: number; servername?: string }): Promise<Answer> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    let settled = false;
+    let tlsTimer: NodeJS.Timeout | undefined;
+    let wrapped: ReturnType<typeof tlsConnect> | undefined;
+    const done = (a: Answer) => {
+      if (settled) return;
+      settled = true;
+      cancel();
+      clearTimeout(tlsTimer);
+      socket.removeAllListeners('data');
+      socket.on('error', () => undefined);
+      wrapped?.on('error', () => undefined);
+      wrapped?.destroy();
+      socket.destroy();
+      resolve(a);
+    };
+    const spoke = () => socket.bytesRead > 0;
+    const cancel = timeoutAfterIo(timeoutMs, () => done(spoke() ? true : 'unknown'));
+    socket.once('data', () => done(true));
+    socket.once('error', () => done(spoke()));
+    socket.once('close', () => done(spoke()));
+    if (tls) {
+      socket.once('connect', () => {
+        tlsTimer = setTimeout(() => {
+          if (settled || spoke()) return;
+          // the TLS layer reads the socket from here on; `bytesRead` still counts what the far end sent
+          socket.removeAllListeners('data');
+          wrapped = tlsConnect({ socket, servername: tls.servername, rejectUnauthorized: false, checkServerIdentity: () => undefined });
+          wrapped.once('secureConnect', () => done(true));
+          wrapped.once('error', () => done(spoke()));
+          wrapped.once('close', () => done(spoke()));
+        }, tls.afterMs);
+      });
+    }
+  });
+}
+
+/**
+ * Whether a backend answers `GET /` through a load balancer: any HTTP status but the load balancer's own
+ * "no backend" answers (502, 503, 504); nobody when the connection is refused, reset or closed without an
+ * answer; 'unknown' when nothing came back in time. The body is read and discarded.
+ */
+export function httpAnswers(host: string, port: number, timeoutMs: number): Promise<Answer> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (a: Answer) => {
+      if (settled) return;
+      settled = true;
+      cancel();
+      req.destroy();
+      resolve(a);
+    };
+    const cancel = timeoutAfterIo(timeoutMs, () => done('unknown'));
+    const req = request({ host, port, path: '/', method: 'GET', agent: false, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      done(![502, 503, 504].includes(res.statusCode ?? 0));
+    });
+    req.on('error', () => done(false));
     req.end();
   });
 }

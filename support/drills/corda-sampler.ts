@@ -2,7 +2,9 @@
  * The Corda sampler: every `intervalMs` (≤ 50 ms by default) one `CordaSampleEvent` (evidence/model.ts) with
  * - per node, whether its own P2P, RPC and web ports accept a TCP connection (dialled on its machine address),
  * - the node the lease row names (one SELECT),
- * - who answers through the load balancer's address per traffic type (the P2P/RPC banner, the web body),
+ * - who answers through the load balancer's address per traffic type: the local stand-ins name themselves (the
+ *   P2P/RPC banner, the web body); a real deployment's nodes do not, so an observation's `routedProbe` learns only
+ *   whether a backend answered, and the sample names it from its own evidence (`nameRouted`),
  * - the load balancer's own view of each backend (HAProxy `show stat`), as traffic → node → state.
  * Each probe has its own short timeout and the sampler launches on schedule even while a slow sample is in
  * flight, so the spacing of observations stays at the interval; `t` is the launch time of each sample.
@@ -10,6 +12,7 @@
 import type { CordaSampleEvent, LiveEvidence } from '../evidence/model.ts';
 import { TimelineRecorder, startSampler, type EventBody, type Sampler } from './timeline-recorder.ts';
 import { httpIdentity, readBanner, tcpAccepts, type Identity } from './corda-probes.ts';
+import { isUp } from '../checks/corda-samples.ts';
 
 export type Traffic = 'p2p' | 'rpc' | 'web';
 export const TRAFFIC: Traffic[] = ['p2p', 'rpc', 'web'];
@@ -23,6 +26,8 @@ export interface CordaNodeEndpoint {
   machine: string;
   /** what this node writes as `machine_name` in the lease row: `<baseDirectory>/<machineName>` */
   leaseName?: string;
+  /** its `machineName` alone: names it when the base directory the node sees is not the one described */
+  machineName?: string;
   /** its current process id, when known (tells apart two nodes that share a machine name) */
   pid?: number;
 }
@@ -38,9 +43,28 @@ export interface CordaLiveTarget {
   lbStat?: () => Promise<Record<string, Record<string, string>>>;
   /** backend name → traffic type, for `lbStat` (servers are named after the nodes) */
   lbBackends?: Record<string, Traffic>;
+  /** the load balancer's view already mapped: traffic → node → state (instead of `lbStat` + `lbBackends`) */
+  lbView?: () => Promise<Partial<Record<Traffic, Record<string, string>>>>;
   /** the lease row, or null when there is none; throws when it cannot be read */
   readLease?: () => Promise<LeaseRow | null>;
+  /** how a connection through the load balancer is made; default: ask the stand-ins who they are (`standInIdentity`) */
+  routedProbe?: RoutedProbe;
 }
+
+/**
+ * What one connection through the load balancer found: a backend answered (and said who it is, when it does),
+ * nobody answered (refused, closed, or the load balancer's own error), or it cannot be told (silent until the
+ * timeout: a backend that waits for the client, or a load balancer still trying one).
+ */
+export type RoutedAnswer = { answered: true; identity?: Identity } | { answered: false } | { answered: 'unknown' };
+
+export type RoutedProbe = (traffic: Traffic, host: string, port: number, timeoutMs: number) => Promise<RoutedAnswer>;
+
+/** The local stand-ins name themselves: a one-line JSON banner on P2P and RPC, the body of `GET /` on web. */
+export const standInIdentity: RoutedProbe = async (traffic, host, port, timeoutMs) => {
+  const id = traffic === 'web' ? await httpIdentity(host, port, timeoutMs) : await readBanner(host, port, timeoutMs);
+  return id ? { answered: true, identity: id } : { answered: false };
+};
 
 export interface SampleTimeouts {
   /** direct TCP connect to a node's port */
@@ -60,12 +84,19 @@ export const DEFAULT_TIMEOUTS: SampleTimeouts = { connectMs: 100, routedMs: 1500
 /** Samples in flight at once: a routed probe may wait its whole timeout while the launches go on. */
 const MAX_IN_FLIGHT = 64;
 
-/** The node a lease row names: by machine name and pid, then by machine name; the raw machine name otherwise. */
+/**
+ * The node a lease row names: by `<baseDirectory>/<machineName>` and pid, then by that name; then by the
+ * `machineName` at the end of the row's (a node may see its base directory under another path than the one
+ * described, e.g. /opt/corda in a container); the raw machine name otherwise.
+ */
 export function leaseHolderOf(row: LeaseRow | null, nodes: CordaNodeEndpoint[]): string | null {
   if (!row) return null;
   const byName = nodes.filter((n) => n.leaseName === row.machineName);
   const byPid = byName.find((n) => n.pid !== undefined && String(n.pid) === row.pid);
-  return (byPid ?? byName[0])?.name ?? row.machineName;
+  const found = byPid ?? byName[0];
+  if (found) return found.name;
+  const bySuffix = nodes.filter((n) => n.machineName && (row.machineName === n.machineName || row.machineName.endsWith(`/${n.machineName}`)));
+  return bySuffix.length === 1 ? bySuffix[0].name : row.machineName;
 }
 
 function answeredBy(id: Identity | null, nodes: CordaNodeEndpoint[]): string | null {
@@ -93,14 +124,16 @@ export async function sampleCorda(target: CordaLiveTarget, timeouts: SampleTimeo
       )
     : Promise.resolve(undefined);
   const lb = target.lbAddress;
-  const routed = lb
-    ? Promise.all([
-        readBanner(lb, target.ports.p2p, timeouts.routedMs),
-        readBanner(lb, target.ports.rpc, timeouts.routedMs),
-        httpIdentity(lb, target.ports.web, timeouts.routedMs),
-      ]).then(([p2p, rpc, web]) => ({ p2p: answeredBy(p2p, nodes), rpc: answeredBy(rpc, nodes), web: answeredBy(web, nodes) }))
+  const probe = target.routedProbe ?? standInIdentity;
+  const routedAnswers = lb
+    ? Promise.all(TRAFFIC.map((t) => probe(t, lb, target.ports[t], timeouts.routedMs).then((a) => [t, a] as const)))
     : Promise.resolve(undefined);
-  const view = target.lbStat
+  const view = target.lbView
+    ? target.lbView().then(
+        (v) => ({ view: v as Record<string, Record<string, string>> }),
+        (err: unknown) => ({ error: (err as Error).message ?? String(err) }),
+      )
+    : target.lbStat
     ? target.lbStat().then(
         (stat) => {
           const out: Record<string, Record<string, string>> = {};
@@ -110,14 +143,35 @@ export async function sampleCorda(target: CordaLiveTarget, timeouts: SampleTimeo
         (err: unknown) => ({ error: (err as Error).message ?? String(err) }),
       )
     : Promise.resolve(undefined);
-  const [nodeResults, leaseResult, routedResult, viewResult] = await Promise.all([direct, lease, routed, view]);
+  const [nodeResults, leaseResult, answers, viewResult] = await Promise.all([direct, lease, routedAnswers, view]);
   const body: CordaSampleBody = { kind: 'sample', nodes: Object.fromEntries(nodeResults) };
   if (leaseResult && 'holder' in leaseResult) body.leaseHolder = leaseResult.holder;
   else if (leaseResult) body.leaseError = leaseResult.error;
-  if (routedResult) body.routed = routedResult;
   if (viewResult && 'view' in viewResult) body.lbView = viewResult.view;
   else if (viewResult) body.lbError = viewResult.error;
+  if (answers) {
+    const routed: NonNullable<CordaSampleBody['routed']> = {};
+    for (const [t, a] of answers) {
+      const who = a.answered === true ? (a.identity ? answeredBy(a.identity, nodes) : nameRouted(t, body)) : a.answered === false ? null : undefined;
+      if (who !== undefined) routed[t] = who;
+    }
+    body.routed = routed;
+  }
   return body;
+}
+
+/**
+ * The node that answered a connection through the load balancer, from the sample's own evidence: the one node
+ * whose port for that traffic accepts connections; among several, the one the load balancer holds UP. Undefined
+ * when that does not single one out (the sample cannot say which answered), 'unknown' when no described node
+ * has the port open (something else answered).
+ */
+export function nameRouted(t: Traffic, s: Pick<CordaSampleEvent, 'nodes' | 'lbView'>): string | undefined {
+  const open = Object.entries(s.nodes).filter(([, p]) => p[t]).map(([n]) => n);
+  if (open.length === 1) return open[0];
+  if (!open.length) return 'unknown';
+  const up = open.filter((n) => isUp(s.lbView?.[t]?.[n]));
+  return up.length === 1 ? up[0] : undefined;
 }
 
 /** The node that is hot and alone: serves all three ports, no other node serves any, and the lease names it. */

@@ -51,7 +51,7 @@ export function environmentFor(choice: EnvironmentChoice, log?: (line: string) =
     case 'local':
       return localEnvironment({ variant: choice.variant, settings: choice.settings, parts: choice.parts, log });
     case 'existing':
-      return existingEnvironment(env.HA_TARGET);
+      return existingEnvironment(env.HA_TARGET, env);
     case 'docker':
       return dockerEnvironment({ variant: choice.variant, settings: choice.settings, log, env });
     case 'kind':

@@ -298,8 +298,15 @@ export interface LiveEvidence {
   presentedCerts?: Record<string, CertificateInfo>;
   /** handshakes by name: the name dialled, whether host-name verification passed, who answered */
   handshakes?: Array<{ name: string; address: string; verified: boolean; error?: string; answeredBy?: string }>;
-  /** round trips between ordering nodes of different regions, milliseconds */
-  roundTrips?: Array<{ from: string; to: string; fromRegion: string; toRegion: string; ms: number }>;
+  /**
+   * round trips between ordering nodes of different regions, milliseconds, as the nodes measure them themselves
+   * (or the operator did): never the harness's own connection times. `source` names the series or file entry.
+   */
+  roundTrips?: Array<{ from: string; to: string; fromRegion: string; toRegion: string; ms: number; source?: string }>;
+  /** what measured `roundTrips`, in words (the ordering nodes' metric, the etcd stand-in's, an operator's file) */
+  roundTripMethod?: string;
+  /** guarantee ID → why the live collection could not observe it on this target (the skip reason) */
+  unobserved?: Record<string, string>;
   /** Corda: database reachability from the harness */
   database?: { reachable: boolean; error?: string; source: string };
   /** Corda: a marker file written through one node's artemis path and read through the other's */

@@ -6,7 +6,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Check, Status, Verdict } from '../checks/types.ts';
+import type { SamplingFacts } from '../checks/corda-samples.ts';
+import type { Timeline } from '../evidence/model.ts';
 import { allureLabels, sourceLink } from './labels.ts';
+import { timelineSvg } from './timeline-chart.ts';
+
+/** One observation window of the run: the guarantees it served, and how it was sampled. */
+export type ObservationSummary = SamplingFacts & { guarantees: string[]; startedAt: string };
 
 export interface RunReport {
   target: { name: string; file: string };
@@ -14,6 +20,19 @@ export interface RunReport {
   durationMs: number;
   results: Array<Verdict & { title: string; severity: string }>;
   summary: Record<Status, number> & { total: number };
+  /** observation windows (sampling that injected nothing): window, samples, largest gap */
+  observations?: ObservationSummary[];
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
+
+/** One line per observation window, for people. */
+export function describeObservation(o: ObservationSummary): string {
+  const ended = o.endedBy === 'signal' ? `ended early (interrupted) after ${seconds(o.observedMs)}` : `ran ${seconds(o.observedMs)}`;
+  return (
+    `Observation window ${seconds(o.windowMs)} (${o.guarantees.join(', ')}; nothing injected): ${o.samples} samples over ${seconds(o.spanMs)} ` +
+    `(${o.perSecond}/s${o.sampleIntervalMs ? `, one every ${o.sampleIntervalMs} ms planned` : ''}), largest gap ${o.maxGapMs} ms; ${ended}`
+  );
 }
 
 export function summarize(results: Verdict[]): RunReport['summary'] {
@@ -54,6 +73,7 @@ export function formatTable(report: RunReport): string {
     lines.push(head + wrap(`${r.title}: ${r.message}`, 110, ' '.repeat(head.length)));
   }
   const s = report.summary;
+  if (report.observations?.length) lines.push('', ...report.observations.map(describeObservation));
   lines.push('', `${s.total} checks: ${s.passed} passed, ${s.failed} failed, ${s.broken} broken, ${s.skipped} skipped (${report.durationMs} ms)`);
   return lines.join('\n') + '\n';
 }
@@ -66,6 +86,7 @@ export function formatJson(report: RunReport): string {
       durationMs: report.durationMs,
       results: report.results.map((r) => ({ id: r.id, title: r.title, status: r.status, message: r.message, evidence: r.evidence })),
       summary: report.summary,
+      ...(report.observations ? { observations: report.observations } : {}),
     },
     null,
     2,
@@ -74,6 +95,29 @@ export function formatJson(report: RunReport): string {
 
 function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Observation windows as testsuite properties: `observation.<n>.<fact>`, and the summary line. */
+function junitProperties(report: RunReport): string[] {
+  const obs = report.observations ?? [];
+  if (!obs.length) return [];
+  const props = obs.flatMap((o, i) => {
+    const facts: Record<string, unknown> = {
+      guarantees: o.guarantees.join(','),
+      windowMs: o.windowMs,
+      observedMs: o.observedMs,
+      endedBy: o.endedBy,
+      samples: o.samples,
+      samplesPerSecond: o.perSecond,
+      maxGapMs: o.maxGapMs,
+      sampleIntervalMs: o.sampleIntervalMs,
+      summary: describeObservation(o),
+    };
+    return Object.entries(facts)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `      <property name="observation.${i + 1}.${k}" value="${xml(String(v))}"/>`);
+  });
+  return ['    <properties>', ...props, '    </properties>'];
 }
 
 export function formatJunit(report: RunReport): string {
@@ -96,6 +140,7 @@ export function formatJunit(report: RunReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="ha-conformance" tests="${s.total}" failures="${s.failed}" errors="${s.broken}" skipped="${s.skipped}">`,
     `  <testsuite name="${xml(report.target.name)}" tests="${s.total}" failures="${s.failed}" errors="${s.broken}" skipped="${s.skipped}" timestamp="${report.startedAt}">`,
+    ...junitProperties(report),
     ...cases,
     '  </testsuite>',
     '</testsuites>',
@@ -103,8 +148,12 @@ export function formatJunit(report: RunReport): string {
   ].join('\n');
 }
 
-/** Allure 2 result files, one per verdict, with the evidence attached as JSON. */
-export async function writeAllureResults(dir: string, report: RunReport, checks: Map<string, Check>): Promise<void> {
+/**
+ * Allure 2 result files, one per verdict, with the evidence attached as JSON; a verdict judged from a timeline
+ * (an observation window or a drill) also gets the timeline as JSON and as a chart, and an observation's window,
+ * samples and largest gap as parameters.
+ */
+export async function writeAllureResults(dir: string, report: RunReport, checks: Map<string, Check>, timelines: Record<string, Timeline> = {}): Promise<void> {
   await mkdir(dir, { recursive: true });
   const start = Date.parse(report.startedAt);
   for (const r of report.results) {
@@ -115,6 +164,17 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
       const source = `${uuid}-evidence.json`;
       await writeFile(join(dir, source), JSON.stringify(r.evidence, null, 2));
       attachments.push({ name: 'evidence', source, type: 'application/json' });
+    }
+    const tl = timelines[r.id];
+    const parameters = [{ name: 'target', value: report.target.file }];
+    if (tl) {
+      const json = `${uuid}-timeline.json`;
+      const svg = `${uuid}-timeline.svg`;
+      await writeFile(join(dir, json), JSON.stringify(tl, null, 2));
+      await writeFile(join(dir, svg), timelineSvg(tl));
+      attachments.push({ name: `${r.id} timeline`, source: json, type: 'application/json' }, { name: `${r.id} timeline chart`, source: svg, type: 'image/svg+xml' });
+      const o = report.observations?.find((x) => x.guarantees.includes(r.id));
+      if (o) parameters.push({ name: 'observation', value: describeObservation(o) });
     }
     const result = {
       uuid,
@@ -133,7 +193,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
       ],
       links: check ? [{ type: 'link', ...sourceLink(check) }] : [],
       attachments,
-      parameters: [{ name: 'target', value: report.target.file }],
+      parameters,
     };
     await writeFile(join(dir, `${uuid}-result.json`), JSON.stringify(result, null, 2));
   }

@@ -5,6 +5,7 @@
  * the drill's start. Pure: a Timeline in, an SVG string out, no fonts or scripts to load.
  */
 import type { Timeline, TimelineEvent } from '../evidence/model.ts';
+import { isUp } from '../checks/corda-samples.ts';
 
 export interface Segment {
   from: number;
@@ -37,6 +38,8 @@ export interface ChartModel {
   end: number;
   lanes: Lane[];
   markers: Marker[];
+  /** the time axis's caption */
+  axis: string;
 }
 
 /** state → fill colour; states not listed get a colour from the palette by name */
@@ -152,6 +155,12 @@ export function chartModel(timeline: Timeline): ChartModel {
           paint(lane(lanes, `load balancer ${traffic} →`), s.t, next, node ?? 'nobody');
         }
       }
+      // the load balancer's own view: which nodes it holds UP, per traffic type
+      const view = s.lbView as Record<string, Record<string, string>> | undefined;
+      for (const [traffic, servers] of Object.entries(view ?? {})) {
+        const up = Object.entries(servers).filter(([, st]) => isUp(st)).map(([n]) => n).sort();
+        paint(lane(lanes, `load balancer view ${traffic}`), s.t, next, up.length ? `UP: ${up.join(', ')}` : 'UP: none');
+      }
     });
   } else if (leaderEvents.length || faults.some((e) => strings(e.members).length || strings(e.stopped).length)) {
     // Raft: per member, stopped between its region's fault and restore; leader when an observation names it.
@@ -206,7 +215,11 @@ export function chartModel(timeline: Timeline): ChartModel {
     // Unknown drill: one row per kind of event, so at least the history is visible.
     for (const e of events) if (!['fault', 'restore', 'error'].includes(e.kind)) lane(lanes, e.kind).points.push({ t: e.t, state: e.kind });
   }
-  return { title: `${timeline.drill} — started ${timeline.startedAt}`, start, end, lanes: [...lanes.values()], markers };
+  const observation = timeline.params?.mode === 'observation';
+  const title = observation
+    ? `observation window of ${Number(timeline.params.windowMs) / 1000} s (nothing injected) — started ${timeline.startedAt}`
+    : `${timeline.drill} — started ${timeline.startedAt}`;
+  return { title, start, end, lanes: [...lanes.values()], markers, axis: observation ? 'ms since the observation started' : 'ms since the drill started' };
 }
 
 function esc(text: string): string {
@@ -263,7 +276,7 @@ export function timelineSvg(timeline: Timeline, options: { width?: number } = {}
     out.push(`<line x1="${x(t).toFixed(1)}" y1="${axisY}" x2="${x(t).toFixed(1)}" y2="${axisY + 5}" stroke="#333"/>`);
     out.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 18}" font-size="11" text-anchor="middle">${t}</text>`);
   }
-  out.push(`<text x="${left + plotW}" y="${axisY + 32}" font-size="11" text-anchor="end">ms since the drill started</text>`);
+  out.push(`<text x="${left + plotW}" y="${axisY + 32}" font-size="11" text-anchor="end">${esc(model.axis)}</text>`);
   // Markers: a vertical line through every row, the label above, staggered so neighbours stay readable.
   model.markers.forEach((m, i) => {
     const colour = m.kind === 'fault' ? '#d9534f' : m.kind === 'restore' ? '#198754' : '#b8860b';

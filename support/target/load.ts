@@ -355,6 +355,7 @@ function pathFields(root: Record<string, unknown>): PathRef[] {
     });
   });
   each(fabric, 'channels', ['fabric'], (c, p) => field(c, 'config', p, 'file'));
+  field(fabric, 'roundTripMeasurements', ['fabric'], 'file');
   const corda = root.corda;
   each(corda, 'nodes', ['corda'], (n, p) => {
     field(n, 'config', p, 'file');
@@ -534,6 +535,7 @@ interface RawDescriptor {
     ordering?: Array<Omit<OrderingOrgSpec, 'ca' | 'nodes'> & Partial<Pick<OrderingOrgSpec, 'ca' | 'nodes'>>>;
     organizations?: Array<Omit<OrganizationSpec, 'ca' | 'peers'> & Partial<Pick<OrganizationSpec, 'ca' | 'peers'>>>;
     channels?: ChannelSpec[];
+    roundTripMeasurements?: string;
   };
   corda?: Omit<CordaSpec, 'nodes' | 'ports' | 'filesToMatch'> & { nodes?: CordaSpec['nodes']; ports?: Partial<CordaSpec['ports']>; filesToMatch?: string[] };
   live?: LiveEndpoints;
@@ -556,6 +558,7 @@ function applyDefaults(root: Record<string, unknown>, top: string, secrets: stri
       ordering: (d.fabric.ordering ?? []).map((o) => ({ ...o, ca: o.ca ?? [], nodes: o.nodes ?? [] })),
       organizations: (d.fabric.organizations ?? []).map((o) => ({ ...o, ca: o.ca ?? [], peers: o.peers ?? [] })),
       channels: d.fabric.channels ?? [],
+      ...(d.fabric.roundTripMeasurements ? { roundTripMeasurements: d.fabric.roundTripMeasurements } : {}),
     };
   }
   if (d.corda) {

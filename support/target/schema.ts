@@ -134,6 +134,7 @@ export const targetSchema = {
             properties: { name, config: path },
           },
         },
+        roundTripMeasurements: { ...path, description: 'FAB-ORD-07: a file of round trips between ordering nodes measured by the operator' },
       },
     },
     corda: {

@@ -39,6 +39,7 @@
  *             channels: [mychannel] }
  *   channels:
  *     - { name: mychannel, config: channels/mychannel.pb }   # .pb (common.Block or common.Config) or configtxlator .json
+ *   roundTripMeasurements: measured/round-trips.yaml        # optional: FAB-ORD-07 figures an operator measured
  * corda:
  *   nodes:
  *     - { name: primary, role: primary, config: corda/primary/node.conf, machine: 10.0.0.4,
@@ -118,6 +119,11 @@ export interface FabricSpec {
   ordering: OrderingOrgSpec[];
   organizations: OrganizationSpec[];
   channels: ChannelSpec[];
+  /**
+   * FAB-ORD-07: an operator's file of measured round trips between ordering nodes (YAML or JSON:
+   * `{ measuredBy, measuredAt?, roundTrips: [{ from, to, ms }] }`, see evidence/live/round-trips.ts)
+   */
+  roundTripMeasurements?: string;
 }
 
 export interface CordaNodeSpec {

@@ -13,11 +13,12 @@ export interface RunResult {
   ms: number;
 }
 
-/** the environment of a child process, without what the test runner itself set */
+/** the environment of a child process, without what the test runner itself set; `extra` keys set to undefined are removed */
 export function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return env;
 }
 

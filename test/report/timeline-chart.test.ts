@@ -69,4 +69,23 @@ describe('timeline chart', () => {
     assert.equal(tickStep(1800), 200);
     assert.equal(tickStep(45), 5);
   });
+
+  it('draws an observation window as one: its title and axis say so, and the load balancer\'s own view has a row per traffic type', () => {
+    const sample = (t: number, backupWeb: string) =>
+      ev(t, {
+        kind: 'sample',
+        nodes: { primary: { p2p: true, rpc: true, web: true }, backup: { p2p: false, rpc: false, web: false } },
+        leaseHolder: 'primary',
+        routed: { p2p: 'primary' },
+        lbView: { p2p: { primary: 'UP', backup: 'DOWN' }, web: { primary: 'UP', backup: backupWeb } },
+      });
+    const observation: Timeline = { drill: 'observation', startedAt: at, params: { mode: 'observation', windowMs: 5000 }, events: [sample(0, 'DOWN'), sample(100, 'UP'), sample(200, 'UP 1/2')] };
+    const model = chartModel(observation);
+    assert.match(model.title, /^observation window of 5 s \(nothing injected\)/);
+    assert.equal(model.axis, 'ms since the observation started');
+    assert.deepEqual(model.lanes.find((l) => l.name === 'load balancer view web')!.segments.map((x) => [x.from, x.state]), [[0, 'UP: primary'], [100, 'UP: backup, primary']]);
+    assert.deepEqual(model.lanes.find((l) => l.name === 'load balancer view p2p')!.segments.map((x) => x.state), ['UP: primary']);
+    assert.match(timelineSvg(observation), /ms since the observation started/);
+    assert.equal(chartModel(regionLoss).axis, 'ms since the drill started');
+  });
 });

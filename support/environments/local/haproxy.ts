@@ -4,11 +4,13 @@
  * unix socket there, so the harness can read the load balancer's own view of each backend (`show stat`).
  */
 import { writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Resources, ManagedProcess } from './resources.ts';
 import { BrokenError, SkipError } from '../../errors.ts';
+import { parseShowStat, runtimeApi } from '../../evidence/live/haproxy-stats.ts';
+
+export { parseShowStat, runtimeApi };
 
 export interface HealthCheck {
   type: 'tcp' | 'http';
@@ -97,45 +99,6 @@ export interface RunningHaproxy {
   /** backend → server → status (`UP`, `DOWN`, `UP 1/2`, `no check`, ...) from the runtime API */
   showStat(): Promise<Record<string, Record<string, string>>>;
   stop(): Promise<void>;
-}
-
-/** Send one command to the runtime API (a unix socket path, or host and port) and return its answer. */
-export function runtimeApi(api: string | { host: string; port: number }, command: string, timeoutMs = 2000): Promise<string> {
-  const where = typeof api === 'string' ? api : `${api.host}:${api.port}`;
-  return new Promise((resolve, reject) => {
-    const sock = typeof api === 'string' ? createConnection(api) : createConnection({ host: api.host, port: api.port });
-    let out = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new BrokenError(`HAProxy runtime API at ${where} did not answer "${command}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(`${command}\n`));
-    sock.on('data', (d) => (out += d.toString('utf8')));
-    sock.on('end', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    sock.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new BrokenError(`HAProxy runtime API at ${where}: ${err.message}`, { cause: err }));
-    });
-  });
-}
-
-export function parseShowStat(csv: string): Record<string, Record<string, string>> {
-  const lines = csv.split('\n').filter((l) => l.trim());
-  const header = lines.shift()?.replace(/^# /, '').split(',') ?? [];
-  const px = header.indexOf('pxname');
-  const sv = header.indexOf('svname');
-  const st = header.indexOf('status');
-  const result: Record<string, Record<string, string>> = {};
-  for (const l of lines) {
-    const cols = l.split(',');
-    const name = cols[sv];
-    if (name === 'FRONTEND' || name === 'BACKEND') continue;
-    (result[cols[px]] ??= {})[name] = cols[st];
-  }
-  return result;
 }
 
 async function waitForSocket(socketPath: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {

@@ -1,29 +1,74 @@
 /**
  * Read-only live evidence from the endpoints a descriptor names: TLS handshakes to peers, orderers and gateway
- * Services (by name, verified against the organization CA), and the Corda lease row and database reachability.
+ * Services (by name, verified against the organization CA; the peer behind a Service is named by the certificate
+ * it presents), the Corda lease row and database reachability, and the ordering nodes' own round-trip figures.
  * Used by `ha-validate --live` on an existing deployment and by every provisioning environment, so the same
  * observation means the same thing everywhere. Nothing here writes to the deployment.
  */
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import type { LiveEvidence } from '../model.ts';
+import { X509Certificate } from 'node:crypto';
+import type { CertificateInfo, LiveEvidence } from '../model.ts';
 import type { TargetDescriptor } from '../../target/types.ts';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { handshake, resolveHost } from './tls.ts';
+import { handshake } from './tls.ts';
+import { addressOf } from './address.ts';
+import { collectRoundTrips } from './round-trips.ts';
+import { readLeaseRow, readOnlySession, type LeaseRow } from './lease.ts';
+
+export { readLeaseRow, type LeaseRow };
+
+export { addressOf };
 
 async function readPems(files: string[]): Promise<string[]> {
   return Promise.all(files.map((f) => readFile(f, 'utf8')));
 }
 
+/** A described peer, as a presented certificate can name it: its host and its own TLS certificate, when known. */
+export interface KnownPeer {
+  name: string;
+  host: string;
+  /** SHA-256 fingerprint of its TLS certificate (Node's `fingerprint256` format) */
+  fingerprint256?: string;
+}
+
 /**
- * The address to dial for a host name: the descriptor's `live.hosts` entry, or the name itself when the operator
- * allows name resolution (`live.resolveNames: true`). Otherwise undefined: the harness sends traffic only where
- * the descriptor says, never to whatever a name happens to resolve to.
+ * The described peer that presented `cert`: the one whose own TLS certificate it is, else the one peer whose host
+ * name is among its SANs (a Service name that every peer carries names none of them). Undefined when neither.
  */
-function addressOf(d: TargetDescriptor, name: string): string | undefined {
-  if (d.live.hosts?.[name]) return d.live.hosts[name];
-  return d.live.resolveNames === true ? resolveHost(undefined, name) : undefined;
+export function peerPresenting(cert: CertificateInfo | undefined, peers: KnownPeer[]): string | undefined {
+  if (!cert) return undefined;
+  const byCert = peers.find((p) => p.fingerprint256 === cert.fingerprint256);
+  if (byCert) return byCert.name;
+  const bySan = peers.filter((p) => cert.dnsNames.some((n) => n.toLowerCase() === p.host.toLowerCase()));
+  return bySan.length === 1 ? bySan[0].name : undefined;
+}
+
+/**
+ * A TLS handshake with a gateway Service by one of its names; the peer that answered is the one whose certificate
+ * was presented. Nothing is written to the Service.
+ */
+export async function gatewayHandshake(o: { name: string; address: string; port: number; ca: string[]; peers: KnownPeer[]; timeoutMs: number }): Promise<NonNullable<LiveEvidence['handshakes']>[number]> {
+  const h = await handshake({ name: o.name, address: o.address, port: o.port, ca: o.ca, timeoutMs: o.timeoutMs });
+  const answeredBy = peerPresenting(h.cert, o.peers);
+  return { name: o.name, address: h.address, verified: h.verified, ...(h.error ? { error: h.error } : {}), ...(answeredBy ? { answeredBy } : {}) };
+}
+
+async function knownPeers(peers: Array<{ name: string; host: string; tlsCert?: string }>): Promise<KnownPeer[]> {
+  return Promise.all(
+    peers.map(async (p) => {
+      if (!p.tlsCert) return { name: p.name, host: p.host };
+      const pem = await readFile(p.tlsCert, 'utf8').catch(() => undefined);
+      let fingerprint256: string | undefined;
+      try {
+        fingerprint256 = pem ? new X509Certificate(pem).fingerprint256 : undefined;
+      } catch {
+        fingerprint256 = undefined; // the static checks report an unreadable certificate; here it only names no one
+      }
+      return { name: p.name, host: p.host, ...(fingerprint256 ? { fingerprint256 } : {}) };
+    }),
+  );
 }
 
 /** Handshakes with every peer and ordering node by host name, and with each gateway Service by its name. */
@@ -44,21 +89,12 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
       );
     }
     const gatewayNames = [org.gatewayService, ...(org.gatewayAliases ?? [])].filter((n): n is string => Boolean(n));
+    const peers = gatewayNames.length ? await knownPeers(org.peers) : [];
     for (const name of gatewayNames) {
       const address = addressOf(d, name);
       if (!address) continue;
       const port = org.peers[0]?.port ?? 7051;
-      jobs.push(
-        handshake({ name, address, port, ca, timeoutMs, request: 'INFO\n' }).then((h) => {
-          let answeredBy: string | undefined;
-          try {
-            answeredBy = h.banner ? (JSON.parse(h.banner) as { peer?: string }).peer : undefined;
-          } catch {
-            answeredBy = undefined;
-          }
-          handshakes.push({ name, address: h.address, verified: h.verified, error: h.error, answeredBy });
-        }),
-      );
+      jobs.push(gatewayHandshake({ name, address, port, ca, peers, timeoutMs }).then((h) => void handshakes.push(h)));
     }
   }
   for (const ordOrg of d.fabric.ordering) {
@@ -78,36 +114,14 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
   return { presentedCerts, handshakes };
 }
 
-export interface LeaseRow {
-  machineName: string;
-  pid: string;
-  timestamp: string;
-  version: number;
-}
-
-/** Read the Corda mutual-exclusion lease row (SELECT only). */
-export async function readLeaseRow(client: pg.Client): Promise<LeaseRow | null> {
-  const r = await client.query<{ machine_name: string; pid: string; mutual_exclusion_timestamp: Date; version: string }>(
-    "SELECT machine_name, pid, mutual_exclusion_timestamp, version FROM node_mutual_exclusion WHERE mutual_exclusion_id = 'X'",
-  );
-  const row = r.rows[0];
-  if (!row) return null;
-  return {
-    machineName: row.machine_name.trim(),
-    pid: row.pid.trim(),
-    timestamp: new Date(row.mutual_exclusion_timestamp).toISOString(),
-    version: Number(row.version),
-  };
-}
-
 /** Database reachability and the lease row, from the descriptor's `live.database`. */
 export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3000): Promise<Partial<LiveEvidence>> {
   const db = d.live.database;
   if (!db) return {};
   const source = `postgresql://${db.user}@${db.host}:${db.port}/${db.database}`;
-  const client = new pg.Client({ ...db, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    client = await readOnlySession(db, db.host, timeoutMs)();
     let leaseRow: LeaseRow | null = null;
     try {
       leaseRow = await readLeaseRow(client);
@@ -119,7 +133,7 @@ export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3
   } catch (err) {
     return { database: { reachable: false, error: (err as Error).message, source } };
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }
 
@@ -143,6 +157,6 @@ export async function collectKubernetesEvidence(d: TargetDescriptor): Promise<Pa
 }
 
 export async function collectLiveEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const [tls, db, kube] = await Promise.all([collectTlsEvidence(d), collectDatabaseEvidence(d), collectKubernetesEvidence(d)]);
-  return { ...tls, ...db, ...kube };
+  const [tls, db, kube, trips] = await Promise.all([collectTlsEvidence(d), collectDatabaseEvidence(d), collectKubernetesEvidence(d), collectRoundTrips(d)]);
+  return { ...tls, ...db, ...kube, ...trips };
 }

@@ -1,6 +1,8 @@
 /**
  * Live TLS evidence: the certificate a server presents, and whether a handshake by a given name verifies
- * against the organization's CA, as a client dialling that name would. Names are resolved by the descriptor's
+ * against the organization's CA, as a client dialling that name would. The handshake is a gRPC client's: the
+ * name as SNI and ALPN `h2` offered. Nothing is sent after it: the connection is closed once the certificate is
+ * in, so a handshake reads the server and writes nothing to it. Names are resolved by the descriptor's
  * `live.hosts` map (never by changing the machine's DNS).
  */
 import { connect, type PeerCertificate } from 'node:tls';
@@ -15,24 +17,15 @@ export interface HandshakeResult {
   verified: boolean;
   error?: string;
   cert?: CertificateInfo;
-  /** the first line the server sent after the handshake, when it sends one (local stand-ins name themselves) */
-  banner?: string;
 }
 
 export function resolveHost(hosts: Record<string, string> | undefined, name: string): string {
   return hosts?.[name] ?? name;
 }
 
-export function handshake(opts: {
-  name: string;
-  address: string;
-  port: number;
-  ca?: string[];
-  timeoutMs?: number;
-  /** send this after the handshake and keep the first line of the answer */
-  request?: string;
-}): Promise<HandshakeResult> {
+export function handshake(opts: { name: string; address: string; port: number; ca?: string[]; timeoutMs?: number }): Promise<HandshakeResult> {
   const timeoutMs = opts.timeoutMs ?? 2000;
+  const where = `${opts.address}:${opts.port}`;
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: HandshakeResult) => {
@@ -45,17 +38,15 @@ export function handshake(opts: {
     const socket = connect({
       host: opts.address,
       port: opts.port,
-      servername: /^[\d.]+$/.test(opts.name) ? undefined : opts.name,
+      servername: isIP(opts.name) ? undefined : opts.name,
       ca: opts.ca,
+      // what a gRPC client offers; a server without ALPN ignores it
+      ALPNProtocols: ['h2'],
       rejectUnauthorized: false,
       // the chain and the name are judged apart below, so a name mismatch is reported as such
       checkServerIdentity: () => undefined,
     });
-    const timer = setTimeout(
-      () => done({ name: opts.name, address: `${opts.address}:${opts.port}`, verified: false, error: `no TLS handshake within ${timeoutMs} ms` }),
-      timeoutMs,
-    );
-    let result: HandshakeResult | undefined;
+    const timer = setTimeout(() => done({ name: opts.name, address: where, verified: false, error: `no TLS handshake within ${timeoutMs} ms` }), timeoutMs);
     socket.once('secureConnect', () => {
       const peer: PeerCertificate = socket.getPeerCertificate();
       let cert: CertificateInfo | undefined;
@@ -68,17 +59,9 @@ export function handshake(opts: {
           else if (!(isIP(opts.name) ? x.checkIP(opts.name) : x.checkHost(opts.name))) verifyError = `certificate is not valid for ${opts.name} (SANs: ${cert.dnsNames.concat(cert.ipAddresses).join(', ')})`;
         }
       }
-      result = { name: opts.name, address: `${opts.address}:${opts.port}`, verified: Boolean(opts.ca) && !verifyError && Boolean(cert), error: verifyError, cert };
-      if (!opts.request) return done(result);
-      socket.write(opts.request);
+      done({ name: opts.name, address: where, verified: Boolean(opts.ca) && !verifyError && Boolean(cert), error: verifyError, cert });
     });
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('utf8');
-      const nl = buf.indexOf('\n');
-      if (nl >= 0 && result) done({ ...result, banner: buf.slice(0, nl) });
-    });
-    socket.on('error', (err) => done(result ?? { name: opts.name, address: `${opts.address}:${opts.port}`, verified: false, error: err.message }));
-    socket.on('close', () => done(result ?? { name: opts.name, address: `${opts.address}:${opts.port}`, verified: false, error: 'connection closed before the handshake' }));
+    socket.on('error', (err) => done({ name: opts.name, address: where, verified: false, error: err.message }));
+    socket.on('close', () => done({ name: opts.name, address: where, verified: false, error: 'connection closed before the handshake' }));
   });
 }

@@ -71,13 +71,13 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import pg from 'pg';
 import type { LiveEvidence } from '../../../evidence/model.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Resources } from '../resources.ts';
 import { BrokenError } from '../../../errors.ts';
 import { HAPROXY_MISSING, haproxyBinary, startHaproxy, type RunningHaproxy } from '../haproxy.ts';
 import { readLeaseRow } from '../../../evidence/live/collect.ts';
+import { LeaseReader } from '../../../evidence/live/lease.ts';
 import { canBind, freePort, tcpAccepts } from '../../../drills/corda-probes.ts';
 import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../../drills/corda-sampler.ts';
 import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../../../drills/corda-drills.ts';
@@ -282,31 +282,8 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
   const toleranceMs = failoverTolerance(s, timings.primaryHotMs);
   backup.sup.start();
 
-  // The harness's own connection for the lease row (straight to the server, never through a node's relay).
-  let leaseClient: Promise<pg.Client> | null = null;
-  // Samples overlap; pg wants one query at a time per client, so lease reads queue up.
-  let leaseQueue: Promise<unknown> = Promise.resolve();
-  const readLease = () => {
-    const run = leaseQueue.then(readLeaseNow, readLeaseNow);
-    leaseQueue = run.catch(() => undefined);
-    return run;
-  };
-  const readLeaseNow = async () => {
-    if (closed) throw new BrokenError('the Corda environment is stopped');
-    leaseClient ??= db.connect(5000).then((c) => {
-      c.on('error', () => (leaseClient = null));
-      c.on('end', () => (leaseClient = null));
-      return c;
-    });
-    const pending = leaseClient;
-    try {
-      return await readLeaseRow(await pending);
-    } catch (err) {
-      if (leaseClient === pending) leaseClient = null;
-      void pending.then((c) => c.end()).catch(() => undefined);
-      throw err;
-    }
-  };
+  // The harness's own session for the lease row (straight to the server, never through a node's relay).
+  const lease = new LeaseReader(() => db.connect(5000), () => new BrokenError('the Corda environment is stopped'));
 
   const live: CordaLiveTarget = {
     ports: { p2p: s.ports.p2p, rpc: s.ports.rpc, web: s.ports.web },
@@ -314,7 +291,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     lbAddress: lb ? addresses.lb : undefined,
     lbStat: lb ? () => lb.showStat() : undefined,
     lbBackends: Object.fromEntries(TRAFFIC.map((t) => [BACKEND[t], t])) as Record<string, Traffic>,
-    readLease,
+    readLease: () => lease.read(),
   };
 
   const frozen = new Set<string>();
@@ -383,9 +360,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     await Promise.all([...nodes.values()].map((n) => n.sup.close()));
     if (lb) await lb.stop();
     await relays.stop();
-    const c = leaseClient;
-    leaseClient = null;
-    if (c) await c.then((x) => x.end()).catch(() => undefined);
+    await lease.close();
     await db.stop();
     delete process.env[pwVar];
   });

@@ -34,7 +34,7 @@ import { collectFabricLive, type LiveOrg } from './live.ts';
 import { NameResolver } from './names.ts';
 import { LocalPeer } from './peers.ts';
 import { fabricSettings, type FabricSettings } from './settings.ts';
-import { chooseSlot, fabricVariants, ORDERER_CLUSTER_PORT, topologyFor } from './topology.ts';
+import { chooseSlot, fabricVariants, topologyFor } from './topology.ts';
 
 export { fabricVariants } from './topology.ts';
 
@@ -312,7 +312,7 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
     name: x.name,
     ca: orgCas[x.name],
     gatewayNames: [x.gatewayService, x.gatewayAlias],
-    peers: x.peers.map((p) => ({ name: p.name, host: p.host, port: p.port, region: p.region })),
+    peers: x.peers.map((p) => ({ name: p.name, host: p.host, port: p.port, region: p.region, certPem: gen.pki.nodes[p.name].tls.certPem })),
   }));
 
   const descriptor: Record<string, unknown> = {
@@ -340,7 +340,7 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
         orgs: liveOrgs,
         gateways: gatewayList,
         resolver,
-        orderers: etcd.members.map((m) => ({ name: m.name, region: m.region, address: m.address, clusterPort: ORDERER_CLUSTER_PORT })),
+        orderers: etcd.members.map((m) => ({ name: m.name, region: m.region, metrics: etcd.endpoints(m.name).metrics })),
         probe,
         channels: plan.channels,
       }),

@@ -1,17 +1,21 @@
 /**
  * Non-disruptive live evidence of the Fabric part: what each peer presents and how high its ledger is, whether
- * each gateway Service verifies by its name from its own region, round trips between ordering members of
- * different regions, and the ordering members' own view (leader, cluster size, membership).
+ * each gateway Service verifies by its name from its own region (and which peer's certificate it presented), the
+ * round trips between ordering members of different regions as the members measure them (etcd's own
+ * `etcd_network_peer_round_trip_time_seconds`, labelled as the stand-in's), and the ordering members' own view
+ * (leader, cluster size, membership).
  *
  * The ordering members are etcd: their Raft view is reported under the Fabric metric names whose meaning
  * matches (`consensus_etcdraft_cluster_size` = voting members in the member list, `_active_nodes` = members
  * with an active peer connection plus itself, `_is_leader`), per channel of the descriptor, alongside etcd's
  * own names; participation maps a voting member to `consenter` and a member without errors to `active`.
  */
-import { connect } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { X509Certificate } from 'node:crypto';
 import type { LiveEvidence } from '../../../evidence/model.ts';
 import { handshake } from '../../../evidence/live/tls.ts';
+import { gatewayHandshake, type KnownPeer } from '../../../evidence/live/collect.ts';
+import { etcdRoundTrips } from '../../../evidence/live/round-trips.ts';
+import { askPeer } from '../../../drills/peer-client.ts';
 import { statesOf, type OrderingProbe } from '../../../drills/ordering-probe.ts';
 import type { GatewayPlan } from './topology.ts';
 import type { NameResolver } from './names.ts';
@@ -22,46 +26,20 @@ export interface LiveOrg {
   ca: string[];
   /** the Service name and its aliases */
   gatewayNames: string[];
-  peers: Array<{ name: string; host: string; port: number; region: string }>;
+  peers: Array<{ name: string; host: string; port: number; region: string; certPem?: string }>;
 }
 
 export interface LiveContext {
   orgs: LiveOrg[];
   gateways: GatewayPlan[];
   resolver: NameResolver;
-  orderers: Array<{ name: string; region: string; address: string; clusterPort: number }>;
+  /** the ordering members and their metrics URLs (etcd `--listen-metrics-urls`) */
+  orderers: Array<{ name: string; region: string; metrics: string }>;
   probe: OrderingProbe;
   channels: string[];
   timeoutMs?: number;
-}
-
-/** TCP connect time from one address to another, ms (median of `tries`); NaN when it never connects. */
-export async function connectRoundTrip(from: string, to: string, port: number, tries = 3, timeoutMs = 1000): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < tries; i++) {
-    const ms = await new Promise<number>((resolve) => {
-      const t0 = performance.now();
-      const s = connect({ host: to, port, localAddress: from });
-      const timer = setTimeout(() => {
-        s.destroy();
-        resolve(NaN);
-      }, timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        const dt = performance.now() - t0;
-        s.destroy();
-        resolve(dt);
-      });
-      s.once('error', () => {
-        clearTimeout(timer);
-        resolve(NaN);
-      });
-    });
-    if (Number.isFinite(ms)) times.push(ms);
-  }
-  if (!times.length) return NaN;
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(times.length / 2)] * 1000) / 1000;
+  /** how long to wait for the members' first round-trip report (etcd makes it 5 s after a peer connects) */
+  roundTripWaitMs?: number;
 }
 
 export async function collectFabricLive(ctx: LiveContext): Promise<Partial<LiveEvidence>> {
@@ -70,53 +48,36 @@ export async function collectFabricLive(ctx: LiveContext): Promise<Partial<LiveE
   const peerHeights: NonNullable<LiveEvidence['peerHeights']> = {};
   const handshakes: NonNullable<LiveEvidence['handshakes']> = [];
 
-  // Every peer by its host name: the certificate it presents and its ledger heights.
+  // Every peer by its host name: the certificate it presents (a TLS handshake, as `ha-validate --live` makes it),
+  // and its ledger heights (the stand-ins' own INFO line: the local environment talks to its stand-ins).
   const peerJobs = ctx.orgs.flatMap((org) =>
     org.peers.map(async (p) => {
-      const h = await handshake({ name: p.host, address: ctx.resolver.resolve(p.host), port: p.port, ca: org.ca, timeoutMs, request: 'INFO\n' });
+      const target = { name: p.host, address: ctx.resolver.resolve(p.host), port: p.port, ca: org.ca };
+      const [h, info] = await Promise.all([handshake({ ...target, timeoutMs }), askPeer(target, undefined, timeoutMs)]);
       if (h.cert) presentedCerts[`${p.host}:${p.port}`] = h.cert;
-      try {
-        const info = h.banner ? (JSON.parse(h.banner) as { heights?: Record<string, number> }) : undefined;
-        if (info?.heights) peerHeights[p.name] = info.heights;
-      } catch {
-        /* no heights: the peer did not answer INFO */
-      }
+      if (info.info?.heights) peerHeights[p.name] = info.info.heights;
     }),
   );
 
   // Every gateway Service by each of its names, from its own region; as many handshakes as it has peers, so
-  // round robin brings every peer's certificate before the client at least once.
+  // round robin brings every peer's certificate before the client at least once. The peer that answered is
+  // the one whose certificate was presented.
   const gatewayJobs = ctx.gateways.map(async (g) => {
     const org = ctx.orgs.find((o) => o.name === g.org);
     if (!org) return;
+    const known: KnownPeer[] = org.peers.map((p) => ({ name: p.name, host: p.host, ...(p.certPem ? { fingerprint256: new X509Certificate(p.certPem).fingerprint256 } : {}) }));
     for (const name of org.gatewayNames) {
       const address = ctx.resolver.resolve(name, g.region);
       for (let i = 0; i < Math.max(1, g.peers.length); i++) {
-        const h = await handshake({ name, address, port: g.port, ca: org.ca, timeoutMs, request: 'INFO\n' });
-        let answeredBy: string | undefined;
-        try {
-          answeredBy = h.banner ? (JSON.parse(h.banner) as { peer?: string }).peer : undefined;
-        } catch {
-          answeredBy = undefined;
-        }
-        handshakes.push({ name, address: h.address, verified: h.verified, ...(h.error ? { error: h.error } : {}), ...(answeredBy ? { answeredBy } : {}) });
+        handshakes.push(await gatewayHandshake({ name, address, port: g.port, ca: org.ca, peers: known, timeoutMs }));
       }
     }
   });
 
   const statesJob = statesOf(ctx.probe, ctx.orderers.map((o) => o.name), 'full');
-  const [states] = await Promise.all([statesJob, Promise.all(peerJobs), Promise.all(gatewayJobs)]);
-
-  // Round trips between ordering members of different regions, from one member's address to the other's.
-  // Measured one at a time once everything else is done: concurrent handshakes would time the event loop.
-  const roundTrips: NonNullable<LiveEvidence['roundTrips']> = [];
-  for (const a of ctx.orderers) {
-    for (const b of ctx.orderers) {
-      if (a.region === b.region) continue;
-      const ms = await connectRoundTrip(a.address, b.address, b.clusterPort);
-      roundTrips.push({ from: a.name, to: b.name, fromRegion: a.region, toRegion: b.region, ms });
-    }
-  }
+  // Round trips between ordering members of different regions, as the etcd members measure them themselves.
+  const tripsJob = etcdRoundTrips(ctx.orderers, { waitMs: ctx.roundTripWaitMs ?? 10_000 });
+  const [states, trips] = await Promise.all([statesJob, tripsJob, Promise.all(peerJobs), Promise.all(gatewayJobs)]);
 
   const ordererMetrics: NonNullable<LiveEvidence['ordererMetrics']> = {};
   const participation: NonNullable<LiveEvidence['participation']> = {};
@@ -138,12 +99,11 @@ export async function collectFabricLive(ctx: LiveContext): Promise<Partial<LiveE
 
   const byKey = <T>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
   handshakes.sort((a, b) => a.name.localeCompare(b.name) || a.address.localeCompare(b.address));
-  roundTrips.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
   return {
     presentedCerts: byKey(presentedCerts),
     handshakes,
     peerHeights: byKey(peerHeights),
-    roundTrips,
+    ...trips,
     ordererMetrics: byKey(ordererMetrics),
     participation: byKey(participation),
   };

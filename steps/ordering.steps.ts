@@ -4,6 +4,7 @@
  */
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
+import { settingStep } from '../support/scenario-settings.ts';
 
 When('the consenters of every channel are read from its channel configuration', async function (this: HaWorld) {
   await this.show(
@@ -82,22 +83,22 @@ When("each consenter's host is compared with the names in its server TLS certifi
   );
 });
 
-Then('every channel has at least {int} consenters', function (this: HaWorld, _minimum: number) {
-  return this.judge();
+// Steps with numbers: each number is a setting of the check (support/evidence/settings.ts), in force for the
+// whole scenario (read before it runs), so "at least 7 consenters" judges seven.
+Then(settingStep('minConsenters'), function (this: HaWorld, minConsenters: number) {
+  return this.judgeWith({ minConsenters });
 });
 
-Then('every round trip stays under {duration}', async function (this: HaWorld, bound: number) {
-  await this.noteBound('the round-trip bound', bound, this.evidence().settings.maxRoundTripMs);
-  return this.judge();
+Then(settingStep('maxRoundTripMs'), function (this: HaWorld, maxRoundTripMs: number) {
+  return this.judgeWith({ maxRoundTripMs });
 });
 
-Then("no consenter's certificate expires within {int} days", async function (this: HaWorld, days: number) {
-  await this.noteBound('the expiry warning window', days, this.evidence().settings.certExpiryWarningDays, 'days');
-  return this.judge();
+Then(settingStep('certExpiryWarningDays'), function (this: HaWorld, certExpiryWarningDays: number) {
+  return this.judgeWith({ certExpiryWarningDays });
 });
 
-Then("no majority of the consenters' certificates expires within {int} days of each other", function (this: HaWorld, _days: number) {
-  return this.judge();
+Then(settingStep('certExpiryMajorityWindowDays'), function (this: HaWorld, certExpiryMajorityWindowDays: number) {
+  return this.judgeWith({ certExpiryMajorityWindowDays });
 });
 
 for (const text of [

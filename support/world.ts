@@ -4,7 +4,8 @@
  * for evidence to describe, for a drill's timeline, and for the verdict of the SAME check `ha-validate` runs.
  */
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import type { CertificateInfo, CordaEvidence, Evidence, FabricEvidence, Timeline } from './evidence/model.ts';
+import type { CertificateInfo, CordaEvidence, Evidence, FabricEvidence, SettingKey, Timeline } from './evidence/model.ts';
+import { ORIGIN_DEFAULT, ORIGIN_GHERKIN, SETTINGS, settingOf, showValue, withSettings } from './evidence/settings.ts';
 import type { Check, Verdict } from './checks/types.ts';
 import { byId, evaluateCheck } from './checks/catalogue.ts';
 import { mergeLive } from './validate.ts';
@@ -36,6 +37,10 @@ export class HaWorld extends World<HaWorldParameters> {
   pendingSkip?: string;
   /** the part of a drill this scenario judges (a region), set by the step that names it */
   scope?: Scope;
+  /** the settings the scenario's own steps state ("at least 7 consenters"), read before it runs (hooks.ts) */
+  scenarioSettings: Partial<Record<SettingKey, number>> = {};
+  /** numbers of the scenario's steps that are not valid settings, with why */
+  settingProblems: string[] = [];
   private readonly verdicts = new Map<string, Promise<Verdict>>();
   private readonly attached = new Set<string>();
 
@@ -69,6 +74,14 @@ export class HaWorld extends World<HaWorldParameters> {
     return this.run.requireEvidence();
   }
 
+  /**
+   * The evidence as this scenario judges it: the target's, with the numbers of the scenario's steps as settings
+   * (they win over the descriptor's and the environment's: a scenario judges what it says).
+   */
+  judgedEvidence(): Evidence {
+    return withSettings(this.evidence(), this.scenarioSettings, ORIGIN_GHERKIN);
+  }
+
   fabric(): FabricEvidence {
     const fabric = this.evidence().fabric;
     if (!fabric) throw new SkipError(`the target ${this.evidence().target.name} describes no Fabric deployment`);
@@ -94,10 +107,19 @@ export class HaWorld extends World<HaWorldParameters> {
     await attachJson(name, value);
   }
 
-  /** A step that states a bound the check also applies: say so when the target's bound differs. */
-  async noteBound(what: string, stated: number, applied: number | undefined, unit = 'ms'): Promise<void> {
-    if (applied !== undefined && applied !== stated) {
-      await this.note(`this scenario states ${stated} ${unit} for ${what}; the target's settings set ${applied} ${unit}, which the check applies`);
+  /**
+   * A step that states a setting: when the target's own settings (descriptor or environment) say otherwise, note
+   * that the scenario's value is the one judged, and what `ha-validate` would apply instead.
+   */
+  async noteSetting(key: SettingKey): Promise<void> {
+    const stated = this.scenarioSettings[key];
+    if (stated === undefined) return;
+    const target = settingOf(this.evidence(), key);
+    if (target.origin !== ORIGIN_DEFAULT && target.value !== stated) {
+      await this.note(
+        `this scenario states ${showValue(key, stated)} for ${key} (${SETTINGS[key].what}), and judges with it; ` +
+          `the target's settings say ${target.text}, which is what ha-validate applies`,
+      );
     }
   }
 
@@ -117,7 +139,7 @@ export class HaWorld extends World<HaWorldParameters> {
         throw new SkipError(`the target has no region ${scope.region} (its regions: ${regions.join(', ')})`);
       }
     }
-    const observed = await run.observe(this.observationKey);
+    const observed = await run.observe(this.observationKey, { settings: this.judgedEvidence().settings });
     if ('skip' in observed) {
       if (!check.kinds.includes('static')) throw new SkipError(`${check.id}: ${observed.skip}`);
       await this.attachOnce(`skip:${check.id}`, () => this.note(`${check.id} is judged on static evidence only: ${observed.skip}`));
@@ -145,7 +167,7 @@ export class HaWorld extends World<HaWorldParameters> {
 
   private async evaluate(scope?: Scope): Promise<Verdict> {
     const check = this.check;
-    let evidence = this.evidence();
+    let evidence = this.judgedEvidence();
     const run = this.run;
     const staticToo = check.kinds.includes('static');
     if (run.hasObservation(this.observationKey) || check.kinds.includes('drill') || this.observationKey !== check.id) {
@@ -165,6 +187,21 @@ export class HaWorld extends World<HaWorldParameters> {
     const certs = certificateRows(check, evidence);
     if (certs) await this.attachOnce('certificates', () => attachCsv(`${check.id} certificates`, certs));
     return verdict;
+  }
+
+  /**
+   * Judge a step that states settings (`{ minConsenters: 7 }`, the step's own numbers): the scenario was read for
+   * them before it ran, so they are already in force; a step whose number is not (a bad value) is an input problem.
+   */
+  async judgeWith(stated: Partial<Record<SettingKey, number>>): Promise<StepOutcome> {
+    if (this.settingProblems.length) throw new BrokenError(`the scenario states an invalid setting: ${this.settingProblems.join('; ')}`);
+    for (const [key, value] of Object.entries(stated) as Array<[SettingKey, number]>) {
+      if (this.scenarioSettings[key] !== value) {
+        throw new BrokenError(`harness bug: the step states ${key} = ${value} but the scenario was read as ${this.scenarioSettings[key] ?? 'not stating it'}`);
+      }
+      await this.noteSetting(key);
+    }
+    return this.judge();
   }
 
   /** Judge this scenario's guarantee and turn the verdict into the step's outcome (see steps-helpers.ts). */

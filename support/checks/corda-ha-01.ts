@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, harnessErrors, names, noCorda, noTimeline, summarize, timelineOf, unique } from './common.ts';
 import { cordaFaults, cordaSamples, describeServing, failedSamples, servingNodes } from './corda-samples.ts';
+import { againstBound, settingOf } from '../evidence/settings.ts';
 
 const ID = 'CORDA-HA-01';
 
@@ -64,8 +65,11 @@ export const check: Check = {
       if (serving.length === 1) previousActive = serving[0];
     }
     const span = samples[samples.length - 1].t - samples[0].t;
-    let maxGap = 0;
-    for (let i = 1; i < samples.length; i++) maxGap = Math.max(maxGap, samples[i].t - samples[i - 1].t);
+    const gaps = samples.slice(1).map((s, i) => s.t - samples[i].t).sort((a, b) => a - b);
+    const maxGap = gaps.length ? gaps[gaps.length - 1] : 0;
+    // The median, not the largest gap: one stall of a loaded machine does not make the whole sampling coarse.
+    const medianGap = gaps.length ? gaps[Math.floor(gaps.length / 2)] : Number.POSITIVE_INFINITY;
+    const period = settingOf(evidence, 'samplePeriodMs');
     const activeNodes = unique(samples.flatMap(servingNodes));
     const errors = harnessErrors(tl);
     const out = {
@@ -73,6 +77,8 @@ export const check: Check = {
       failedSamples: failed.length,
       spanMs: span,
       maxGapMs: maxGap,
+      medianGapMs: medianGap,
+      samplePeriodMs: { value: period.value, origin: period.origin },
       overlaps: overlaps.slice(0, 20),
       leaseMismatches: leaseMismatch.slice(0, 20),
       duplicateActive,
@@ -83,9 +89,17 @@ export const check: Check = {
       return verdict.failed(ID, summarize(problems) + more, out);
     }
     if (errors.length && !activeNodes.length) return verdict.broken(ID, `the sampling recorded errors and saw no active node: ${summarize(errors, 2)}`, out);
+    if (!(medianGap <= period.value)) {
+      return verdict.broken(
+        ID,
+        `the harness sampled too coarsely to rule out an overlap: ${samples.length} samples over ${span} ms, one every ${againstBound(medianGap, period.value, period.text)} (median gap)`,
+        out,
+      );
+    }
     return verdict.passed(
       ID,
-      `${samples.length} samples over ${span} ms (max gap ${maxGap} ms): never more than one node accepting connections` +
+      `${samples.length} samples over ${span} ms, one every ${againstBound(medianGap, period.value, period.text)} (median gap; largest ${maxGap} ms): ` +
+        `never more than one node accepting connections` +
         (activeNodes.length ? ` (active: ${names(activeNodes)})` : ' (no node was active)') +
         (leaseSeen ? `, and the serving node held the lease in all ${leaseSeen} samples that read it` : '; lease row not read') +
         (duplicates.length ? `; ${names(duplicates.map((d) => d.node))} started alongside did not become active` : '') +

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { ratio, settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-ORD-07';
 
@@ -21,15 +22,17 @@ export const check: Check = {
     if (!trips.length) {
       return verdict.skipped(ID, 'no measured round trips between ordering nodes of different regions: FAB-ORD-07 is judged live only');
     }
-    const bound = evidence.settings.maxRoundTripMs;
+    const setting = settingOf(evidence, 'maxRoundTripMs');
+    const bound = setting.value;
     const unmeasured = trips.filter((r) => typeof r.ms !== 'number' || !Number.isFinite(r.ms) || r.ms < 0);
     const measured = trips.filter((r) => !unmeasured.includes(r));
     const slow = measured.filter((r) => r.ms > bound).sort((a, b) => b.ms - a.ms);
-    const out = { boundMs: bound, roundTrips: trips };
+    const out = { boundMs: bound, boundOrigin: setting.origin, roundTrips: trips };
     if (slow.length) {
       return verdict.failed(
         ID,
-        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms > ${bound} ms`)) + ' (measured round trips)',
+        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms, ${ratio(r.ms, bound)} of the bound`)) +
+          `; bound ${setting.text} (measured round trips)`,
         out,
       );
     }
@@ -44,7 +47,7 @@ export const check: Check = {
     const max = Math.max(...measured.map((r) => r.ms));
     return verdict.passed(
       ID,
-      `${measured.length} cross-region round trips between ordering nodes (${names(pairs)}), max ${max} ms (bound ${bound} ms)` +
+      `${measured.length} cross-region round trips between ordering nodes (${names(pairs)}): max ${max} ms; bound ${setting.text}; ${ratio(max, bound)} of the bound` +
         (missing.length ? `; region pairs not measured: ${names(missing)}` : '') +
         (unmeasured.length ? `; ${unmeasured.length} could not be measured` : ''),
       out,

@@ -28,6 +28,7 @@ import {
   type PeerInfo,
 } from './model.ts';
 import { redact } from './redact.ts';
+import { SETTING_KEYS, descriptorOrigin } from './settings.ts';
 
 export interface CollectOptions {
   /** the environment node.conf `${VAR}` falls back to (default: process.env) */
@@ -55,6 +56,7 @@ export async function collectStaticEvidence(descriptor: TargetDescriptor, option
   };
 
   const settings: CheckSettings = { ...defaultSettings, ...(descriptor.settings as Partial<CheckSettings>) };
+  const settingOrigins = Object.fromEntries(SETTING_KEYS.filter((k) => descriptor.settings[k] !== undefined).map((k) => [k, descriptorOrigin(k)]));
   const reader = new CertificateReader();
   const [fabric, corda] = await Promise.all([
     descriptor.fabric ? collectFabric(descriptor, reader, guard) : Promise.resolve(undefined),
@@ -65,6 +67,7 @@ export async function collectStaticEvidence(descriptor: TargetDescriptor, option
   const evidence: Evidence = {
     target: { name: descriptor.name, file: descriptor.file, disposable: descriptor.disposable },
     settings,
+    settingOrigins,
     live: { timelines: {} },
   };
   if (fabric) evidence.fabric = fabric;

@@ -321,7 +321,6 @@ export interface FabricEvidence {
   orgs: FabricOrgInfo[];
   channels: ChannelConfigInfo[];
   kubernetes: KubernetesClusterInfo[];
-  /** bounds from the descriptor (`checks:` section) with defaults applied */
 }
 
 export interface CordaEvidence {
@@ -334,24 +333,44 @@ export interface CordaEvidence {
   loadBalancerAddress?: string;
 }
 
+/**
+ * The bounds and thresholds checks apply (see settings.ts for each one's default, unit, checks and Gherkin step).
+ * `now` is the reference time for expiry checks (ISO); default the current time, fixed in tests.
+ */
 export interface CheckSettings {
+  /** FAB-ORD-01: fewest consenters (default 5) */
+  minConsenters: number;
+  /** FAB-ORD-03: a leader and a committed write after a region loss within this, ms (default 5000) */
+  leaderElectionBoundMs: number;
   /** FAB-ORD-07: round-trip bound, ms (default 100) */
   maxRoundTripMs: number;
-  /** FAB-ORD-08: warning window, days (default 30) */
+  /** FAB-ORD-08: warning window before a consenter certificate expires, days (default 30) */
   certExpiryWarningDays: number;
-  /** FAB-ORD-03: bound for a leader and a committed write after a region loss, ms (default 5000) */
-  leaderElectionBoundMs: number;
+  /** FAB-ORD-08: no majority of consenter certificates may expire within this many days of each other (default 30) */
+  certExpiryMajorityWindowDays: number;
   /** FAB-PEER-03: max difference between ledger heights of one channel's peers (default 5) */
   maxLedgerLag: number;
-  /** CORDA-LB-03: tolerance on top of waitInterval + interval × threshold, ms (default 2000) */
+  /** FAB-GW-01: the port a gateway Service exposes and forwards (default 7051) */
+  gatewayPeerPort: number;
+  /** FAB-GW-01: fewest peers a gateway Service selects in a cluster (default 2) */
+  minGatewayPeers: number;
+  /** CORDA-HA-01: coarsest median sampling period that still catches an overlap, ms (default 50) */
+  samplePeriodMs: number;
+  /** CORDA-HA-02, CORDA-LB-03: tolerance on top of the configured intervals, ms (default 2000) */
   failoverToleranceMs: number;
-  /** the reference time for expiry checks (ISO); default now. Fixed in tests so verdicts are deterministic. */
   now?: string;
 }
+
+export type SettingKey = Exclude<keyof CheckSettings, 'now'>;
 
 export interface Evidence {
   target: { name: string; file: string; disposable: boolean };
   settings: CheckSettings;
+  /**
+   * where each setting's value came from, as a verdict states it: `default`, `descriptor settings.<key>`,
+   * `Gherkin`, or `<name> environment: <why>`; absent = default
+   */
+  settingOrigins?: Partial<Record<SettingKey, string>>;
   /** absent when the descriptor describes no Fabric deployment */
   fabric?: FabricEvidence;
   /** absent when the descriptor describes no Corda deployment */
@@ -359,13 +378,7 @@ export interface Evidence {
   live: LiveEvidence;
 }
 
-export const defaultSettings: CheckSettings = {
-  maxRoundTripMs: 100,
-  certExpiryWarningDays: 30,
-  leaderElectionBoundMs: 5000,
-  maxLedgerLag: 5,
-  failoverToleranceMs: 2000,
-};
+export { defaultSettings } from './settings.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Timeline contracts: what drills record and checks judge. `t` is ms since the drill's start.

@@ -98,7 +98,7 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
     observations['FAB-ORD-03'] = {
       id: 'FAB-ORD-03',
       disruptive: true,
-      async run() {
+      async run(context) {
         const members: Record<string, FabricOrdererEndpoints> = {};
         const general: Record<string, Forward> = {};
         const scope = forwardScope();
@@ -149,7 +149,8 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
             probe,
             faults,
             regions: byRegion,
-            boundMs: d.boundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
+            // how long to wait for a leader: the option, else the bound the drill will be judged by
+            horizonMs: d.boundMs ?? context?.settings.leaderElectionBoundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
             sampleIntervalMs: d.sampleIntervalMs ?? 50,
             catchUpBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
           });

@@ -93,6 +93,7 @@ export interface KindOptions {
   };
   /** FAB-ORD-03 drill on kind */
   drill?: {
+    /** how long the FAB-ORD-03 drill waits for a leader after each fault (default: the bound it is judged by) */
     boundMs?: number;
     catchUpBoundMs?: number;
     sampleIntervalMs?: number;

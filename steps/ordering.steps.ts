@@ -5,6 +5,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
 import { settingStep } from '../support/scenario-settings.ts';
+import { placementShown } from '../support/evidence/placement.ts';
 
 When('the consenters of every channel are read from its channel configuration', async function (this: HaWorld) {
   await this.show(
@@ -24,10 +25,16 @@ When('the ordering nodes report their Raft cluster size', async function (this: 
 
 When('the consenters are mapped to the regions their ordering nodes run in', async function (this: HaWorld) {
   const f = this.fabric();
-  const region = new Map(f.orderers.map((o) => [`${o.host}:${o.port}`, o.region]));
+  const byAddress = new Map(f.orderers.map((o) => [`${o.host}:${o.port}`, o]));
   await this.show(
     'consenters by region',
-    f.channels.map((ch) => ({ channel: ch.name, consenters: ch.consenters.map((c) => ({ consenter: `${c.host}:${c.port}`, region: region.get(`${c.host}:${c.port}`) ?? 'unknown' })) })),
+    f.channels.map((ch) => ({
+      channel: ch.name,
+      consenters: ch.consenters.map((c) => {
+        const o = byAddress.get(`${c.host}:${c.port}`);
+        return { consenter: `${c.host}:${c.port}`, ...(o ? { orderer: o.name, ...placementShown(o.placement) } : { region: 'unknown: no ordering node of the descriptor' }) };
+      }),
+    })),
   );
 });
 
@@ -44,7 +51,7 @@ When('each ordering node reports its channel participation', async function (thi
 When('the ordering pods are mapped to their worker nodes and zones', async function (this: HaWorld) {
   await this.show(
     'ordering node placement',
-    this.fabric().orderers.map((o) => ({ name: o.name, org: o.org, region: o.region, cluster: o.cluster, workerNode: o.workerNode ?? 'unknown', zone: o.zone ?? 'unknown' })),
+    this.fabric().orderers.map((o) => ({ name: o.name, org: o.org, cluster: o.cluster, workerNode: 'unknown', zone: 'unknown', ...placementShown(o.placement) })),
   );
 });
 

@@ -2,11 +2,12 @@
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
 import { settingStep } from '../support/scenario-settings.ts';
+import { placementShown } from '../support/evidence/placement.ts';
 
 When('the peers are mapped to the regions they run in', async function (this: HaWorld) {
   await this.show(
     'peers by region',
-    this.fabric().orgs.map((o) => ({ org: o.name, regions: Object.fromEntries([...new Set(o.peers.map((p) => p.region))].map((r) => [r, o.peers.filter((p) => p.region === r).map((p) => p.name)])) })),
+    this.fabric().orgs.map((o) => ({ org: o.name, peers: Object.fromEntries(o.peers.map((p) => [p.name, placementShown(p.placement)])) })),
   );
 });
 

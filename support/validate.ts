@@ -10,6 +10,7 @@ import { loadTarget } from './target/load.ts';
 import { collectStaticEvidence } from './evidence/collect.ts';
 import { catalogue, evaluateAll } from './checks/catalogue.ts';
 import { redact } from './evidence/redact.ts';
+import { placeFabric } from './evidence/placement.ts';
 import { summarize, type RunReport } from './report/formats.ts';
 
 export interface ValidateOptions {
@@ -38,7 +39,8 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
       return api ? { ...api, kubeProxyMode: api.kubeProxyMode ?? k.kubeProxyMode, sources: [...api.sources, ...k.sources] } : k;
     });
     for (const api of live.kubernetes) if (!fabric.kubernetes.some((k) => k.region === api.region)) kubernetes.push(api);
-    fabric = { ...fabric, kubernetes };
+    // where the nodes run is what the live clusters show now: place them anew, their claims cross-checked again
+    fabric = placeFabric({ ...fabric, kubernetes });
   }
   return {
     ...evidence,

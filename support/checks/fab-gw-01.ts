@@ -49,7 +49,9 @@ export const check: Check = {
         unjudged.push(`${org.name} names no gatewayService in the descriptor`);
         continue;
       }
-      for (const region of unique(org.peers.map((p) => p.region)).sort()) {
+      const unplaced = org.peers.filter((p) => p.region === undefined).map((p) => p.name);
+      if (unplaced.length) unjudged.push(`cannot place ${names(unplaced)} of ${org.name}: no region claim and no Kubernetes evidence holds ${unplaced.length > 1 ? 'their' : 'its'} workload`);
+      for (const region of unique(org.peers.map((p) => p.region).filter((r): r is string => r !== undefined)).sort()) {
         const where = `cluster ${region}`;
         const cluster = clusterOf(fabric, region);
         if (!cluster) {

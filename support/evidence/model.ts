@@ -37,37 +37,82 @@ export interface CertificateInfo {
 // ---------------------------------------------------------------------------------------------------------------
 // Fabric
 
+/**
+ * One placement fact about a node (its region, worker node or zone) and what it rests on: `evidence` when the
+ * deployment shows it (the region whose Kubernetes manifests or API context holds the node's workload, the pod's
+ * worker node, that node's zone label), `claim` when only the descriptor says so.
+ */
+export interface PlacedValue {
+  value: string;
+  basis: 'evidence' | 'claim';
+  /** the file (and object or field) it was read from: `k8s/r1/pods.yaml#Pod/org0-orderer1-0`, `target.yaml#…` */
+  source: string;
+}
+
+/** What the descriptor says about where a node runs: claims, which the evidence cross-checks. */
+export interface PlacementClaims {
+  region?: string;
+  workerNode?: string;
+  zone?: string;
+  /** the descriptor entry that states them: `target.yaml#fabric.ordering[0].nodes[3]` */
+  source: string;
+}
+
+/** A claim the evidence contradicts (or evidence that contradicts itself: a workload in two regions). */
+export interface PlacementConflict {
+  field: 'region' | 'workerNode' | 'zone';
+  /** the descriptor's claim, absent when it claims nothing */
+  claim?: string;
+  claimSource: string;
+  /** what the evidence shows: one value, or several when the workload is found in more than one region */
+  evidence: Array<{ value: string; source: string }>;
+}
+
+export interface NodePlacement {
+  /** the region the node is judged in: the evidence's, else the claim's; absent when neither places it */
+  region?: PlacedValue;
+  workerNode?: PlacedValue;
+  zone?: PlacedValue;
+  conflicts: PlacementConflict[];
+}
+
 export interface OrderingNodeInfo {
   name: string;
   /** the ordering organization's name (descriptor) and MSP ID */
   org: string;
   mspId: string;
-  region: string;
+  /** the region it runs in (`placement.region`): evidence first, else the descriptor's claim; absent = unknown */
+  region?: string;
   /** the host other orderers dial, as the descriptor says */
   host: string;
   port: number;
-  /** worker node and zone, when known from Kubernetes placement (pod → node → labels) */
+  /** worker node and zone (`placement`): from Kubernetes placement (pod → node → labels), else the claim */
   workerNode?: string;
   zone?: string;
   /** the TLS certificate (file) of this node, if the descriptor names one */
   tlsCert?: CertificateInfo;
   /** the enrolment (signing) certificate, if named */
   enrollmentCert?: CertificateInfo;
-  /** the cluster this node runs in (region's Kubernetes cluster), when known */
+  /** the cluster this node runs in (its region's kubeconfig context, or the region), when it has Kubernetes evidence */
   cluster?: string;
+  claims: PlacementClaims;
+  placement: NodePlacement;
 }
 
 export interface PeerInfo {
   name: string;
   org: string;
   mspId: string;
-  region: string;
+  /** the region it runs in (`placement.region`): evidence first, else the descriptor's claim; absent = unknown */
+  region?: string;
   host: string;
   port: number;
   tlsCert?: CertificateInfo;
   enrollmentCert?: CertificateInfo;
   /** channels this peer says it has joined (descriptor `channels` of the peer; absent = unknown) */
   channels?: string[];
+  claims: PlacementClaims;
+  placement: NodePlacement;
 }
 
 export interface FabricOrgInfo {
@@ -321,6 +366,8 @@ export interface FabricEvidence {
   orgs: FabricOrgInfo[];
   channels: ChannelConfigInfo[];
   kubernetes: KubernetesClusterInfo[];
+  /** region → the name of its cluster (kubeconfig context, else the region), for regions with Kubernetes evidence */
+  clusterNames?: Record<string, string>;
 }
 
 export interface CordaEvidence {

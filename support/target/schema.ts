@@ -36,11 +36,11 @@ function settingProperties(): Record<string, Record<string, unknown>> {
 function fabricNode(extra: Record<string, unknown>) {
   return {
     type: 'object',
-    required: ['name', 'region', 'host', 'port'],
+    required: ['name', 'host', 'port'],
     additionalProperties: false,
     properties: {
       name,
-      region: name,
+      region: { ...name, description: 'the region it runs in, as claimed: cross-checked with the Kubernetes evidence, which places the node when it shows it' },
       host: { type: 'string', minLength: 1 },
       port,
       tlsCert: path,
@@ -111,7 +111,11 @@ export const targetSchema = {
               ca: { type: 'array', items: path },
               nodes: {
                 type: 'array',
-                items: fabricNode({ admin: url }),
+                items: fabricNode({
+                  admin: url,
+                  workerNode: { ...name, description: 'the worker node it runs on, as claimed: cross-checked with its pod (FAB-ORD-05)' },
+                  zone: { ...name, description: 'the zone it runs in, as claimed: cross-checked with its worker node\'s zone label (FAB-ORD-05)' },
+                }),
               },
             },
           },

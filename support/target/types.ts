@@ -65,7 +65,14 @@ export interface RegionSpec {
 
 export interface OrderingNodeSpec {
   name: string;
-  region: string;
+  /**
+   * Where the node runs, as the descriptor claims it. Claims are cross-checked with the evidence (the region whose
+   * Kubernetes manifests or API hold its workload, its pod's worker node and that node's zone) and a disagreement
+   * fails the guarantee that depends on it; without evidence the claim is what places the node.
+   */
+  region?: string;
+  workerNode?: string;
+  zone?: string;
   host: string;
   port: number;
   tlsCert?: string;
@@ -85,7 +92,8 @@ export interface OrderingOrgSpec {
 
 export interface PeerSpec {
   name: string;
-  region: string;
+  /** the region it runs in, as claimed (see OrderingNodeSpec.region) */
+  region?: string;
   host: string;
   port: number;
   tlsCert?: string;

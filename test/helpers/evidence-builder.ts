@@ -25,6 +25,7 @@ import type {
   TimelineEvent,
 } from '../../support/evidence/model.ts';
 import { defaultSettings } from '../../support/evidence/model.ts';
+import { placeFabric } from '../../support/evidence/placement.ts';
 
 export const NOW = '2026-01-01T00:00:00.000Z';
 export const REGIONS = ['r1', 'r2', 'r3'];
@@ -122,6 +123,8 @@ function orderers(): OrderingNodeInfo[] {
       port: 6050,
       workerNode: `${region}-worker${k}`,
       zone: `${region}-${k === 1 ? 'a' : 'b'}`,
+      claims: { region, source: `/tmp/reference/target.yaml#fabric.ordering[0].nodes[${i}]` },
+      placement: { conflicts: [] },
       tlsCert: fakeCert({
         cn: name,
         source: `crypto/org0/${name}/tls.pem`,
@@ -146,6 +149,8 @@ function peer(org: string, mspId: string, name: string, region: string): PeerInf
     org,
     mspId,
     region,
+    claims: { region, source: `/tmp/reference/target.yaml#fabric.organizations[${org}].peers[${name}]` },
+    placement: { conflicts: [] },
     host: name,
     port: 7051,
     channels: ['mychannel'],
@@ -474,19 +479,21 @@ export function buildEvidence(): Evidence {
   const primary = cordaNode('primary', '10.0.0.4');
   const backup = cordaNode('backup', '10.0.0.5');
   const roundTrips: NonNullable<Evidence['live']['roundTrips']> = [];
-  for (const a of ords) for (const b of ords) if (a.region !== b.region) roundTrips.push({ from: a.name, to: b.name, fromRegion: a.region, toRegion: b.region, ms: 20 + (a.name.length % 7) });
+  for (const a of ords) for (const b of ords) if (a.region !== b.region) roundTrips.push({ from: a.name, to: b.name, fromRegion: a.region!, toRegion: b.region!, ms: 20 + (a.name.length % 7) });
 
   return {
     target: { name: 'reference', file: '/tmp/reference/target.yaml', disposable: true },
     settings: { ...defaultSettings, now: NOW },
-    fabric: {
+    // placed as the collector places them: from the clusters' pods, the region claims cross-checked
+    fabric: placeFabric({
       regions: [...REGIONS],
       orderingOrgs: [{ name: 'org0', mspId: 'Org0MSP', cas: [caCert('org0', 'ca'), caCert('org0', 'tlsca')], peers: [] }],
       orderers: ords,
       orgs: peerOrgs,
       channels,
       kubernetes: REGIONS.map((r) => cluster(r, ords, peerOrgs)),
-    },
+      clusterNames: Object.fromEntries(REGIONS.map((r) => [r, r])),
+    }),
     corda: {
       nodes: [primary, backup],
       loadBalancer: {

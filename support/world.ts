@@ -13,7 +13,7 @@ import { currentRun, type Run } from './run.ts';
 import { BrokenError, SkipError } from './errors.ts';
 import { attachCsv, attachJson, attachSvg, attachText, outcomeOf, type StepOutcome } from './steps-helpers.ts';
 import { describeScope, scopeKey, scopeTimeline, type Scope } from './timeline-scope.ts';
-import { timelineSvg } from './report/timeline-chart.ts';
+import { timelineSvg, type ChartBound } from './report/timeline-chart.ts';
 
 export interface HaWorldParameters {
   /** the environment the profile runs against (`local`, `existing`); HA_ENVIRONMENT overrides it */
@@ -149,7 +149,6 @@ export class HaWorld extends World<HaWorldParameters> {
     const suffix = scope?.region ? ` (${describeScope(scope)})` : '';
     await this.attachOnce(`timeline:${scopeKey(scope)}`, async () => {
       await attachJson(`${check.id} timeline${suffix}`, timeline);
-      await attachSvg(`${check.id} timeline chart${suffix}`, timelineSvg(timeline));
     });
     return timeline;
   }
@@ -170,10 +169,11 @@ export class HaWorld extends World<HaWorldParameters> {
     let evidence = this.judgedEvidence();
     const run = this.run;
     const staticToo = check.kinds.includes('static');
+    let judged: Timeline | undefined;
     if (run.hasObservation(this.observationKey) || check.kinds.includes('drill') || this.observationKey !== check.id) {
       // a drill or a sampling window: recorded once per run, judged from its timeline
-      const timeline = await this.timeline(scope);
-      if (timeline) evidence = mergeLive(evidence, { timelines: { [check.id]: timeline } });
+      judged = await this.timeline(scope);
+      if (judged) evidence = mergeLive(evidence, { timelines: { [check.id]: judged } });
     } else {
       const unavailable = run.unavailable(check.id);
       if (unavailable && !staticToo) throw new SkipError(`${check.id}: ${unavailable}`);
@@ -186,6 +186,12 @@ export class HaWorld extends World<HaWorldParameters> {
     await attachJson(`${check.id} evidence`, verdict.evidence);
     const certs = certificateRows(check, evidence);
     if (certs) await this.attachOnce('certificates', () => attachCsv(`${check.id} certificates`, certs));
+    if (judged) {
+      // the chart after the verdict, so that it shows the bound the verdict applied
+      const timeline = judged;
+      const suffix = scope?.region ? ` (${describeScope(scope)})` : '';
+      await this.attachOnce(`chart:${scopeKey(scope)}`, () => attachSvg(`${check.id} timeline chart${suffix}`, timelineSvg(timeline, { bound: chartBound(verdict) })));
+    }
     return verdict;
   }
 
@@ -214,6 +220,14 @@ export class HaWorld extends World<HaWorldParameters> {
     this.attached.add(key);
     await attach();
   }
+}
+
+/** The bound a drill verdict applied, as the chart draws it: from its fault, or from every fault of a region loss. */
+export function chartBound(verdict: Verdict): ChartBound | undefined {
+  const e = verdict.evidence as { boundMs?: unknown; boundOrigin?: unknown; faultAt?: unknown } | null;
+  if (!e || typeof e.boundMs !== 'number') return undefined;
+  const origin = typeof e.boundOrigin === 'string' ? ` (${e.boundOrigin})` : '';
+  return { ms: e.boundMs, label: `bound ${e.boundMs} ms${origin}`, ...(typeof e.faultAt === 'number' ? { from: [e.faultAt] } : {}) };
 }
 
 /** A table of the certificates a certificate check looked at, or undefined when the check is about something else. */

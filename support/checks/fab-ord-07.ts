@@ -40,7 +40,7 @@ export const check: Check = {
       return verdict.broken(ID, `no round trip between regions could be measured: ${summarize(unmeasured.map((r) => `${r.from} → ${r.to}`))}`, out);
     }
     const pairs = unique(measured.map((r) => [r.fromRegion, r.toRegion].sort().join('↔')));
-    const regions = unique(evidence.fabric.orderers.map((o) => o.region)).sort();
+    const regions = unique(evidence.fabric.orderers.map((o) => o.region).filter((r): r is string => r !== undefined)).sort();
     const expected: string[] = [];
     for (let i = 0; i < regions.length; i++) for (let j = i + 1; j < regions.length; j++) expected.push(`${regions[i]}↔${regions[j]}`);
     const missing = expected.filter((p) => !pairs.includes(p));

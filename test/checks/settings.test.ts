@@ -54,6 +54,17 @@ describe('settings', () => {
     }
   });
 
+  it('docs/scenarios.md lists every setting with its default', async () => {
+    const doc = await readFile(join(repoRoot, 'docs', 'scenarios.md'), 'utf8');
+    for (const key of SETTING_KEYS) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+      assert.ok(row, `docs/scenarios.md has no row for ${key}`);
+      const unit = SETTINGS[key].unit;
+      assert.ok(row.includes(`| ${SETTINGS[key].default}${unit ? ` ${unit}` : ''}`), `${key}: the row does not state the default ${SETTINGS[key].default}: ${row}`);
+      for (const id of SETTINGS[key].checks) assert.ok(row.includes(id), `${key}: the row does not name ${id}`);
+    }
+  });
+
   it('reads the numbers of edited steps, in the unit the step states, and refuses invalid ones with the step', () => {
     const { values, problems } = scenarioSettings([
       'every channel has at least 7 consenters',

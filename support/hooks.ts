@@ -75,6 +75,7 @@ AfterAll({ timeout: 90_000 }, async function () {
     allowDisruptive: run.info.allowDisruptive,
     problem: run.problem?.message,
     timings: run.info.timings,
+    settings: run.settingsShown(),
   });
   if (stopError) throw new Error(`stopping the ${run.info.environment} environment failed: ${errorMessage(stopError)}`, { cause: stopError });
 });

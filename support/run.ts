@@ -11,7 +11,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Evidence, LiveEvidence, Timeline } from './evidence/model.ts';
 import type { EnvironmentSettings, ObservationContext, StartedEnvironment } from './environments/types.ts';
-import { withSettings } from './evidence/settings.ts';
+import { ORIGIN_DEFAULT, SETTING_KEYS, settingOf, withSettings } from './evidence/settings.ts';
 import { choiceFromEnv, environmentFor, type EnvironmentChoice } from './environments/index.ts';
 import { validateTarget } from './validate.ts';
 import { BrokenError, errorMessage } from './errors.ts';
@@ -159,6 +159,13 @@ export class Run {
       this.problem = { message: `could not ${stage} the ${name} environment: ${errorMessage(err)}` };
       this.log(this.problem.message);
     }
+  }
+
+  /** The run's settings other than the documented defaults (the environment's, the descriptor's), as verdicts state them. */
+  settingsShown(): Record<string, string> {
+    const e = this.evidence;
+    if (!e) return {};
+    return Object.fromEntries(SETTING_KEYS.filter((k) => (e.settingOrigins?.[k] ?? ORIGIN_DEFAULT) !== ORIGIN_DEFAULT).map((k) => [k, settingOf(e, k).text]));
   }
 
   /** The evidence, or the reason there is none (thrown as an environment problem). */

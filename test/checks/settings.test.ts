@@ -149,7 +149,7 @@ describe('no check reads its bound from the timeline it judges', () => {
   it('the drill verdicts state bound, measured value and their ratio', () => {
     const e = withSettings(buildEvidence(), { leaderElectionBoundMs: 5000 }, 'Gherkin');
     assert.match(verdictOf('FAB-ORD-03', e).message, /within \d+ ms; bound 5000 ms \(Gherkin\); 0\.\d\d of the bound/);
-    assert.match(verdictOf('CORDA-HA-01', e).message, /one every \d+ ms; bound 50 ms \(default\); 0\.\d\d of the bound/);
+    assert.match(verdictOf('CORDA-HA-01', e).message, /one every \d+ ms; bound 200 ms \(default\); 0\.\d\d of the bound/);
     assert.match(verdictOf('CORDA-HA-02', e).message, /after 1500 ms; bound 3000 ms = 2 × updateInterval 500 ms \(node\.conf of primary, backup\) \+ tolerance failoverToleranceMs 2000 ms \(default\); 0\.50 of the bound/);
     assert.match(verdictOf('CORDA-LB-03', e).message, /failover in 1830 ms; bound 3800 ms = waitInterval 1400 ms \(node\.conf of primary, backup\) \+ probe interval 200 ms × unhealthy threshold 2 \(lb\/azure-lb\.json\) \+ tolerance failoverToleranceMs 2000 ms \(default\); 0\.48 of the bound/);
   });

@@ -1,8 +1,8 @@
 /**
  * The Corda drills in the report, as a QA engineer opens them: each scenario of CORDA-HA-01, CORDA-HA-02 and
  * CORDA-LB-03 carries its timeline chart, and the drill verdicts state bound, measured value and their ratio, with
- * the environment's tolerance named where it applies. Run as a user would (`cucumber-js`, the local environment's
- * Corda part).
+ * the environment's tolerance named where it applies (and in the report's environment panel). Run as a user
+ * would (`cucumber-js`, the local environment's Corda part).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -49,7 +49,9 @@ test('every Corda drill scenario carries its timeline chart, and its verdict sta
       assert.match(text, /tolerance failoverToleranceMs \d+ ms \(local environment: /, `${id} names the environment's tolerance: ${text}`);
       assert.match(svg, /bound \d+ ms/, `${id}: the chart shows the bound`);
     } else {
-      assert.match(text, /bound 50 ms \(Gherkin\)/);
+      assert.match(text, /bound 200 ms \(Gherkin\)/);
     }
   }
+  // the environment's named setting, in the report's environment panel too
+  assert.match(await readFile(join(dir, 'environment.properties'), 'utf8'), /^setting\.failoverToleranceMs=\d+ ms \(local environment: .+\)$/m);
 });

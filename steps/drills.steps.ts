@@ -7,6 +7,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
 import type { TimelineEvent } from '../support/evidence/model.ts';
+import { settingStep } from '../support/scenario-settings.ts';
 
 async function showEvents(world: HaWorld, name: string, events: TimelineEvent[]): Promise<void> {
   await world.show(name, events.map(({ at: _at, ...e }) => e));
@@ -29,12 +30,8 @@ When('region {region} returns', async function (this: HaWorld, region: string) {
   if (timeline) await showEvents(this, `region ${region} restored`, timeline.events.filter((e) => e.kind === 'restore'));
 });
 
-Then('a leader is elected among the remaining nodes within {duration}', async function (this: HaWorld, bound: number) {
-  const outcome = await this.judge();
-  const verdict = await this.verdict();
-  const applied = (verdict.evidence as { boundMs?: number } | null)?.boundMs;
-  await this.noteBound('electing a leader and committing a block', bound, applied);
-  return outcome;
+Then(settingStep('leaderElectionBoundMs'), function (this: HaWorld, leaderElectionBoundMs: number) {
+  return this.judgeWith({ leaderElectionBoundMs });
 });
 
 Then('a new block is committed', function (this: HaWorld) {
@@ -85,6 +82,10 @@ for (const text of [
     if (timeline) await showEvents(this, 'faults', timeline.events.filter((e) => e.kind === 'fault'));
   });
 }
+
+Then(settingStep('samplePeriodMs'), function (this: HaWorld, samplePeriodMs: number) {
+  return this.judgeWith({ samplePeriodMs });
+});
 
 Then('the measured failover time is reported', async function (this: HaWorld) {
   const outcome = await this.judge();

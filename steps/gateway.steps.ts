@@ -1,6 +1,7 @@
 /** The peer gateway Service on Kubernetes (FAB-GW-01 to 03). FAB-GW-04 is a drill: drills.steps.ts. */
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
+import { settingStep } from '../support/scenario-settings.ts';
 
 When('the gateway Service of each organization is matched against the pods of its cluster', async function (this: HaWorld) {
   const f = this.fabric();
@@ -28,8 +29,8 @@ When("the subject alternative names of every peer's TLS certificate are read", a
   );
 });
 
-Then('it forwards the peer port {int} to at least two peers', function (this: HaWorld, _port: number) {
-  return this.judge();
+Then(settingStep('gatewayPeerPort'), function (this: HaWorld, gatewayPeerPort: number, minGatewayPeers: number) {
+  return this.judgeWith({ gatewayPeerPort, minGatewayPeers });
 });
 
 for (const text of [

@@ -4,6 +4,8 @@
  */
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
+import { settingStep } from '../support/scenario-settings.ts';
+import { placementShown } from '../support/evidence/placement.ts';
 
 When('the consenters of every channel are read from its channel configuration', async function (this: HaWorld) {
   await this.show(
@@ -23,10 +25,16 @@ When('the ordering nodes report their Raft cluster size', async function (this: 
 
 When('the consenters are mapped to the regions their ordering nodes run in', async function (this: HaWorld) {
   const f = this.fabric();
-  const region = new Map(f.orderers.map((o) => [`${o.host}:${o.port}`, o.region]));
+  const byAddress = new Map(f.orderers.map((o) => [`${o.host}:${o.port}`, o]));
   await this.show(
     'consenters by region',
-    f.channels.map((ch) => ({ channel: ch.name, consenters: ch.consenters.map((c) => ({ consenter: `${c.host}:${c.port}`, region: region.get(`${c.host}:${c.port}`) ?? 'unknown' })) })),
+    f.channels.map((ch) => ({
+      channel: ch.name,
+      consenters: ch.consenters.map((c) => {
+        const o = byAddress.get(`${c.host}:${c.port}`);
+        return { consenter: `${c.host}:${c.port}`, ...(o ? { orderer: o.name, ...placementShown(o.placement) } : { region: 'unknown: no ordering node of the descriptor' }) };
+      }),
+    })),
   );
 });
 
@@ -43,7 +51,7 @@ When('each ordering node reports its channel participation', async function (thi
 When('the ordering pods are mapped to their worker nodes and zones', async function (this: HaWorld) {
   await this.show(
     'ordering node placement',
-    this.fabric().orderers.map((o) => ({ name: o.name, org: o.org, region: o.region, cluster: o.cluster, workerNode: o.workerNode ?? 'unknown', zone: o.zone ?? 'unknown' })),
+    this.fabric().orderers.map((o) => ({ name: o.name, org: o.org, cluster: o.cluster, workerNode: 'unknown', zone: 'unknown', ...placementShown(o.placement) })),
   );
 });
 
@@ -82,22 +90,22 @@ When("each consenter's host is compared with the names in its server TLS certifi
   );
 });
 
-Then('every channel has at least {int} consenters', function (this: HaWorld, _minimum: number) {
-  return this.judge();
+// Steps with numbers: each number is a setting of the check (support/evidence/settings.ts), in force for the
+// whole scenario (read before it runs), so "at least 7 consenters" judges seven.
+Then(settingStep('minConsenters'), function (this: HaWorld, minConsenters: number) {
+  return this.judgeWith({ minConsenters });
 });
 
-Then('every round trip stays under {duration}', async function (this: HaWorld, bound: number) {
-  await this.noteBound('the round-trip bound', bound, this.evidence().settings.maxRoundTripMs);
-  return this.judge();
+Then(settingStep('maxRoundTripMs'), function (this: HaWorld, maxRoundTripMs: number) {
+  return this.judgeWith({ maxRoundTripMs });
 });
 
-Then("no consenter's certificate expires within {int} days", async function (this: HaWorld, days: number) {
-  await this.noteBound('the expiry warning window', days, this.evidence().settings.certExpiryWarningDays, 'days');
-  return this.judge();
+Then(settingStep('certExpiryWarningDays'), function (this: HaWorld, certExpiryWarningDays: number) {
+  return this.judgeWith({ certExpiryWarningDays });
 });
 
-Then("no majority of the consenters' certificates expires within {int} days of each other", function (this: HaWorld, _days: number) {
-  return this.judge();
+Then(settingStep('certExpiryMajorityWindowDays'), function (this: HaWorld, certExpiryMajorityWindowDays: number) {
+  return this.judgeWith({ certExpiryMajorityWindowDays });
 });
 
 for (const text of [

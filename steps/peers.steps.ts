@@ -1,11 +1,13 @@
 /** Peers of an organization (FAB-PEER-01 to 04). FAB-PEER-05 is a drill: drills.steps.ts. */
 import { Then, When } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
+import { settingStep } from '../support/scenario-settings.ts';
+import { placementShown } from '../support/evidence/placement.ts';
 
 When('the peers are mapped to the regions they run in', async function (this: HaWorld) {
   await this.show(
     'peers by region',
-    this.fabric().orgs.map((o) => ({ org: o.name, regions: Object.fromEntries([...new Set(o.peers.map((p) => p.region))].map((r) => [r, o.peers.filter((p) => p.region === r).map((p) => p.name)])) })),
+    this.fabric().orgs.map((o) => ({ org: o.name, peers: Object.fromEntries(o.peers.map((p) => [p.name, placementShown(p.placement)])) })),
   );
 });
 
@@ -33,9 +35,8 @@ When('the anchor peers of every organization are read from each channel configur
   );
 });
 
-Then('their ledger heights are within {int} blocks of each other', async function (this: HaWorld, blocks: number) {
-  await this.noteBound('the ledger lag', blocks, this.evidence().settings.maxLedgerLag, 'blocks');
-  return this.judge();
+Then(settingStep('maxLedgerLag'), function (this: HaWorld, maxLedgerLag: number) {
+  return this.judgeWith({ maxLedgerLag });
 });
 
 for (const text of [

@@ -5,8 +5,9 @@
  */
 import { Given, type DataTable } from '@cucumber/cucumber';
 import type { HaWorld } from '../support/world.ts';
+import { placementShown } from '../support/evidence/placement.ts';
 
-function spread(regions: string[], members: Array<{ region: string }>): string {
+function spread(regions: string[], members: Array<{ region?: string }>): string {
   return regions.map((r) => members.filter((m) => m.region === r).length).join('-');
 }
 
@@ -15,7 +16,7 @@ Given('an ordering service of {int} nodes spread {layout} over {int} regions', a
   const actual = `${f.orderers.length} nodes spread ${spread(f.regions, f.orderers)} over ${f.regions.length} regions`;
   await this.show(
     'ordering nodes',
-    f.orderers.map((o) => ({ name: o.name, org: o.org, region: o.region, host: `${o.host}:${o.port}`, workerNode: o.workerNode, zone: o.zone })),
+    f.orderers.map((o) => ({ name: o.name, org: o.org, host: `${o.host}:${o.port}`, ...placementShown(o.placement) })),
   );
   const stated = `${nodes} nodes spread ${layout.join('-')} over ${regions} regions`;
   if (actual !== stated) {
@@ -28,7 +29,7 @@ Given('the organizations run peers in these regions:', async function (this: HaW
   const actual = new Map(f.orgs.map((o) => [o.name, [...new Set(o.peers.map((p) => p.region))].sort().join(', ')]));
   await this.show(
     'peers',
-    f.orgs.flatMap((o) => o.peers.map((p) => ({ org: o.name, mspId: o.mspId, peer: p.name, region: p.region, host: `${p.host}:${p.port}` }))),
+    f.orgs.flatMap((o) => o.peers.map((p) => ({ org: o.name, mspId: o.mspId, peer: p.name, host: `${p.host}:${p.port}`, ...placementShown(p.placement) }))),
   );
   const differences: string[] = [];
   for (const row of table.hashes()) {

@@ -16,6 +16,7 @@ import { NOT_DISPOSABLE, Run, maybeCurrentRun, setCurrentRun } from './run.ts';
 import { guaranteeOfTags, type HaWorld, type HaWorldParameters } from './world.ts';
 import { errorMessage } from './errors.ts';
 import { attachText, installSkipWrapper, unwrapped } from './steps-helpers.ts';
+import { scenarioSettings } from './scenario-settings.ts';
 
 installSkipWrapper();
 
@@ -74,6 +75,7 @@ AfterAll({ timeout: 90_000 }, async function () {
     allowDisruptive: run.info.allowDisruptive,
     problem: run.problem?.message,
     timings: run.info.timings,
+    settings: run.settingsShown(),
   });
   if (stopError) throw new Error(`stopping the ${run.info.environment} environment failed: ${errorMessage(stopError)}`, { cause: stopError });
 });
@@ -88,6 +90,13 @@ function scenarioDescription({ gherkinDocument, pickle }: ITestCaseHookParameter
   }
   return '';
 }
+
+/** The numbers the scenario's steps state are its settings, in force before its first step (scenario-settings.ts). */
+Before({ name: 'scenario settings' }, function (this: HaWorld, hook: ITestCaseHookParameter) {
+  const { values, problems } = scenarioSettings(hook.pickle.steps.map((s) => s.text));
+  this.scenarioSettings = values;
+  this.settingProblems = problems;
+});
 
 Before({ name: 'guarantee labels' }, async function (this: HaWorld, hook: ITestCaseHookParameter) {
   this.tags = hook.pickle.tags.map((t) => t.name);

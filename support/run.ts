@@ -10,7 +10,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Evidence, LiveEvidence, Timeline } from './evidence/model.ts';
-import type { StartedEnvironment } from './environments/types.ts';
+import type { EnvironmentSettings, ObservationContext, StartedEnvironment } from './environments/types.ts';
+import { ORIGIN_DEFAULT, SETTING_KEYS, settingOf, withSettings } from './evidence/settings.ts';
 import { choiceFromEnv, environmentFor, type EnvironmentChoice } from './environments/index.ts';
 import { validateTarget } from './validate.ts';
 import { BrokenError, errorMessage } from './errors.ts';
@@ -152,12 +153,19 @@ export class Run {
       stage = 'read the target descriptor of';
       const t3 = Date.now();
       const validated = await validateTarget(started.descriptorFile, { live, env });
-      this.evidence = validated.evidence;
+      this.evidence = withEnvironmentSettings(validated.evidence, started.settings, name);
       this.info.timings.collectStatic = Date.now() - t3;
     } catch (err) {
       this.problem = { message: `could not ${stage} the ${name} environment: ${errorMessage(err)}` };
       this.log(this.problem.message);
     }
+  }
+
+  /** The run's settings other than the documented defaults (the environment's, the descriptor's), as verdicts state them. */
+  settingsShown(): Record<string, string> {
+    const e = this.evidence;
+    if (!e) return {};
+    return Object.fromEntries(SETTING_KEYS.filter((k) => (e.settingOrigins?.[k] ?? ORIGIN_DEFAULT) !== ORIGIN_DEFAULT).map((k) => [k, settingOf(e, k).text]));
   }
 
   /** The evidence, or the reason there is none (thrown as an environment problem). */
@@ -190,16 +198,17 @@ export class Run {
   /**
    * The recorded timeline of guarantee `id`'s observation (a drill or a sampling window), run once per run and
    * cached; or why it cannot run here. A drill that throws is an environment problem (the harness could not look).
+   * `context` (the settings of the first scenario that asks) tells the drill how long it must look at least.
    */
-  observe(id: string): Promise<ObservationResult> {
+  observe(id: string, context?: ObservationContext): Promise<ObservationResult> {
     const cached = this.observations.get(id);
     if (cached) return cached;
-    const result = this.runObservation(id);
+    const result = this.runObservation(id, context);
     this.observations.set(id, result);
     return result;
   }
 
-  private async runObservation(id: string): Promise<ObservationResult> {
+  private async runObservation(id: string, context?: ObservationContext): Promise<ObservationResult> {
     const environment = this.requireEnvironment();
     const reason = environment.unavailable[id];
     if (reason) return { skip: reason };
@@ -209,7 +218,7 @@ export class Run {
     const t0 = Date.now();
     this.log(`observing ${id}${observation.disruptive ? ' (injects a fault)' : ''}`);
     try {
-      const timeline = await observation.run();
+      const timeline = await observation.run(context);
       this.info.timings[`observe ${id}`] = Date.now() - t0;
       this.log(`observed ${id} in ${Date.now() - t0} ms (${timeline.events.length} events)`);
       return { timeline };
@@ -241,6 +250,16 @@ export class Run {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The environment's own settings under the descriptor's: each applies only where the descriptor set nothing, and
+ * is named with its reason (`7000 ms (docker environment: containers: …)`).
+ */
+export function withEnvironmentSettings(evidence: Evidence, settings: EnvironmentSettings | undefined, name: string): Evidence {
+  if (!settings) return evidence;
+  const values = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.value]));
+  return withSettings(evidence, values, (key) => `${name} environment: ${settings[key]?.why ?? 'its default'}`, 'unset');
 }
 
 let current: Run | undefined;

@@ -11,6 +11,7 @@ import { loadTarget } from './target/load.ts';
 import { collectStaticEvidence } from './evidence/collect.ts';
 import { catalogue, evaluateAll } from './checks/catalogue.ts';
 import { redact } from './evidence/redact.ts';
+import { placeFabric } from './evidence/placement.ts';
 import { summarize, type ObservationSummary, type RunReport } from './report/formats.ts';
 
 export interface ValidateOptions {
@@ -44,7 +45,8 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
       return api ? { ...api, kubeProxyMode: api.kubeProxyMode ?? k.kubeProxyMode, sources: [...api.sources, ...k.sources] } : k;
     });
     for (const api of live.kubernetes) if (!fabric.kubernetes.some((k) => k.region === api.region)) kubernetes.push(api);
-    fabric = { ...fabric, kubernetes };
+    // where the nodes run is what the live clusters show now: place them anew, their claims cross-checked again
+    fabric = placeFabric({ ...fabric, kubernetes });
   }
   return {
     ...evidence,

@@ -4,7 +4,8 @@
  * for evidence to describe, for a drill's timeline, and for the verdict of the SAME check `ha-validate` runs.
  */
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import type { CertificateInfo, CordaEvidence, Evidence, FabricEvidence, Timeline } from './evidence/model.ts';
+import type { CertificateInfo, CordaEvidence, Evidence, FabricEvidence, SettingKey, Timeline } from './evidence/model.ts';
+import { ORIGIN_DEFAULT, ORIGIN_GHERKIN, SETTINGS, settingOf, showValue, withSettings } from './evidence/settings.ts';
 import type { Check, Verdict } from './checks/types.ts';
 import { byId, evaluateCheck } from './checks/catalogue.ts';
 import { mergeLive } from './validate.ts';
@@ -12,7 +13,7 @@ import { currentRun, type Run } from './run.ts';
 import { BrokenError, SkipError } from './errors.ts';
 import { attachCsv, attachJson, attachSvg, attachText, outcomeOf, type StepOutcome } from './steps-helpers.ts';
 import { describeScope, scopeKey, scopeTimeline, type Scope } from './timeline-scope.ts';
-import { timelineSvg } from './report/timeline-chart.ts';
+import { timelineSvg, type ChartBound } from './report/timeline-chart.ts';
 
 export interface HaWorldParameters {
   /** the environment the profile runs against (`local`, `existing`); HA_ENVIRONMENT overrides it */
@@ -36,6 +37,10 @@ export class HaWorld extends World<HaWorldParameters> {
   pendingSkip?: string;
   /** the part of a drill this scenario judges (a region), set by the step that names it */
   scope?: Scope;
+  /** the settings the scenario's own steps state ("at least 7 consenters"), read before it runs (hooks.ts) */
+  scenarioSettings: Partial<Record<SettingKey, number>> = {};
+  /** numbers of the scenario's steps that are not valid settings, with why */
+  settingProblems: string[] = [];
   private readonly verdicts = new Map<string, Promise<Verdict>>();
   private readonly attached = new Set<string>();
 
@@ -69,6 +74,14 @@ export class HaWorld extends World<HaWorldParameters> {
     return this.run.requireEvidence();
   }
 
+  /**
+   * The evidence as this scenario judges it: the target's, with the numbers of the scenario's steps as settings
+   * (they win over the descriptor's and the environment's: a scenario judges what it says).
+   */
+  judgedEvidence(): Evidence {
+    return withSettings(this.evidence(), this.scenarioSettings, ORIGIN_GHERKIN);
+  }
+
   fabric(): FabricEvidence {
     const fabric = this.evidence().fabric;
     if (!fabric) throw new SkipError(`the target ${this.evidence().target.name} describes no Fabric deployment`);
@@ -94,10 +107,19 @@ export class HaWorld extends World<HaWorldParameters> {
     await attachJson(name, value);
   }
 
-  /** A step that states a bound the check also applies: say so when the target's bound differs. */
-  async noteBound(what: string, stated: number, applied: number | undefined, unit = 'ms'): Promise<void> {
-    if (applied !== undefined && applied !== stated) {
-      await this.note(`this scenario states ${stated} ${unit} for ${what}; the target's settings set ${applied} ${unit}, which the check applies`);
+  /**
+   * A step that states a setting: when the target's own settings (descriptor or environment) say otherwise, note
+   * that the scenario's value is the one judged, and what `ha-validate` would apply instead.
+   */
+  async noteSetting(key: SettingKey): Promise<void> {
+    const stated = this.scenarioSettings[key];
+    if (stated === undefined) return;
+    const target = settingOf(this.evidence(), key);
+    if (target.origin !== ORIGIN_DEFAULT && target.value !== stated) {
+      await this.note(
+        `this scenario states ${showValue(key, stated)} for ${key} (${SETTINGS[key].what}), and judges with it; ` +
+          `the target's settings say ${target.text}, which is what ha-validate applies`,
+      );
     }
   }
 
@@ -117,7 +139,7 @@ export class HaWorld extends World<HaWorldParameters> {
         throw new SkipError(`the target has no region ${scope.region} (its regions: ${regions.join(', ')})`);
       }
     }
-    const observed = await run.observe(this.observationKey);
+    const observed = await run.observe(this.observationKey, { settings: this.judgedEvidence().settings });
     if ('skip' in observed) {
       if (!check.kinds.includes('static')) throw new SkipError(`${check.id}: ${observed.skip}`);
       await this.attachOnce(`skip:${check.id}`, () => this.note(`${check.id} is judged on static evidence only: ${observed.skip}`));
@@ -127,7 +149,6 @@ export class HaWorld extends World<HaWorldParameters> {
     const suffix = scope?.region ? ` (${describeScope(scope)})` : '';
     await this.attachOnce(`timeline:${scopeKey(scope)}`, async () => {
       await attachJson(`${check.id} timeline${suffix}`, timeline);
-      await attachSvg(`${check.id} timeline chart${suffix}`, timelineSvg(timeline));
     });
     return timeline;
   }
@@ -145,13 +166,14 @@ export class HaWorld extends World<HaWorldParameters> {
 
   private async evaluate(scope?: Scope): Promise<Verdict> {
     const check = this.check;
-    let evidence = this.evidence();
+    let evidence = this.judgedEvidence();
     const run = this.run;
     const staticToo = check.kinds.includes('static');
+    let judged: Timeline | undefined;
     if (run.hasObservation(this.observationKey) || check.kinds.includes('drill') || this.observationKey !== check.id) {
       // a drill or a sampling window: recorded once per run, judged from its timeline
-      const timeline = await this.timeline(scope);
-      if (timeline) evidence = mergeLive(evidence, { timelines: { [check.id]: timeline } });
+      judged = await this.timeline(scope);
+      if (judged) evidence = mergeLive(evidence, { timelines: { [check.id]: judged } });
     } else {
       const unavailable = run.unavailable(check.id);
       if (unavailable && !staticToo) throw new SkipError(`${check.id}: ${unavailable}`);
@@ -164,7 +186,28 @@ export class HaWorld extends World<HaWorldParameters> {
     await attachJson(`${check.id} evidence`, verdict.evidence);
     const certs = certificateRows(check, evidence);
     if (certs) await this.attachOnce('certificates', () => attachCsv(`${check.id} certificates`, certs));
+    if (judged) {
+      // the chart after the verdict, so that it shows the bound the verdict applied
+      const timeline = judged;
+      const suffix = scope?.region ? ` (${describeScope(scope)})` : '';
+      await this.attachOnce(`chart:${scopeKey(scope)}`, () => attachSvg(`${check.id} timeline chart${suffix}`, timelineSvg(timeline, { bound: chartBound(verdict) })));
+    }
     return verdict;
+  }
+
+  /**
+   * Judge a step that states settings (`{ minConsenters: 7 }`, the step's own numbers): the scenario was read for
+   * them before it ran, so they are already in force; a step whose number is not (a bad value) is an input problem.
+   */
+  async judgeWith(stated: Partial<Record<SettingKey, number>>): Promise<StepOutcome> {
+    if (this.settingProblems.length) throw new BrokenError(`the scenario states an invalid setting: ${this.settingProblems.join('; ')}`);
+    for (const [key, value] of Object.entries(stated) as Array<[SettingKey, number]>) {
+      if (this.scenarioSettings[key] !== value) {
+        throw new BrokenError(`harness bug: the step states ${key} = ${value} but the scenario was read as ${this.scenarioSettings[key] ?? 'not stating it'}`);
+      }
+      await this.noteSetting(key);
+    }
+    return this.judge();
   }
 
   /** Judge this scenario's guarantee and turn the verdict into the step's outcome (see steps-helpers.ts). */
@@ -177,6 +220,14 @@ export class HaWorld extends World<HaWorldParameters> {
     this.attached.add(key);
     await attach();
   }
+}
+
+/** The bound a drill verdict applied, as the chart draws it: from its fault, or from every fault of a region loss. */
+export function chartBound(verdict: Verdict): ChartBound | undefined {
+  const e = verdict.evidence as { boundMs?: unknown; boundOrigin?: unknown; faultAt?: unknown } | null;
+  if (!e || typeof e.boundMs !== 'number') return undefined;
+  const origin = typeof e.boundOrigin === 'string' ? ` (${e.boundOrigin})` : '';
+  return { ms: e.boundMs, label: `bound ${e.boundMs} ms${origin}`, ...(typeof e.faultAt === 'number' ? { from: [e.faultAt] } : {}) };
 }
 
 /** A table of the certificates a certificate check looked at, or undefined when the check is about something else. */

@@ -15,6 +15,7 @@ Feature: Hot-cold pair: one active node
     Then exactly one node holds the mutual-exclusion lease
     And only the lease holder accepts P2P and RPC connections
     And a second node started while it runs does not become active
+    And the nodes were sampled at least every 200 ms
 
   # Only environments with real networks (the docker profile) can partition a node; others skip with the reason.
   @CORDA-HA-01 @live @blocker @partition @disruptive
@@ -22,6 +23,7 @@ Feature: Hot-cold pair: one active node
     When the hot node is cut off from the database and the load balancer at once
     Then at no moment are both nodes active
     And only the lease holder accepts P2P and RPC connections
+    And the nodes were sampled at least every 200 ms
 
   @CORDA-HA-02 @drill @disruptive @critical
   Scenario: The active node stops serving when it loses its database connection

@@ -18,7 +18,7 @@ Feature: Peer gateway Service
 
     When the gateway Service of each organization is matched against the pods of its cluster
     Then its selector picks every peer pod of the organization in that cluster and no other pod
-    And it forwards the peer port 7051 to at least two peers
+    And it forwards the peer port 7051 to at least 2 peers
 
   @FAB-GW-02 @static @live @normal
   Scenario: kube-proxy balances connections to the gateway Service in ipvs mode

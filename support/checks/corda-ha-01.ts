@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, harnessErrors, names, noCorda, noTimeline, summarize, timelineOf, unique } from './common.ts';
 import { cordaFaults, cordaSamples, describeSampling, describeServing, failedSamples, samplingFacts, servingNodes } from './corda-samples.ts';
+import { againstBound, settingOf } from '../evidence/settings.ts';
 
 const ID = 'CORDA-HA-01';
 
@@ -64,11 +65,13 @@ export const check: Check = {
       if (serving.length === 1) previousActive = serving[0];
     }
     const sampling = samplingFacts(tl, samples);
+    const period = settingOf(evidence, 'samplePeriodMs');
     const activeNodes = unique(samples.flatMap(servingNodes));
     const errors = harnessErrors(tl);
     const out = {
       ...sampling,
       failedSamples: failed.length,
+      samplePeriodMs: { value: period.value, origin: period.origin },
       overlaps: overlaps.slice(0, 20),
       leaseMismatches: leaseMismatch.slice(0, 20),
       duplicateActive,
@@ -79,6 +82,13 @@ export const check: Check = {
       return verdict.failed(ID, `${summarize(problems)}${more} (${describeSampling(sampling)})`, out);
     }
     if (errors.length && !activeNodes.length) return verdict.broken(ID, `the sampling recorded errors and saw no active node: ${summarize(errors, 2)}`, out);
+    if (!(sampling.medianGapMs <= period.value)) {
+      return verdict.broken(
+        ID,
+        `the harness sampled too coarsely to rule out an overlap: ${describeSampling(sampling)}; one every ${againstBound(sampling.medianGapMs, period.value, period.text)} (median gap)`,
+        out,
+      );
+    }
     return verdict.passed(
       ID,
       `${describeSampling(sampling)}: never more than one node accepting connections` +
@@ -89,7 +99,8 @@ export const check: Check = {
           : sampling.mode === 'observation'
             ? '; no second node was started (an observation injects nothing)'
             : '') +
-        (failed.length ? `; ${failed.length} samples failed to observe` : ''),
+        (failed.length ? `; ${failed.length} samples failed to observe` : '') +
+        `; sampled one every ${againstBound(sampling.medianGapMs, period.value, period.text)} (median gap)`,
       out,
     );
   },

@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, harnessErrors, summarize } from './common.ts';
-import { cordaFaults, cordaParams, describeServing, observedTraffic, portsOpen, servingNodes, cordaTimeline } from './corda-samples.ts';
+import { composedBound, cordaBounds, cordaFaults, describeServing, observedTraffic, portsOpen, servingNodes, cordaTimeline, toleranceTerm } from './corda-samples.ts';
+import { againstBound, ratio } from '../evidence/settings.ts';
 
 const ID = 'CORDA-LB-03';
 
@@ -20,20 +21,20 @@ export const check: Check = {
     const recorded = cordaTimeline(evidence, ID, 'drill');
     if ('verdict' in recorded) return recorded.verdict;
     const { tl, samples } = recorded;
-    const params = cordaParams(tl, evidence);
+    const params = cordaBounds(tl, evidence);
     const fault = cordaFaults(tl).find((f) => (f.action === 'stop' || f.action === 'kill' || f.action === 'partition') && (!params.hotNode || f.node === params.hotNode));
     if (!fault) return verdict.broken(ID, `the ${ID} timeline has no stop fault on the hot node: the drill did not inject it`, { samples: samples.length });
     const hot = params.hotNode ?? fault.node;
     const cold = params.coldNode ?? [...new Set(samples.flatMap((s) => Object.keys(s.nodes)))].find((n) => n !== hot);
-    const missing = (['waitIntervalMs', 'probeIntervalMs', 'unhealthyThreshold'] as const).filter((k) => params[k] === undefined);
-    if (!cold || missing.length) {
-      return verdict.broken(ID, !cold ? 'cannot tell which node is the cold one: no coldNode parameter and only one node sampled' : `cannot compute the bound: no ${missing.join(', ')} in the drill parameters or the static evidence`, {
-        params: tl.params,
+    const missing = params.missing.filter((m) => !m.startsWith('updateInterval'));
+    if (!cold || missing.length || !params.waitInterval || !params.probeBudget) {
+      return verdict.broken(ID, !cold ? 'cannot tell which node is the cold one: no coldNode parameter and only one node sampled' : `cannot compute the bound: no ${missing.join(', no ')}`, {
+        missing,
       });
     }
-    const probeBudget = params.probeIntervalMs! * params.unhealthyThreshold!;
-    const bound = params.waitIntervalMs! + probeBudget + params.toleranceMs;
-    const boundText = `bound ${params.waitIntervalMs}+${probeBudget}+${params.toleranceMs} ms`;
+    const composed = composedBound([params.waitInterval, params.probeBudget, toleranceTerm(params.tolerance)]);
+    const bound = composed.ms;
+    const boundText = `bound ${composed.text}`;
     const t0 = fault.t;
     const types = observedTraffic(samples);
     if (!types.length) {
@@ -41,7 +42,7 @@ export const check: Check = {
         samples: samples.length,
       });
     }
-    const out: Record<string, unknown> = { hot, cold, faultAt: t0, boundMs: bound, params: { ...params }, traffic: types, samples: samples.length };
+    const out: Record<string, unknown> = { hot, cold, faultAt: t0, boundMs: bound, bound: composed.text, traffic: types, samples: samples.length };
 
     const problems: string[] = [];
     const overlaps = samples.filter((s) => servingNodes(s).length > 1);
@@ -79,15 +80,14 @@ export const check: Check = {
     }
     const failover = switched.t - t0;
     out.failoverMs = failover;
-    if (failover > bound) problems.push(`failover in ${failover} ms exceeds the ${boundText}`);
-    if (problems.length) return verdict.failed(ID, summarize(problems) + (failover <= bound ? `; failover in ${failover} ms (${boundText})` : ''), out);
+    if (failover > bound) problems.push(`failover took ${againstBound(failover, bound, composed.text)}`);
+    if (problems.length) return verdict.failed(ID, summarize(problems) + (failover <= bound ? `; failover in ${againstBound(failover, bound, composed.text)}` : ''), out);
     const errors = harnessErrors(tl);
     return verdict.passed(
       ID,
-      `failover in ${failover} ms (${boundText}): ${cold} served and the load balancer routed ${types.join('/')} to it, ` +
+      `failover in ${againstBound(failover, bound, composed.text)}: ${cold} served and the load balancer routed ${types.join('/')} to it, ` +
         `with no moment where both were active` +
-        (lease ? `; lease taken after ${lease.t - t0} ms` : '') +
-        (params.fallbacks.length ? ` (${params.fallbacks.join(', ')})` : '') +
+        (lease ? `; lease taken after ${lease.t - t0} ms (${ratio(lease.t - t0, bound)} of the bound)` : '') +
         (errors.length ? `; drill errors: ${summarize(errors, 1)}` : ''),
       out,
     );

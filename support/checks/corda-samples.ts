@@ -1,6 +1,7 @@
 /** Reading Corda drill timelines (see the timeline contracts in evidence/model.ts). Pure. */
 import type { CordaFaultEvent, CordaSampleEvent, Evidence, Timeline } from '../evidence/model.ts';
 import { noCorda, noTimeline, num, timelineOf } from './common.ts';
+import { settingOf, type AppliedSetting } from '../evidence/settings.ts';
 import { verdict, type Verdict } from './types.ts';
 
 export type Traffic = 'p2p' | 'rpc' | 'web';
@@ -28,6 +29,9 @@ export interface SamplingFacts {
   samples: number;
   spanMs: number;
   maxGapMs: number;
+  /** the median gap between samples (infinite with fewer than two): one stall of a loaded machine does not make
+   *  the whole sampling coarse, so the sampling period is judged on this */
+  medianGapMs: number;
   /** samples per second over the span */
   perSecond: number;
   /** 'observation' for a window that injected nothing, 'drill' otherwise */
@@ -40,13 +44,15 @@ export interface SamplingFacts {
 
 export function samplingFacts(tl: Timeline, samples: CordaSampleEvent[] = cordaSamples(tl)): SamplingFacts {
   const spanMs = samples.length ? samples[samples.length - 1].t - samples[0].t : 0;
-  let maxGapMs = 0;
-  for (let i = 1; i < samples.length; i++) maxGapMs = Math.max(maxGapMs, samples[i].t - samples[i - 1].t);
+  const gaps = samples.slice(1).map((s, i) => s.t - samples[i].t).sort((a, b) => a - b);
+  const maxGapMs = gaps.length ? gaps[gaps.length - 1] : 0;
+  const medianGapMs = gaps.length ? gaps[Math.floor(gaps.length / 2)] : Number.POSITIVE_INFINITY;
   const p = tl.params ?? {};
   const facts: SamplingFacts = {
     samples: samples.length,
     spanMs,
     maxGapMs,
+    medianGapMs,
     perSecond: spanMs > 0 ? Math.round(((samples.length - 1) / spanMs) * 10_000) / 10 : 0,
     mode: p.mode === 'observation' ? 'observation' : 'drill',
   };
@@ -101,61 +107,77 @@ export function observedTraffic(samples: CordaSampleEvent[]): Traffic[] {
   return TRAFFIC.filter((t) => samples.some((s) => s.routed && t in s.routed));
 }
 
-export interface CordaParams {
-  waitIntervalMs?: number;
-  updateIntervalMs?: number;
-  probeIntervalMs?: number;
-  unhealthyThreshold?: number;
-  toleranceMs: number;
-  hotNode?: string;
-  coldNode?: string;
-  /** where each value came from when it was not in the drill's params */
-  fallbacks: string[];
+/** A value of the deployment's configuration and the evidence it was read from. */
+export interface Configured {
+  ms: number;
+  /** `updateInterval 300 ms (node.conf of primary, backup)` */
+  text: string;
 }
 
 /**
- * The drill's parameters, falling back on the static evidence (node.conf intervals, the load balancer's probes)
- * and the settings, and saying so.
+ * What the Corda drill checks judge against. The intervals are facts about the deployment, read from its
+ * configuration evidence (node.conf, the load balancer's configuration), and the tolerance is a setting; none of them
+ * comes from the drill being judged, whose `params` only say what it did (which node it found hot, which it stopped).
  */
-export function cordaParams(tl: Timeline, evidence: Evidence): CordaParams {
-  const p = tl.params ?? {};
-  const fallbacks: string[] = [];
+export interface CordaBounds {
+  waitInterval?: Configured;
+  updateInterval?: Configured;
+  /** probe interval × unhealthy threshold: how long the load balancer takes to mark a stopped node down */
+  probeBudget?: Configured;
+  tolerance: AppliedSetting;
+  hotNode?: string;
+  coldNode?: string;
+  /** what is missing to compute a bound, one phrase each */
+  missing: string[];
+}
+
+function nodeConfs(evidence: Evidence): string {
   const nodes = evidence.corda?.nodes ?? [];
-  const fromConf = (key: 'waitInterval' | 'updateInterval'): number | undefined => {
+  return nodes.length ? `node.conf of ${nodes.map((n) => n.name).join(', ')}` : 'node.conf';
+}
+
+export function cordaBounds(tl: Timeline, evidence: Evidence): CordaBounds {
+  const p = tl.params ?? {};
+  const nodes = evidence.corda?.nodes ?? [];
+  const missing: string[] = [];
+  const fromConf = (key: 'waitInterval' | 'updateInterval'): Configured | undefined => {
     const values = nodes.map((n) => n.mutualExclusion?.[key]).filter((v): v is number => typeof v === 'number');
-    return values.length ? Math.max(...values) : undefined;
+    if (!values.length) {
+      missing.push(`${key} (no enterpriseConfiguration.mutualExclusionConfiguration.${key} in the ${nodeConfs(evidence)})`);
+      return undefined;
+    }
+    // the slower node decides how long a takeover may take
+    const ms = Math.max(...values);
+    return { ms, text: `${key} ${ms} ms (${nodeConfs(evidence)})` };
   };
-  let waitIntervalMs = num(p.waitIntervalMs);
-  if (waitIntervalMs === undefined && (waitIntervalMs = fromConf('waitInterval')) !== undefined) fallbacks.push('waitInterval from node.conf');
-  let updateIntervalMs = num(p.updateIntervalMs);
-  if (updateIntervalMs === undefined && (updateIntervalMs = fromConf('updateInterval')) !== undefined)
-    fallbacks.push('updateInterval from node.conf');
-  const probes = evidence.corda?.loadBalancer?.probes ?? [];
-  let probeIntervalMs = num(p.probeIntervalMs);
-  if (probeIntervalMs === undefined && probes.length) {
-    probeIntervalMs = Math.max(...probes.map((x) => x.intervalSeconds * 1000));
-    fallbacks.push('probe interval from the load balancer configuration');
-  }
-  let unhealthyThreshold = num(p.unhealthyThreshold);
-  if (unhealthyThreshold === undefined && probes.length) {
-    unhealthyThreshold = Math.max(...probes.map((x) => x.unhealthyThreshold));
-    fallbacks.push('unhealthy threshold from the load balancer configuration');
-  }
-  let toleranceMs = num(p.toleranceMs);
-  if (toleranceMs === undefined) {
-    toleranceMs = evidence.settings.failoverToleranceMs;
-    fallbacks.push('tolerance from settings.failoverToleranceMs');
-  }
-  return {
-    waitIntervalMs,
-    updateIntervalMs,
-    probeIntervalMs,
-    unhealthyThreshold,
-    toleranceMs,
+  const out: CordaBounds = {
+    waitInterval: fromConf('waitInterval'),
+    updateInterval: fromConf('updateInterval'),
+    tolerance: settingOf(evidence, 'failoverToleranceMs'),
     hotNode: typeof p.hotNode === 'string' ? p.hotNode : undefined,
     coldNode: typeof p.coldNode === 'string' ? p.coldNode : undefined,
-    fallbacks,
+    missing,
   };
+  const lb = evidence.corda?.loadBalancer;
+  const probes = lb?.probes ?? [];
+  if (probes.length) {
+    const interval = Math.max(...probes.map((x) => x.intervalSeconds * 1000));
+    const threshold = Math.max(...probes.map((x) => x.unhealthyThreshold));
+    out.probeBudget = { ms: interval * threshold, text: `probe interval ${interval} ms × unhealthy threshold ${threshold} (${lb!.source})` };
+  } else {
+    missing.push(lb ? `the probe interval and unhealthy threshold (no health probe in ${lb.source})` : 'the probe interval and unhealthy threshold (the descriptor names no load-balancer configuration)');
+  }
+  return out;
+}
+
+/** A bound made of parts: `2600 ms = 2 × updateInterval 300 ms (…) + tolerance 2000 ms (default)` */
+export function composedBound(parts: Array<{ ms: number; text: string }>): { ms: number; text: string } {
+  const ms = parts.reduce((a, b) => a + b.ms, 0);
+  return { ms, text: `${ms} ms = ${parts.map((x) => x.text).join(' + ')}` };
+}
+
+export function toleranceTerm(t: AppliedSetting): { ms: number; text: string } {
+  return { ms: t.value, text: `tolerance failoverToleranceMs ${t.text}` };
 }
 
 /**

@@ -2,9 +2,9 @@ import type { PodInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, summarize, unique, peerOrgs } from './common.ts';
 import { clusterOf, clusterSources, formatLabels, podsNamed, selectorMatches } from './kube.ts';
+import { settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-GW-01';
-const PEER_PORT = 7051;
 
 interface GatewayFacts {
   org: string;
@@ -34,6 +34,9 @@ export const check: Check = {
     const found = peerOrgs(evidence, ID);
     if ('verdict' in found) return found.verdict;
     const { fabric, orgs } = found;
+    const portSetting = settingOf(evidence, 'gatewayPeerPort');
+    const minSetting = settingOf(evidence, 'minGatewayPeers');
+    const PEER_PORT = portSetting.value;
     const failures: string[] = [];
     const unjudged: string[] = [];
     const notes: string[] = [];
@@ -46,7 +49,9 @@ export const check: Check = {
         unjudged.push(`${org.name} names no gatewayService in the descriptor`);
         continue;
       }
-      for (const region of unique(org.peers.map((p) => p.region)).sort()) {
+      const unplaced = org.peers.filter((p) => p.region === undefined).map((p) => p.name);
+      if (unplaced.length) unjudged.push(`cannot place ${names(unplaced)} of ${org.name}: no region claim and no Kubernetes evidence holds ${unplaced.length > 1 ? 'their' : 'its'} workload`);
+      for (const region of unique(org.peers.map((p) => p.region).filter((r): r is string => r !== undefined)).sort()) {
         const where = `cluster ${region}`;
         const cluster = clusterOf(fabric, region);
         if (!cluster) {
@@ -97,18 +102,19 @@ export const check: Check = {
               `${strangers.length > 1 ? 'which are not' : 'which is not'} ${org.name}'s peers in ${region} (descriptor)`,
           );
         }
-        const allowed = new Set([PEER_PORT, ...localPeers.map((p) => p.port)]);
-        const port = svc.ports.find((p) => allowed.has(p.port) && (typeof p.targetPort === 'string' || allowed.has(p.targetPort)));
+        // the Service port is the one clients dial; it may forward to the peers' own port or a named port
+        const targets = new Set([PEER_PORT, ...localPeers.map((p) => p.port)]);
+        const port = svc.ports.find((p) => p.port === PEER_PORT && (typeof p.targetPort === 'string' || targets.has(p.targetPort)));
         if (!port) {
           failures.push(
-            `${label} exposes ${svc.ports.map((p) => `${p.port}→${p.targetPort}`).join(', ') || 'no ports'}, not the peer port ${PEER_PORT} (${svc.source})`,
+            `${label} exposes ${svc.ports.map((p) => `${p.port}→${p.targetPort}`).join(', ') || 'no ports'}, not the peer port ${portSetting.text} (${svc.source})`,
           );
         }
         const selectedPeers = selected.filter((p) => peerPods.has(p));
-        if (selectedPeers.length < 2) {
+        if (selectedPeers.length < minSetting.value) {
           failures.push(
-            `${label} selects ${selectedPeers.length === 0 ? 'no peer pod' : `only 1 peer pod (${selectedPeers[0].name})`} of ${org.name}: ` +
-              'when it fails the Service has nowhere to go',
+            `${label} selects ${selectedPeers.length === 0 ? 'no peer pod' : `only ${selectedPeers.length} peer pod${selectedPeers.length > 1 ? 's' : ''} (${names(selectedPeers.map((p) => p.name), 3)})`} of ${org.name}; ` +
+              `at least ${minSetting.text} are needed: when ${selectedPeers.length > 1 ? 'they fail' : 'it fails'} the Service has nowhere to go`,
           );
         }
         if (svc.endpoints) {
@@ -124,13 +130,13 @@ export const check: Check = {
         if (failures.length === problemsBefore) passed.push(`${region}/${svc.name} → ${selectedPeers.length} ${org.name} peers`);
       }
     }
-    const out = { gateways: facts, unjudged, notes };
+    const out = { gateways: facts, unjudged, notes, gatewayPeerPort: { value: PEER_PORT, origin: portSetting.origin }, minGatewayPeers: { value: minSetting.value, origin: minSetting.origin } };
     if (failures.length) return verdict.failed(ID, summarize(failures), out);
     if (!passed.length) return verdict.skipped(ID, summarize(unjudged), out);
     const tail = [...(unjudged.length ? [`not judged: ${summarize(unjudged, 2)}`] : []), ...notes];
     return verdict.passed(
       ID,
-      `${passed.length} gateway Services select exactly their organization's local peer pods on ${PEER_PORT}: ${names(passed, 6)}` +
+      `${passed.length} gateway Services select exactly their organization's local peer pods (at least ${minSetting.text}) on port ${portSetting.text}: ${names(passed, 6)}` +
         (liveChecked ? `; endpoints list every ready peer (live, ${liveChecked} Services)` : '; no live endpoints') +
         (tail.length ? `. ${tail.join('; ')}` : ''),
       out,

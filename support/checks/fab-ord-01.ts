@@ -1,8 +1,8 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, isRaft, majority, noFabric, names, summarize } from './common.ts';
+import { settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-ORD-01';
-const MIN = 5;
 const SIZE_METRICS = ['consensus_etcdraft_cluster_size'];
 
 export const check: Check = {
@@ -26,6 +26,9 @@ export const check: Check = {
     if (!channels.length && !hasMetrics) {
       return verdict.skipped(ID, 'no channel configuration and no orderer metrics: cannot count the consenters');
     }
+    const min = settingOf(evidence, 'minConsenters');
+    const MIN = min.value;
+    const minText = `minimum ${MIN}: ${min.origin}`;
     const problems: string[] = [];
     const staticFacts: Array<{ channel: string; consensusType: string; consenters: number; source: string }> = [];
     const notRaft: string[] = [];
@@ -39,7 +42,7 @@ export const check: Check = {
       staticFacts.push({ channel: ch.name, consensusType: ch.consensusType || 'etcdraft', consenters: ch.consenters.length, source: ch.source });
       if (ch.consenters.length < MIN) {
         problems.push(
-          `channel ${ch.name} has ${ch.consenters.length} consenters (${ch.source}); at least ${MIN} are needed ` +
+          `channel ${ch.name} has ${ch.consenters.length} consenters (${ch.source}); at least ${MIN} are needed (${minText}) ` +
             `(${ch.consenters.length} tolerate the loss of ${Math.max(0, ch.consenters.length - majority(ch.consenters.length))})`,
         );
       }
@@ -52,11 +55,11 @@ export const check: Check = {
           if (!key) continue;
           const size = values[key];
           liveFacts.push({ orderer, channel, clusterSize: size });
-          if (size < MIN) problems.push(`orderer ${orderer} reports ${key}=${size} on channel ${channel} (live metrics); at least ${MIN} are needed`);
+          if (size < MIN) problems.push(`orderer ${orderer} reports ${key}=${size} on channel ${channel} (live metrics); at least ${MIN} are needed (${minText})`);
         }
       }
     }
-    const evidenceOut = { channels: staticFacts, live: liveFacts, notJudged: notRaft };
+    const evidenceOut = { minConsenters: { value: MIN, origin: min.origin }, channels: staticFacts, live: liveFacts, notJudged: notRaft };
     if (problems.length) return verdict.failed(ID, summarize(problems), evidenceOut);
     if (!staticFacts.length && !liveFacts.length) {
       return verdict.skipped(
@@ -78,6 +81,6 @@ export const check: Check = {
       parts.push(`consensus_etcdraft_cluster_size ${sizes.join('/')} reported by ${orderers} orderers (live metrics)`);
     } else parts.push('no live orderer metrics');
     if (notRaft.length) parts.push(`not judged: ${names(notRaft)}`);
-    return verdict.passed(ID, `at least ${MIN} consenters everywhere: ${parts.join('; ')}`, evidenceOut);
+    return verdict.passed(ID, `at least ${MIN} consenters everywhere (${minText}): ${parts.join('; ')}`, evidenceOut);
   },
 };

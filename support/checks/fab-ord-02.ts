@@ -1,3 +1,5 @@
+import type { OrderingNodeInfo } from '../evidence/model.ts';
+import { describeConflict, regionBasis } from '../evidence/placement.ts';
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, consenterName, findOrderer, isRaft, majority, names, noFabric, summarize, unique } from './common.ts';
 
@@ -14,7 +16,8 @@ export const check: Check = {
     'Place the consenters so that no region holds half of them or more: for every region r, the consenters outside r ' +
     'must number at least ⌊n/2⌋+1 (five consenters over three regions as 2-1-2). Move ordering nodes to another region ' +
     'or add nodes in the under-represented regions and add them to every channel\'s consenter set. Every consenter must ' +
-    'be a deployed ordering node of the descriptor (host:port) so its region is known.',
+    'be a deployed ordering node of the descriptor (host:port) so its region is known. Where the descriptor\'s region of a ' +
+    'node disagrees with the region whose manifests (or API) hold its workload, correct the descriptor, or move the workload back.',
   needs: ['fabric.channels', 'fabric.orderers'],
   evaluate(evidence) {
     const fabric = evidence.fabric;
@@ -25,21 +28,31 @@ export const check: Check = {
     if (!orderers.length) {
       return verdict.skipped(ID, 'no ordering nodes in the descriptor: cannot map consenters to regions');
     }
-    const problems: string[] = [];
-    const facts: Array<{ channel: string; layout: Record<string, string[]>; unmapped: string[] }> = [];
+    // The layout is judged where the evidence places the nodes; a claim it contradicts is a failure of its own:
+    // the descriptor is what operators plan region losses (and drills) with.
+    const problems: string[] = orderers.flatMap((o) => o.placement.conflicts.filter((c) => c.field === 'region').map((c) => describeConflict(o.name, c)));
+    const facts: Array<{ channel: string; layout: Record<string, string[]>; unmapped: string[]; unplaced: string[] }> = [];
     const layouts = new Set<string>();
+    const unplacedAll = new Set<string>();
+    const consenting = new Set<OrderingNodeInfo>();
     for (const ch of channels) {
       const byRegion: Record<string, string[]> = {};
       const unmapped: string[] = [];
+      const unplaced: string[] = [];
       for (const c of ch.consenters) {
         const o = findOrderer(orderers, c);
         if (!o) {
           unmapped.push(consenterName(c));
           continue;
         }
+        consenting.add(o);
+        if (o.region === undefined) {
+          unplaced.push(o.name);
+          continue;
+        }
         (byRegion[o.region] ??= []).push(o.name);
       }
-      facts.push({ channel: ch.name, layout: byRegion, unmapped });
+      facts.push({ channel: ch.name, layout: byRegion, unmapped, unplaced });
       if (unmapped.length) {
         problems.push(
           `channel ${ch.name}: consenter${unmapped.length > 1 ? 's' : ''} ${names(unmapped)} match${unmapped.length > 1 ? '' : 'es'} ` +
@@ -52,6 +65,17 @@ export const check: Check = {
       const regions = unique([...(fabric.regions ?? []), ...Object.keys(byRegion)]);
       const used = Object.keys(byRegion).sort();
       const layout = regions.map((r) => (byRegion[r] ?? []).length).join('-');
+      if (unplaced.length) {
+        // Wherever the unplaced ones run, a region that already holds too many fails.
+        for (const u of unplaced) unplacedAll.add(u);
+        for (const r of used) {
+          const inside = byRegion[r];
+          if (n - inside.length < need) {
+            problems.push(`channel ${ch.name}: losing region ${r} leaves at most ${n - inside.length} of ${n} consenters; a majority is ${need} (${r} holds ${inside.length}: ${names(inside)})`);
+          }
+        }
+        continue;
+      }
       layouts.add(`${layout} over ${regions.join(', ')}`);
       if (used.length < 3) {
         problems.push(
@@ -71,12 +95,23 @@ export const check: Check = {
         }
       }
     }
-    if (problems.length) return verdict.failed(ID, summarize(problems), facts);
+    const basis = regionBasis([...consenting], fabric, 'ordering nodes');
+    const placement = orderers.map((o) => ({ name: o.name, region: o.placement.region ?? null, claims: o.claims, conflicts: o.placement.conflicts }));
+    const out = { channels: facts, placement, basis };
+    if (problems.length) return verdict.failed(ID, `${summarize(problems)} (${basis})`, out);
+    if (unplacedAll.size) {
+      return verdict.skipped(
+        ID,
+        `cannot place ${names([...unplacedAll])}: the descriptor claims no region for ${unplacedAll.size > 1 ? 'them' : 'it'} and no Kubernetes evidence ` +
+          `(manifests or an API context of a region) holds ${unplacedAll.size > 1 ? 'their' : 'its'} workload`,
+        out,
+      );
+    }
     return verdict.passed(
       ID,
       `${channels.length} channel${channels.length > 1 ? 's' : ''} (${names(channels.map((c) => c.name))}): consenters placed ` +
-        `${[...layouts].join('; ')}; losing any one region leaves a majority (regions from the descriptor's ordering nodes)`,
-      facts,
+        `${[...layouts].join('; ')}; losing any one region leaves a majority (${basis})`,
+      out,
     );
   },
 };

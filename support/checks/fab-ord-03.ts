@@ -13,6 +13,7 @@ import {
   summarize,
   timelineOf,
 } from './common.ts';
+import { againstBound, ratio, settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-ORD-03';
 
@@ -45,7 +46,11 @@ export const check: Check = {
     const tl = timelineOf(evidence, ID);
     if (!tl) return evidence.fabric ? noTimeline(ID, 'drill') : noFabric(ID);
     if (!tl.events?.length) return verdict.broken(ID, `the ${ID} timeline recorded no events: the drill did not run`, { startedAt: tl.startedAt });
-    const bound = num(tl.params?.boundMs) ?? evidence.settings.leaderElectionBoundMs;
+    // The bound is the scenario's (or the descriptor's, or the default), never the drill's own: the drill records
+    // how long it waited (`horizonMs`), which only tells whether it looked long enough.
+    const boundSetting = settingOf(evidence, 'leaderElectionBoundMs');
+    const bound = boundSetting.value;
+    const boundText = boundSetting.text;
     const events = [...tl.events].sort((a, b) => a.t - b.t);
     const faults = events.filter((e) => e.kind === 'fault' && e.action === 'stop-region') as RegionFaultEvent[];
     const errors = harnessErrors(tl);
@@ -89,11 +94,15 @@ export const check: Check = {
         if (!samples.length) {
           brokenReasons.push(`no leader samples were recorded after region ${region} stopped`);
         } else if (!elected && lastT < bound) {
-          brokenReasons.push(`leader samples after region ${region} stopped end at ${lastT} ms, before the bound of ${bound} ms`);
+          const horizon = num(tl.params?.horizonMs);
+          brokenReasons.push(
+            `leader samples after region ${region} stopped end at ${lastT} ms, before the bound of ${boundText}` +
+              (horizon !== undefined && horizon < bound ? ` (the drill waited ${horizon} ms: raise its horizon to at least the bound)` : ''),
+          );
         } else {
           failures.push(
-            `after region ${region} stopped, no leader among ${remaining.length} of ${total} members within ${bound} ms` +
-              (elected ? ` (first leader ${elected.leader} after ${elected.t - f.t} ms)` : '') +
+            `after region ${region} stopped, no leader among ${remaining.length} of ${total} members within the bound of ${boundText}` +
+              (elected ? ` (first leader ${elected.leader} after ${elected.t - f.t} ms, ${ratio(elected.t - f.t, bound)} of the bound)` : '') +
               (lapsed.length ? ` (unconfirmed claims that lapsed: ${summarize(lapsed, 3)})` : '') +
               quorumNote,
           );
@@ -104,7 +113,7 @@ export const check: Check = {
         if (write.ok !== true) {
           failures.push(`after region ${region} stopped, a write did not commit${write.error ? `: ${write.error}` : ''}${quorumNote}`);
         } else if ((num(write.ms) ?? 0) > bound) {
-          failures.push(`after region ${region} stopped, a write committed only after ${write.ms} ms (bound ${bound} ms)`);
+          failures.push(`after region ${region} stopped, a write committed only after ${againstBound(num(write.ms) ?? 0, bound, boundText)}`);
         }
       } else if (elected) {
         brokenReasons.push(`no write was attempted after region ${region} stopped`);
@@ -140,7 +149,7 @@ export const check: Check = {
     const expected = Array.isArray(tl.params?.regions) ? (tl.params.regions as unknown[]).map(String) : [];
     const drilled = new Set(faults.map((f) => f.region));
     const missing = expected.filter((r) => !drilled.has(r));
-    const out = { boundMs: bound, regions: results, notDrilled: missing, harnessErrors: errors };
+    const out = { boundMs: bound, boundOrigin: boundSetting.origin, regions: results, notDrilled: missing, harnessErrors: errors };
     if (failures.length) return verdict.failed(ID, summarize(failures), out);
     if (!faults.length) {
       return verdict.broken(ID, `the ${ID} timeline has no stop-region fault${errors.length ? `; errors: ${summarize(errors, 2)}` : ''}`, out);
@@ -148,11 +157,13 @@ export const check: Check = {
     if (missing.length) brokenReasons.push(`the drill did not stop region${missing.length > 1 ? 's' : ''} ${names(missing)}`);
     if (errors.length) brokenReasons.push(`the drill recorded errors: ${summarize(errors, 2)}`);
     if (brokenReasons.length) return verdict.broken(ID, summarize(brokenReasons), out);
-    const worst = Math.max(...results.map((r) => Math.max(r.leaderAfterMs ?? 0, r.write?.ms ?? 0)));
+    const slowest = results.reduce((a, b) => (Math.max(b.leaderAfterMs ?? 0, b.write?.ms ?? 0) > Math.max(a.leaderAfterMs ?? 0, a.write?.ms ?? 0) ? b : a));
+    const worst = Math.max(slowest.leaderAfterMs ?? 0, slowest.write?.ms ?? 0);
     return verdict.passed(
       ID,
-      `${results.length} region${results.length > 1 ? 's' : ''} stopped in turn (${names(results.map((r) => r.region))}): each time a leader ` +
-        `among the remaining members and a committed write within ${worst} ms (bound ${bound} ms), and the restored members caught up`,
+      `${results.length} region${results.length > 1 ? 's' : ''} stopped in turn (${names(results.map((r) => r.region))}): each time a new leader ` +
+        `among the remaining members and a committed write within ${againstBound(worst, bound, boundText)} ` +
+        `(slowest: region ${slowest.region}, new leader after ${slowest.leaderAfterMs} ms, write ${slowest.write?.ms} ms); the restored members caught up`,
       out,
     );
   },

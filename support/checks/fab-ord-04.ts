@@ -34,7 +34,7 @@ export const check: Check = {
       for (const o of notConsenters) {
         const node = orderers.find((x) => x.name === o)!;
         problems.push(
-          `${o} (${hostPort(node.host, node.port)}, region ${node.region}) is deployed but not a consenter of ${kind} ${ch.name} ("Requires attention"; ${ch.source})`,
+          `${o} (${hostPort(node.host, node.port)}, region ${node.region ?? 'unknown'}) is deployed but not a consenter of ${kind} ${ch.name} ("Requires attention"; ${ch.source})`,
         );
       }
       for (const g of ghosts) problems.push(`${kind} ${ch.name}: consenter ${g} has no deployed ordering node in the descriptor (${ch.source})`);

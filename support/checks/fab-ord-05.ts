@@ -2,6 +2,16 @@ import type { KubernetesClusterInfo, OrderingNodeInfo, PodInfo } from '../eviden
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
 import { HOSTNAME_KEY, ZONE_KEYS, clusterOf, clusterSources, podsNamed, selectorMatches, zoneOfNode, zonesOf } from './kube.ts';
+import { describeConflict } from '../evidence/placement.ts';
+
+/** what the worker nodes of a group rest on: the scheduled pods (API), the pod manifests, or the descriptor's claims */
+function placementBasis(members: OrderingNodeInfo[], cluster: KubernetesClusterInfo | undefined): string {
+  const claimed = members.filter((m) => m.placement.workerNode?.basis !== 'evidence').length;
+  const seen = cluster?.origin === 'api' ? 'scheduled pods, Kubernetes API' : 'pod placement in the manifests';
+  if (!claimed) return seen;
+  if (claimed === members.length) return 'as the descriptor claims them';
+  return `${seen}; ${claimed} as the descriptor claims them`;
+}
 
 const ID = 'FAB-ORD-05';
 
@@ -75,13 +85,18 @@ export const check: Check = {
     if (!fabric) return noFabric(ID);
     const orderers = fabric.orderers ?? [];
     if (!orderers.length) return verdict.skipped(ID, 'no ordering nodes in the descriptor');
-    const groups = new Map<string, OrderingNodeInfo[]>();
-    for (const o of orderers) {
-      const key = `${o.org}\u0000${o.cluster ?? o.region}`;
-      groups.set(key, [...(groups.get(key) ?? []), o]);
-    }
-    const failures: string[] = [];
+    // A worker node or zone the descriptor claims and the pods contradict fails on its own (the descriptor is what
+    // operators plan with); the spread is judged where the evidence places the nodes.
+    const failures: string[] = orderers.flatMap((o) => o.placement.conflicts.filter((c) => c.field !== 'region').map((c) => describeConflict(o.name, c)));
     const unjudged: string[] = [];
+    const unplaced = orderers.filter((o) => o.region === undefined).map((o) => o.name);
+    if (unplaced.length) unjudged.push(`cannot place ${names(unplaced)}: no region claim and no Kubernetes evidence holds ${unplaced.length > 1 ? 'their' : 'its'} workload`);
+    const groups = new Map<string, Array<OrderingNodeInfo & { region: string }>>();
+    for (const o of orderers) {
+      if (o.region === undefined) continue;
+      const key = `${o.org}\u0000${o.cluster ?? o.region}`;
+      groups.set(key, [...(groups.get(key) ?? []), o as OrderingNodeInfo & { region: string }]);
+    }
     const notes: string[] = [];
     const facts: GroupFacts[] = [];
     const judged: string[] = [];
@@ -114,7 +129,8 @@ export const check: Check = {
         const byNode = new Map<string, string[]>();
         for (const [o, node] of Object.entries(workerNodes)) byNode.set(node, [...(byNode.get(node) ?? []), o]);
         const shared = [...byNode.entries()].filter(([, os]) => os.length > 1);
-        const src = cluster ? ` (${clusterSources(cluster)})` : ' (descriptor placement)';
+        const claimed = members.filter((m) => m.placement.workerNode?.basis === 'claim').map((m) => m.name);
+        const src = cluster ? ` (${clusterSources(cluster)}${claimed.length ? `; worker node as the descriptor claims it for ${names(claimed)}` : ''})` : ' (worker nodes as the descriptor claims them)';
         for (const [node, os] of shared) failures.push(`${where}: ${names(os)} run on the same worker node ${node}${src}`);
         if (clusterZones.length >= 2) {
           const known = Object.entries(zones).filter((e): e is [string, string] => Boolean(e[1]));
@@ -132,7 +148,7 @@ export const check: Check = {
         }
         facts.push({ org, region, orderers: list, basis: 'placement', workerNodes, zones, clusterZones });
         judged.push(
-          `${where}: ${members.length} nodes on ${byNode.size} worker nodes (${cluster?.origin === 'api' ? 'scheduled pods, Kubernetes API' : cluster ? 'pod placement' : 'descriptor'})` + (clusterZones.length >= 2 ? ` in zones ${names(unique(Object.values(zones).filter((z): z is string => Boolean(z))))}` : ''),
+          `${where}: ${members.length} nodes on ${byNode.size} worker nodes (${placementBasis(members, cluster)})` + (clusterZones.length >= 2 ? ` in zones ${names(unique(Object.values(zones).filter((z): z is string => Boolean(z))))}` : ''),
         );
         continue;
       }

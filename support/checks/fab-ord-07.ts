@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { ratio, settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-ORD-07';
 
@@ -17,7 +18,11 @@ export const check: Check = {
   needs: ['live.roundTrips'],
   evaluate(evidence) {
     if (!evidence.fabric) return noFabric(ID);
-    const trips = (evidence.live?.roundTrips ?? []).filter((r) => r.fromRegion !== r.toRegion);
+    // Regions as placed from the evidence (the collector only knew the descriptor's claims), else as recorded.
+    const placed = new Map((evidence.fabric.orderers ?? []).filter((o) => o.region !== undefined).map((o) => [o.name, o.region!]));
+    const trips = (evidence.live?.roundTrips ?? [])
+      .map((r) => ({ ...r, fromRegion: placed.get(r.from) ?? r.fromRegion, toRegion: placed.get(r.to) ?? r.toRegion }))
+      .filter((r) => r.fromRegion !== undefined && r.toRegion !== undefined && r.fromRegion !== r.toRegion);
     if (!trips.length) {
       const why = evidence.live?.unobserved?.[ID];
       return verdict.skipped(
@@ -25,17 +30,19 @@ export const check: Check = {
         why ?? "no measured round trips between ordering nodes of different regions: FAB-ORD-07 is judged live only (ha-validate --live), from the ordering nodes' own measurement or an operator's measurement file",
       );
     }
-    const bound = evidence.settings.maxRoundTripMs;
+    const setting = settingOf(evidence, 'maxRoundTripMs');
+    const bound = setting.value;
     const unmeasured = trips.filter((r) => typeof r.ms !== 'number' || !Number.isFinite(r.ms) || r.ms < 0);
     const measured = trips.filter((r) => !unmeasured.includes(r));
     const slow = measured.filter((r) => r.ms > bound).sort((a, b) => b.ms - a.ms);
     const method = evidence.live?.roundTripMethod;
     const by = method ? ` (from ${method})` : '';
-    const out = { boundMs: bound, ...(method ? { measuredBy: method } : {}), roundTrips: trips };
+    const out = { boundMs: bound, boundOrigin: setting.origin, ...(method ? { measuredBy: method } : {}), roundTrips: trips };
     if (slow.length) {
       return verdict.failed(
         ID,
-        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms > ${bound} ms`)) + (method ? by : ' (measured round trips)'),
+        summarize(slow.map((r) => `${r.from} (${r.fromRegion}) → ${r.to} (${r.toRegion}): ${r.ms} ms, ${ratio(r.ms, bound)} of the bound`)) +
+          `; bound ${setting.text}` + (method ? by : ' (measured round trips)'),
         out,
       );
     }
@@ -43,14 +50,14 @@ export const check: Check = {
       return verdict.broken(ID, `no round trip between regions could be measured: ${summarize(unmeasured.map((r) => `${r.from} → ${r.to}`))}`, out);
     }
     const pairs = unique(measured.map((r) => [r.fromRegion, r.toRegion].sort().join('↔')));
-    const regions = unique(evidence.fabric.orderers.map((o) => o.region)).sort();
+    const regions = unique(evidence.fabric.orderers.map((o) => o.region).filter((r): r is string => r !== undefined)).sort();
     const expected: string[] = [];
     for (let i = 0; i < regions.length; i++) for (let j = i + 1; j < regions.length; j++) expected.push(`${regions[i]}↔${regions[j]}`);
     const missing = expected.filter((p) => !pairs.includes(p));
     const max = Math.max(...measured.map((r) => r.ms));
     return verdict.passed(
       ID,
-      `${measured.length} cross-region round trips between ordering nodes (${names(pairs)}), max ${max} ms (bound ${bound} ms)` +
+      `${measured.length} cross-region round trips between ordering nodes (${names(pairs)}): max ${max} ms; bound ${setting.text}; ${ratio(max, bound)} of the bound` +
         (missing.length ? `; region pairs not measured: ${names(missing)}` : '') +
         (unmeasured.length ? `; ${unmeasured.length} could not be measured` : '') +
         by,

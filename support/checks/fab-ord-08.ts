@@ -2,6 +2,7 @@ import type { CertificateInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
 import { SEEDS, DAY_MS, source, consenterName, findOrderer, isoDay, majority, names, noFabric, nowOf, summarize } from './common.ts';
 import { presentedCert } from './identity.ts';
+import { settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-ORD-08';
 
@@ -32,8 +33,12 @@ export const check: Check = {
     const fabric = evidence.fabric;
     if (!fabric) return noFabric(ID);
     const now = nowOf(evidence);
-    const windowDays = evidence.settings.certExpiryWarningDays;
+    const warning = settingOf(evidence, 'certExpiryWarningDays');
+    const spread = settingOf(evidence, 'certExpiryMajorityWindowDays');
+    const windowDays = warning.value;
     const windowMs = windowDays * DAY_MS;
+    const spreadDays = spread.value;
+    const spreadMs = spreadDays * DAY_MS;
     const channels = (fabric.channels ?? []).filter((c) => c.consenters.length > 0);
     if (!channels.length) return verdict.skipped(ID, 'no channel configuration with consenters: cannot see the consenter certificates');
     const problems: string[] = [];
@@ -80,7 +85,7 @@ export const check: Check = {
           } else if (end - now <= windowMs) {
             reported.add(key);
             problems.push(
-              `channel ${ch.name}: consenter ${l.consenter} ${role} certificate expires on ${isoDay(end)}, in ${days} days, within the ${windowDays}-day warning window (${cert.source})`,
+              `channel ${ch.name}: consenter ${l.consenter} ${role} certificate expires on ${isoDay(end)}, in ${days} days, within the warning window of ${warning.text} (${cert.source})`,
             );
           }
         }
@@ -91,18 +96,25 @@ export const check: Check = {
       const need = majority(ch.consenters.length);
       let worst: ConsenterCerts[] = [];
       for (let i = 0, j = 0; i < timed.length; i++) {
-        while (timed[i].firstExpiry! - timed[j].firstExpiry! > windowMs) j++;
+        while (timed[i].firstExpiry! - timed[j].firstExpiry! > spreadMs) j++;
         if (i - j + 1 > worst.length) worst = timed.slice(j, i + 1);
       }
       if (worst.length >= need) {
         problems.push(
-          `channel ${ch.name}: ${worst.length} of ${ch.consenters.length} consenters' certificates expire within ${windowDays} days of each other ` +
+          `channel ${ch.name}: ${worst.length} of ${ch.consenters.length} consenters' certificates expire within ${spread.text} of each other ` +
             `(${isoDay(worst[0].firstExpiry!)} … ${isoDay(worst[worst.length - 1].firstExpiry!)}: ${names(worst.map((w) => w.consenter))}); ` +
             `one missed renewal loses the quorum of ${need}`,
         );
       }
     }
-    const out = { now: new Date(now).toISOString(), windowDays, channels: facts };
+    const out = {
+      now: new Date(now).toISOString(),
+      windowDays,
+      windowOrigin: warning.origin,
+      majorityWindowDays: spreadDays,
+      majorityWindowOrigin: spread.origin,
+      channels: facts,
+    };
     if (problems.length) return verdict.failed(ID, summarize(problems), out);
     if (!judged.size) {
       return verdict.skipped(ID, 'the consenters carry no TLS certificates in the channel config and none were named or presented: cannot see expiry', out);
@@ -112,7 +124,7 @@ export const check: Check = {
     return verdict.passed(
       ID,
       `${judged.size} consenter certificates on ${names(channels.map((c) => c.name))}: the first expires ${isoDay(first)} ` +
-        `(${Math.floor((first - now) / DAY_MS)} days away, window ${windowDays} days) and no majority expires within ${windowDays} days of each other` +
+        `(${Math.floor((first - now) / DAY_MS)} days away; warning window ${warning.text}) and no majority expires within ${spread.text} of each other` +
         (presentedSeen.size ? `; ${presentedSeen.size} presented live` : ''),
       out,
     );

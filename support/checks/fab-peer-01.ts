@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, summarize, unique, peerOrgs } from './common.ts';
 import { clusterOf, podsNamed } from './kube.ts';
+import { describeConflict, regionBasis } from '../evidence/placement.ts';
 
 const ID = 'FAB-PEER-01';
 
@@ -20,18 +21,27 @@ export const check: Check = {
     const found = peerOrgs(evidence, ID);
     if ('verdict' in found) return found.verdict;
     const { fabric, orgs } = found;
-    const problems: string[] = [];
+    // Regions are judged where the evidence places the peers; a claim it contradicts fails on its own.
+    const problems: string[] = orgs.flatMap((o) => o.peers.flatMap((p) => p.placement.conflicts.filter((c) => c.field === 'region').map((c) => describeConflict(p.name, c))));
+    const unplaced: string[] = [];
     const facts: Array<{ org: string; regions: Record<string, string[]>; running?: Record<string, string[]> }> = [];
     const summary: string[] = [];
     let liveOrgs = 0;
     for (const org of orgs) {
       const regions: Record<string, string[]> = {};
-      for (const p of org.peers) (regions[p.region] ??= []).push(p.name);
+      for (const p of org.peers) {
+        if (p.region === undefined) unplaced.push(p.name);
+        else (regions[p.region] ??= []).push(p.name);
+      }
       const used = Object.keys(regions).sort();
       const fact: (typeof facts)[number] = { org: org.name, regions };
       facts.push(fact);
       if (used.length < 2) {
-        problems.push(`${org.name}: all ${org.peers.length} peers (${names(org.peers.map((p) => p.name))}) are in region ${used[0]} (descriptor)`);
+        const placed = org.peers.filter((p) => p.region !== undefined);
+        // with peers of unknown region it may still be spread; with every peer placed in one region it is not
+        if (placed.length === org.peers.length && used.length === 1) {
+          problems.push(`${org.name}: all ${org.peers.length} peers (${names(org.peers.map((p) => p.name))}) are in region ${used[0]} (${regionBasis(org.peers, fabric, 'peers')})`);
+        }
         continue;
       }
       summary.push(`${org.name} ${used.join(',')}`);
@@ -55,12 +65,21 @@ export const check: Check = {
         }
       }
     }
-    if (problems.length) return verdict.failed(ID, summarize(problems), facts);
+    const basis = regionBasis(orgs.flatMap((o) => o.peers), fabric, 'peers');
+    if (problems.length) return verdict.failed(ID, summarize(problems), { organizations: facts, basis });
+    if (unplaced.length) {
+      return verdict.skipped(
+        ID,
+        `cannot place ${names(unplaced)}: the descriptor claims no region for ${unplaced.length > 1 ? 'them' : 'it'} and no Kubernetes evidence ` +
+          `(manifests or an API context of a region) holds ${unplaced.length > 1 ? 'their' : 'its'} workload`,
+        { organizations: facts, basis },
+      );
+    }
     return verdict.passed(
       ID,
-      `${orgs.length} organizations, each with peers in at least 2 regions: ${summary.join('; ')} (descriptor)` +
+      `${orgs.length} organizations, each with peers in at least 2 regions: ${summary.join('; ')} (${basis})` +
         (liveOrgs ? `; running peers confirmed in ≥2 regions for ${liveOrgs} of them (Kubernetes API)` : '; running peers not observed'),
-      { organizations: facts, regions: unique(fabric.regions ?? []) },
+      { organizations: facts, regions: unique(fabric.regions ?? []), basis },
     );
   },
 };

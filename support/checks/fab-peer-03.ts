@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
 import { SEEDS, source, names, orgIsMember, summarize, unique, peerOrgs } from './common.ts';
+import { settingOf } from '../evidence/settings.ts';
 
 const ID = 'FAB-PEER-03';
 
@@ -52,7 +53,8 @@ export const check: Check = {
       }
     }
 
-    const lag = evidence.settings.maxLedgerLag;
+    const lagSetting = settingOf(evidence, 'maxLedgerLag');
+    const lag = lagSetting.value;
     const liveFacts: Record<string, Record<string, number>> = {};
     if (hasHeights) {
       const byChannel = new Map<string, Array<[string, number]>>();
@@ -63,11 +65,11 @@ export const check: Check = {
         liveFacts[ch] = Object.fromEntries(list);
         const top = list.reduce((a, b) => (b[1] > a[1] ? b : a));
         for (const [peer, h] of list) {
-          if (top[1] - h > lag) problems.push(`channel ${ch}: ${peer} at height ${h}, ${top[1] - h} blocks behind ${top[0]} (${top[1]}); bound ${lag}`);
+          if (top[1] - h > lag) problems.push(`channel ${ch}: ${peer} at height ${h}, ${top[1] - h} blocks behind ${top[0]} (${top[1]}); bound ${lagSetting.text}`);
         }
       }
     }
-    const out = { organizations: facts, heights: liveFacts, maxLedgerLag: lag };
+    const out = { organizations: facts, heights: liveFacts, maxLedgerLag: lag, maxLedgerLagOrigin: lagSetting.origin };
     if (problems.length) return verdict.failed(ID, summarize(problems), out);
     if (!staticJudged && !hasHeights) {
       return verdict.skipped(ID, 'the descriptor lists no channels for the peers and no live ledger heights were read: cannot compare channel membership', out);
@@ -76,7 +78,7 @@ export const check: Check = {
     if (staticJudged) parts.push(`${staticJudged} peers each joined to every channel of their organization (descriptor, channel config)`);
     if (hasHeights) {
       const spreads = Object.entries(liveFacts).map(([ch, hs]) => `${ch} ${Math.max(...Object.values(hs)) - Math.min(...Object.values(hs))}`);
-      parts.push(`ledger heights within ${lag} blocks (spread per channel: ${names(spreads)}; live)`);
+      parts.push(`ledger heights within ${lagSetting.text} (spread per channel: ${names(spreads)}; live)`);
     } else parts.push('no live ledger heights');
     if (unknownPeers.length) parts.push(`channels unknown for ${names(unknownPeers)}`);
     return verdict.passed(ID, parts.join('; '), out);

@@ -1,23 +1,12 @@
 /** Kubernetes lookups shared by the placement and gateway checks. Pure. */
-import type { FabricEvidence, KubernetesClusterInfo, PodInfo } from '../evidence/model.ts';
+import type { FabricEvidence, KubernetesClusterInfo } from '../evidence/model.ts';
+import { zoneLabel } from '../evidence/kubernetes/pods.ts';
 
-export const HOSTNAME_KEY = 'kubernetes.io/hostname';
-export const ZONE_KEYS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];
+export { HOSTNAME_KEY, ZONE_KEYS, podsNamed, zoneLabel } from '../evidence/kubernetes/pods.ts';
 
-export function clusterOf(fabric: FabricEvidence, region: string): KubernetesClusterInfo | undefined {
+export function clusterOf(fabric: FabricEvidence, region: string | undefined): KubernetesClusterInfo | undefined {
+  if (region === undefined) return undefined;
   return (fabric.kubernetes ?? []).find((k) => k.region === region);
-}
-
-// A Deployment's pods are `<name>-<replicaset hash>-<pod hash>` (hashes use an alphabet without vowels), a
-// StatefulSet's and a workload template's are `<name>-<i>`.
-const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
-const REPLICA_SUFFIX = new RegExp(`^-(\\d+|${SAFE}{5}|${SAFE}{6,10}-${SAFE}{5})$`);
-
-/** the pods of a workload named like a descriptor node: label `app` = name, else the pod name (plus a replica suffix) */
-export function podsNamed(cluster: KubernetesClusterInfo, name: string): PodInfo[] {
-  const byApp = cluster.pods.filter((p) => p.labels?.app === name);
-  if (byApp.length) return byApp;
-  return cluster.pods.filter((p) => p.name === name || (p.name.startsWith(name) && REPLICA_SUFFIX.test(p.name.slice(name.length))));
 }
 
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -28,11 +17,6 @@ export function selectorMatches(selector: Record<string, string>, labels: Record
 export function formatLabels(labels: Record<string, string>): string {
   const entries = Object.entries(labels ?? {});
   return entries.length ? `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}` : '{}';
-}
-
-export function zoneLabel(labels: Record<string, string> | undefined): string | undefined {
-  for (const key of ZONE_KEYS) if (labels?.[key]) return labels[key];
-  return undefined;
 }
 
 /** zone of a worker node, from the cluster's node labels */

@@ -1,8 +1,10 @@
 /**
  * The Corda drills: sampling windows and fault sequences whose timelines the checks CORDA-HA-01, CORDA-HA-02,
  * CORDA-LB-02 and CORDA-LB-03 judge (timeline contract: `CordaSampleEvent` / `CordaFaultEvent` in
- * evidence/model.ts; params { waitIntervalMs, updateIntervalMs, probeIntervalMs, unhealthyThreshold,
- * toleranceMs, hotNode, coldNode } plus sampleIntervalMs and boundMs). The drills record, they never judge.
+ * evidence/model.ts; params { hotNode, coldNode, sampleIntervalMs, horizonMs }: what the drill did, never a bound).
+ * The drills record, they never judge: the checks take the deployment's intervals from its configuration evidence
+ * (node.conf, the load balancer's configuration) and the tolerance from the settings. The intervals below only tell
+ * a drill how long to wait, and the settings it is given (`ObservationContext`) how long it must look at least.
  *
  * Every drill ends by undoing its faults and waiting until the environment has settled (one hot node, the load
  * balancer routing to it), in a `finally`, whatever happened; that phase is sampled too and stays in the timeline.
@@ -11,28 +13,25 @@
  * but on a broken one (mutual exclusion off, two nodes sharing a machine name) it makes a second active node,
  * which is the very harm the guarantee is about. So it runs only where drills may.
  */
-import type { CordaSampleEvent, Timeline } from '../evidence/model.ts';
-import type { Observation } from '../environments/types.ts';
+import { defaultSettings, type CordaSampleEvent, type Timeline } from '../evidence/model.ts';
+import type { Observation, ObservationContext } from '../environments/types.ts';
 import { TimelineRecorder } from './timeline-recorder.ts';
 import { BrokenError } from '../errors.ts';
 import { CordaSampling, soleHotNode, steadyHot, type CordaLiveTarget, type SampleTimeouts } from './corda-sampler.ts';
 import * as faults from './corda-faults.ts';
 import type { CordaFaultInjector } from './corda-faults.ts';
 
+/** The pair's timings as the environment configured them: how long a drill waits for things to happen. */
 export interface CordaDrillParams {
   waitIntervalMs: number;
   updateIntervalMs: number;
   probeIntervalMs: number;
   unhealthyThreshold: number;
-  toleranceMs: number;
 }
 
 /** The drill parameters of a Corda pair's timings (the stand-in's lease intervals and the load balancer's probe). */
-export function drillParams(
-  s: { waitIntervalMs: number; updateIntervalMs: number; probeIntervalMs: number; probeFall: number },
-  toleranceMs: number,
-): CordaDrillParams {
-  return { waitIntervalMs: s.waitIntervalMs, updateIntervalMs: s.updateIntervalMs, probeIntervalMs: s.probeIntervalMs, unhealthyThreshold: s.probeFall, toleranceMs };
+export function drillParams(s: { waitIntervalMs: number; updateIntervalMs: number; probeIntervalMs: number; probeFall: number }): CordaDrillParams {
+  return { waitIntervalMs: s.waitIntervalMs, updateIntervalMs: s.updateIntervalMs, probeIntervalMs: s.probeIntervalMs, unhealthyThreshold: s.probeFall };
 }
 
 export interface CordaDrillTarget {
@@ -66,9 +65,9 @@ export interface CordaDrillTarget {
 export function cordaDrillTarget(
   s: Parameters<typeof drillParams>[0] & { sampleIntervalMs: number; windowMs: number; settleBoundMs: number },
   variant: string | undefined,
-  o: Pick<CordaDrillTarget, 'live' | 'faults' | 'startAllowanceMs' | 'timeouts' | 'signal'> & { toleranceMs: number; bothMayServe?: boolean },
+  o: Pick<CordaDrillTarget, 'live' | 'faults' | 'startAllowanceMs' | 'timeouts' | 'signal'> & { bothMayServe?: boolean },
 ): CordaDrillTarget & { settled: NonNullable<CordaDrillTarget['settled']> } {
-  const params = drillParams(s, o.toleranceMs);
+  const params = drillParams(s);
   return {
     live: o.live,
     faults: o.faults,
@@ -84,9 +83,19 @@ export function cordaDrillTarget(
   };
 }
 
-/** The bound CORDA-LB-03 states: waitInterval + probe interval × unhealthy threshold + tolerance. */
-export function failoverBoundMs(p: CordaDrillParams): number {
-  return p.waitIntervalMs + p.probeIntervalMs * p.unhealthyThreshold + p.toleranceMs;
+/** CORDA-LB-03's bound for these timings: waitInterval + probe interval × unhealthy threshold + tolerance. */
+export function failoverBoundMs(p: CordaDrillParams, toleranceMs: number): number {
+  return p.waitIntervalMs + p.probeIntervalMs * p.unhealthyThreshold + toleranceMs;
+}
+
+/** How long past the bound a drill keeps sampling, so that a late takeover is measured rather than cut off. */
+export function horizonPast(boundMs: number): number {
+  return boundMs + Math.max(2000, Math.round(boundMs / 2));
+}
+
+/** the tolerance the drill will be judged with: the scenario's settings, else the documented default */
+function toleranceOf(context: ObservationContext | undefined): number {
+  return context?.settings.failoverToleranceMs ?? defaultSettings.failoverToleranceMs;
 }
 
 interface Running {
@@ -194,7 +203,7 @@ export function cordaObservations(target: CordaDrillTarget): Record<string, Obse
     const holder = last?.leaseHolder;
     const hot = holder === a || holder === b ? holder : last && soleHotNode(last) === b ? b : a;
     const cold = hot === a ? b : a;
-    return { rec, sampling, hot, cold, params: { ...p, hotNode: hot, coldNode: cold, sampleIntervalMs: target.sampleIntervalMs } };
+    return { rec, sampling, hot, cold, params: { hotNode: hot, coldNode: cold, sampleIntervalMs: target.sampleIntervalMs } };
   }
 
   /**
@@ -301,18 +310,19 @@ export function cordaObservations(target: CordaDrillTarget): Record<string, Obse
           else if (target.faults.exits(name) > 0) note(r.rec, `${name} failed to claim the lease and exited`, { exits: target.faults.exits(name) });
           else note(r.rec, `${name} neither served nor finished a claim attempt within ${bound} ms`);
           await pause(Math.max(500, lbSettleMs));
-          r.params.boundMs = bound;
+          r.params.horizonMs = bound;
           await faults.stopDuplicate(r.rec, target.faults, name);
         }),
     },
     'CORDA-HA-02': {
       id: 'CORDA-HA-02',
       disruptive: true,
-      run: () =>
+      run: (context) =>
         drill('CORDA-HA-02', async (r) => {
           await pause(Math.max(500, lbSettleMs));
-          const bound = 2 * p.updateIntervalMs + p.toleranceMs;
-          r.params.boundMs = bound;
+          // CORDA-HA-02's bound for these timings (2 × updateInterval + tolerance): how long to wait for the stop
+          const bound = 2 * p.updateIntervalMs + toleranceOf(context);
+          r.params.horizonMs = bound;
           await fromSteady(r, () => faults.cutDatabase(r.rec, target.faults, r.hot));
           const hot = r.hot;
           const stopped = await r.sampling.waitFor((s) => s.nodes[hot] !== undefined && !s.nodes[hot].p2p && !s.nodes[hot].rpc && !s.nodes[hot].web, bound, 2);
@@ -337,13 +347,11 @@ export function cordaObservations(target: CordaDrillTarget): Record<string, Obse
     'CORDA-LB-03': {
       id: 'CORDA-LB-03',
       disruptive: true,
-      run: () =>
+      run: (context) =>
         drill('CORDA-LB-03', async (r) => {
           await pause(Math.max(500, lbSettleMs));
-          const expected = failoverBoundMs(p);
-          // sample past the stated bound, so a late takeover is measured rather than cut off
-          const bound = expected + Math.max(2000, Math.round(expected / 2));
-          r.params.boundMs = bound;
+          const bound = horizonPast(failoverBoundMs(p, toleranceOf(context)));
+          r.params.horizonMs = bound;
           const fault = await fromSteady(r, () => faults.stopNode(r.rec, target.faults, r.hot, 'SIGTERM'));
           const cold = r.cold;
           const routed = await r.sampling.waitFor((s) => steadyHot(s, withLb) === cold, bound, 2);

@@ -1,14 +1,15 @@
 /**
  * FAB-ORD-03 drill: for each region in turn, stop every ordering node in it, watch the remaining ones elect a
- * leader (sampled every ≤ 50 ms), try to commit a write within the bound, bring the region back and watch its
+ * leader (sampled every ≤ 50 ms), try to commit a write within its horizon, bring the region back and watch its
  * nodes catch up to the same height. Written against `OrderingProbe` and `OrderingFaults`, so the same drill
  * runs against etcd members locally and Fabric orderers anywhere a fault injector exists.
  *
  * Timeline (contract in model.ts): fault {action:'stop-region', region, members (all), remaining, stopped}
  * → sample {region, leader} … (from the fault on) → note {region, stopped: true} once the stop took effect →
  * write {region, ok, ms, error?} → note {region, message} → restore {region} → catch-up {region, heights, caughtUp}.
- * params: { boundMs, regions, members, … }. A leader counts from a sample after `stopped` that the next sample (or
- * a committed write) confirms.
+ * params: { horizonMs, regions, members, … }: what the drill did. `horizonMs` is how long it waits for a leader and a
+ * write after each fault; it is not the bound (the check takes that from its settings), so it should be at least
+ * the bound. A leader counts from a sample after `stopped` that the next sample (or a committed write) confirms.
  */
 import type {
   CatchUpEvent,
@@ -33,8 +34,8 @@ export interface RegionLossOptions {
   faults: OrderingFaults;
   /** region → its ordering members, in the order the regions are drilled */
   regions: Record<string, string[]>;
-  /** leader and committed write after the fault, ms (FAB-ORD-03 bound) */
-  boundMs: number;
+  /** how long to wait for a leader and a committed write after each fault, ms (at least the bound it is judged by) */
+  horizonMs: number;
   /** ≤ 50 */
   sampleIntervalMs: number;
   /** how long restored members may take to catch up, and the cluster to be healthy before each fault */
@@ -58,7 +59,7 @@ export async function runRegionLossDrill(o: RegionLossOptions): Promise<Timeline
   const all = Object.values(o.regions).flat();
   const interval = Math.min(50, o.sampleIntervalMs);
   const params = {
-    boundMs: o.boundMs,
+    horizonMs: o.horizonMs,
     regions: Object.keys(o.regions),
     members: all,
     placement: o.regions,
@@ -121,10 +122,10 @@ export async function runRegionLossDrill(o: RegionLossOptions): Promise<Timeline
         stopDone = rec.now();
         rec.record({ kind: 'note', region, stopped: true, message: `${members.join(', ')} stopped (${o.faults.method}) in ${Math.round(stopDone - fault.t)} ms` });
 
-        // Wait for a leader up to the bound; with none, keep sampling to the bound, so the history shows it.
-        const deadline = fault.t + o.boundMs;
+        // Wait for a leader up to the horizon; with none, keep sampling to it, so the history shows it.
+        const deadline = fault.t + o.horizonMs;
         while (!firstLeader && rec.now() < deadline) await sleep(interval);
-        const budget = Math.max(deadline - rec.now(), firstLeader ? 0 : Math.min(1000, o.boundMs));
+        const budget = Math.max(deadline - rec.now(), firstLeader ? 0 : Math.min(1000, o.horizonMs));
         const writeStart = rec.now();
         w = await o.probe.write(remaining, Math.max(budget, 250));
         rec.record<WriteEvent>(
@@ -139,7 +140,7 @@ export async function runRegionLossDrill(o: RegionLossOptions): Promise<Timeline
 
       const what = firstLeader
         ? `after region ${region} stopped, ${firstLeader.leader} led the remaining ${remaining.length} of ${all.length} members after ${Math.round(firstLeader.t - fault.t)} ms`
-        : `after region ${region} stopped, no leader among ${remaining.length} of ${all.length} members within ${seconds(o.boundMs)}` +
+        : `after region ${region} stopped, no leader among ${remaining.length} of ${all.length} members within ${seconds(o.horizonMs)}` +
           [...staleUntil].map(([m, t]) => ` (${m} still claimed leadership without a majority until ${Math.round(t - fault.t)} ms after the fault)`).join('');
       const writeWhat = w.ok ? `a write committed in ${w.ms} ms (height ${w.height})` : `a write did not commit: ${w.error}`;
       rec.record({ kind: 'note', region, message: `${what}; ${writeWhat}` });

@@ -1,4 +1,4 @@
-import type { LiveEvidence, Timeline } from '../evidence/model.ts';
+import type { CheckSettings, LiveEvidence, SettingKey, Timeline } from '../evidence/model.ts';
 import type { TargetDescriptor } from '../target/types.ts';
 
 /**
@@ -13,14 +13,35 @@ export interface Environment {
   start(): Promise<StartedEnvironment>;
 }
 
+/**
+ * What an observation may know about how it will be judged: the settings of the scenario that first asks for it,
+ * so that it samples at least as long as the bound it will be judged against. It records what it did (how long it
+ * waited: `params.horizonMs`), never the bound: the check takes that from the settings.
+ */
+export interface ObservationContext {
+  settings: CheckSettings;
+}
+
 /** An observation of one guarantee: a sampling window or a drill, producing a timeline its check judges. */
 export interface Observation {
   /** the guarantee ID whose check judges the timeline */
   id: string;
   /** true when it injects a fault: runs only where the target is disposable or the operator opted in */
   disruptive: boolean;
-  run(): Promise<Timeline>;
+  run(context?: ObservationContext): Promise<Timeline>;
 }
+
+/**
+ * A check setting an environment needs other than its documented default, with the reason, e.g. the docker
+ * environment's wider failover tolerance (a fault goes through the Docker API). It applies where the descriptor and
+ * the scenario say nothing, and every verdict that applies it names it: `7000 ms (docker environment: <why>)`.
+ */
+export interface EnvironmentSetting {
+  value: number;
+  why: string;
+}
+
+export type EnvironmentSettings = Partial<Record<SettingKey, EnvironmentSetting>>;
 
 export interface StartedEnvironment {
   readonly name: string;
@@ -36,5 +57,7 @@ export interface StartedEnvironment {
   readonly observations: Record<string, Observation>;
   /** guarantee ID → why it cannot be observed live here (becomes a skip reason) */
   readonly unavailable: Record<string, string>;
+  /** check settings this environment needs other than the documented defaults (see EnvironmentSetting) */
+  readonly settings?: EnvironmentSettings;
   stop(): Promise<void>;
 }

@@ -26,15 +26,16 @@ import {
   type NodeInfo,
   type OrderingNodeInfo,
   type PeerInfo,
+  type PlacementClaims,
 } from './model.ts';
 import { redact } from './redact.ts';
+import { placeFabric } from './placement.ts';
+import { SETTING_KEYS, descriptorOrigin } from './settings.ts';
 
 export interface CollectOptions {
   /** the environment node.conf `${VAR}` falls back to (default: process.env) */
   processEnv?: NodeJS.ProcessEnv;
 }
-
-const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];
 
 /** Hide a password carried inside a JDBC URL's parameters. */
 export function redactUrlPassword(url: string): string {
@@ -55,6 +56,7 @@ export async function collectStaticEvidence(descriptor: TargetDescriptor, option
   };
 
   const settings: CheckSettings = { ...defaultSettings, ...(descriptor.settings as Partial<CheckSettings>) };
+  const settingOrigins = Object.fromEntries(SETTING_KEYS.filter((k) => descriptor.settings[k] !== undefined).map((k) => [k, descriptorOrigin(k)]));
   const reader = new CertificateReader();
   const [fabric, corda] = await Promise.all([
     descriptor.fabric ? collectFabric(descriptor, reader, guard) : Promise.resolve(undefined),
@@ -65,6 +67,7 @@ export async function collectStaticEvidence(descriptor: TargetDescriptor, option
   const evidence: Evidence = {
     target: { name: descriptor.name, file: descriptor.file, disposable: descriptor.disposable },
     settings,
+    settingOrigins,
     live: { timelines: {} },
   };
   if (fabric) evidence.fabric = fabric;
@@ -122,31 +125,8 @@ async function readCas(reader: CertificateReader, files: string[], guard: Guard)
   return lists.flatMap((l) => l ?? []);
 }
 
-/**
- * Where an ordering node runs: its pod (matched by the `app` label, or a pod name equal to the node's name or
- * starting with `<name>-`), the worker node the pod is scheduled on, and that node's zone label. A manifest pod
- * without `nodeName` may still be pinned by a required node affinity (fabric-operator pins each orderer to a
- * zone that way): a single-valued `kubernetes.io/hostname` or zone term counts as its placement.
- */
-function placement(name: string, cluster: KubernetesClusterInfo | undefined): { workerNode?: string; zone?: string } {
-  if (!cluster) return {};
-  const matches = cluster.pods.filter((p) => p.labels.app === name || p.name === name || p.name.startsWith(`${name}-`));
-  if (matches.length === 0) return {};
-  const pod = matches.find((p) => p.nodeName) ?? matches[0];
-  const pinned = (keys: string[]) =>
-    pod.affinity.requiredNodeAffinity.find((t) => keys.includes(t.key) && t.operator === 'In' && t.values.length === 1)?.values[0];
-  const out: { workerNode?: string; zone?: string } = {};
-  const workerNode = pod.nodeName ?? pinned(['kubernetes.io/hostname']);
-  if (workerNode) out.workerNode = workerNode;
-  const node = workerNode ? cluster.nodes.find((n) => n.name === workerNode || n.labels['kubernetes.io/hostname'] === workerNode) : undefined;
-  const zone = (node && ZONE_LABELS.map((l) => node.labels[l]).find((z) => z !== undefined && z !== '')) ?? pinned(ZONE_LABELS);
-  if (zone) out.zone = zone;
-  return out;
-}
-
 async function collectFabric(descriptor: TargetDescriptor, reader: CertificateReader, guard: Guard): Promise<FabricEvidence> {
   const spec = descriptor.fabric!;
-  const regionsByName = new Map(descriptor.regions.map((r) => [r.name, r]));
 
   const clustersP = Promise.all(descriptor.regions.map((r) => collectCluster(r, guard)));
 
@@ -172,16 +152,13 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
 
   const [clusterList, ordering, orgs, channelList] = await Promise.all([clustersP, orderingP, orgsP, channelsP]);
   const kubernetes = clusterList.filter((c): c is KubernetesClusterInfo => c !== undefined);
-  const clusterOf = new Map(kubernetes.map((c) => [c.region, c]));
   const verify = (r: CertRead | undefined, cas: CertificateInfo[]) => (r ? reader.withVerification(r.cert, cas, r.chain) : undefined);
 
   const orderers: OrderingNodeInfo[] = [];
-  const orderingOrgs: FabricOrgInfo[] = ordering.map(({ org, cas, nodes }) => {
-    for (const { n, tls, enroll } of nodes) {
-      const info: OrderingNodeInfo = { name: n.name, org: org.name, mspId: org.mspId, region: n.region, host: n.host, port: n.port };
-      const k = regionsByName.get(n.region)?.kubernetes;
-      if (k) info.cluster = k.context ?? n.region;
-      Object.assign(info, placement(n.name, clusterOf.get(n.region)));
+  const orderingOrgs: FabricOrgInfo[] = ordering.map(({ org, cas, nodes }, oi) => {
+    for (const [ni, { n, tls, enroll }] of nodes.entries()) {
+      const claims = claimsOf(n, `${descriptor.file}#fabric.ordering[${oi}].nodes[${ni}]`);
+      const info: OrderingNodeInfo = { name: n.name, org: org.name, mspId: org.mspId, host: n.host, port: n.port, claims, placement: { conflicts: [] } };
       const t = verify(tls, cas);
       const e = verify(enroll, cas);
       if (t) info.tlsCert = t;
@@ -191,13 +168,14 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
     return { name: org.name, mspId: org.mspId, cas, peers: [] };
   });
 
-  const fabricOrgs: FabricOrgInfo[] = orgs.map(({ org, cas, peers }) => {
+  const fabricOrgs: FabricOrgInfo[] = orgs.map(({ org, cas, peers }, oi) => {
     const info: FabricOrgInfo = {
       name: org.name,
       mspId: org.mspId,
       cas,
-      peers: peers.map(({ p, tls, enroll }) => {
-        const peer: PeerInfo = { name: p.name, org: org.name, mspId: org.mspId, region: p.region, host: p.host, port: p.port };
+      peers: peers.map(({ p, tls, enroll }, pi) => {
+        const claims = claimsOf(p, `${descriptor.file}#fabric.organizations[${oi}].peers[${pi}]`);
+        const peer: PeerInfo = { name: p.name, org: org.name, mspId: org.mspId, host: p.host, port: p.port, claims, placement: { conflicts: [] } };
         const t = verify(tls, cas);
         const e = verify(enroll, cas);
         if (t) peer.tlsCert = t;
@@ -227,14 +205,26 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
       };
     });
 
-  return {
+  const clusterNames = Object.fromEntries(descriptor.regions.filter((r) => r.kubernetes).map((r) => [r.name, r.kubernetes!.context ?? r.name]));
+  // where every node runs: from the Kubernetes evidence, its descriptor claims cross-checked (placement.ts)
+  return placeFabric({
     regions: descriptor.regions.map((r) => r.name),
     orderingOrgs,
     orderers,
     orgs: fabricOrgs,
     channels,
     kubernetes,
-  };
+    clusterNames,
+  });
+}
+
+/** What a descriptor node claims about where it runs, and the entry that claims it. */
+function claimsOf(n: { region?: string; workerNode?: string; zone?: string }, source: string): PlacementClaims {
+  const claims: PlacementClaims = { source };
+  if (n.region !== undefined) claims.region = n.region;
+  if (n.workerNode !== undefined) claims.workerNode = n.workerNode;
+  if (n.zone !== undefined) claims.zone = n.zone;
+  return claims;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

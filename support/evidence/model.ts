@@ -37,37 +37,82 @@ export interface CertificateInfo {
 // ---------------------------------------------------------------------------------------------------------------
 // Fabric
 
+/**
+ * One placement fact about a node (its region, worker node or zone) and what it rests on: `evidence` when the
+ * deployment shows it (the region whose Kubernetes manifests or API context holds the node's workload, the pod's
+ * worker node, that node's zone label), `claim` when only the descriptor says so.
+ */
+export interface PlacedValue {
+  value: string;
+  basis: 'evidence' | 'claim';
+  /** the file (and object or field) it was read from: `k8s/r1/pods.yaml#Pod/org0-orderer1-0`, `target.yaml#…` */
+  source: string;
+}
+
+/** What the descriptor says about where a node runs: claims, which the evidence cross-checks. */
+export interface PlacementClaims {
+  region?: string;
+  workerNode?: string;
+  zone?: string;
+  /** the descriptor entry that states them: `target.yaml#fabric.ordering[0].nodes[3]` */
+  source: string;
+}
+
+/** A claim the evidence contradicts (or evidence that contradicts itself: a workload in two regions). */
+export interface PlacementConflict {
+  field: 'region' | 'workerNode' | 'zone';
+  /** the descriptor's claim, absent when it claims nothing */
+  claim?: string;
+  claimSource: string;
+  /** what the evidence shows: one value, or several when the workload is found in more than one region */
+  evidence: Array<{ value: string; source: string }>;
+}
+
+export interface NodePlacement {
+  /** the region the node is judged in: the evidence's, else the claim's; absent when neither places it */
+  region?: PlacedValue;
+  workerNode?: PlacedValue;
+  zone?: PlacedValue;
+  conflicts: PlacementConflict[];
+}
+
 export interface OrderingNodeInfo {
   name: string;
   /** the ordering organization's name (descriptor) and MSP ID */
   org: string;
   mspId: string;
-  region: string;
+  /** the region it runs in (`placement.region`): evidence first, else the descriptor's claim; absent = unknown */
+  region?: string;
   /** the host other orderers dial, as the descriptor says */
   host: string;
   port: number;
-  /** worker node and zone, when known from Kubernetes placement (pod → node → labels) */
+  /** worker node and zone (`placement`): from Kubernetes placement (pod → node → labels), else the claim */
   workerNode?: string;
   zone?: string;
   /** the TLS certificate (file) of this node, if the descriptor names one */
   tlsCert?: CertificateInfo;
   /** the enrolment (signing) certificate, if named */
   enrollmentCert?: CertificateInfo;
-  /** the cluster this node runs in (region's Kubernetes cluster), when known */
+  /** the cluster this node runs in (its region's kubeconfig context, or the region), when it has Kubernetes evidence */
   cluster?: string;
+  claims: PlacementClaims;
+  placement: NodePlacement;
 }
 
 export interface PeerInfo {
   name: string;
   org: string;
   mspId: string;
-  region: string;
+  /** the region it runs in (`placement.region`): evidence first, else the descriptor's claim; absent = unknown */
+  region?: string;
   host: string;
   port: number;
   tlsCert?: CertificateInfo;
   enrollmentCert?: CertificateInfo;
   /** channels this peer says it has joined (descriptor `channels` of the peer; absent = unknown) */
   channels?: string[];
+  claims: PlacementClaims;
+  placement: NodePlacement;
 }
 
 export interface FabricOrgInfo {
@@ -302,7 +347,7 @@ export interface LiveEvidence {
    * round trips between ordering nodes of different regions, milliseconds, as the nodes measure them themselves
    * (or the operator did): never the harness's own connection times. `source` names the series or file entry.
    */
-  roundTrips?: Array<{ from: string; to: string; fromRegion: string; toRegion: string; ms: number; source?: string }>;
+  roundTrips?: Array<{ from: string; to: string; fromRegion?: string; toRegion?: string; ms: number; source?: string }>;
   /** what measured `roundTrips`, in words (the ordering nodes' metric, the etcd stand-in's, an operator's file) */
   roundTripMethod?: string;
   /** guarantee ID → why the live collection could not observe it on this target (the skip reason) */
@@ -328,7 +373,8 @@ export interface FabricEvidence {
   orgs: FabricOrgInfo[];
   channels: ChannelConfigInfo[];
   kubernetes: KubernetesClusterInfo[];
-  /** bounds from the descriptor (`checks:` section) with defaults applied */
+  /** region → the name of its cluster (kubeconfig context, else the region), for regions with Kubernetes evidence */
+  clusterNames?: Record<string, string>;
 }
 
 export interface CordaEvidence {
@@ -341,24 +387,44 @@ export interface CordaEvidence {
   loadBalancerAddress?: string;
 }
 
+/**
+ * The bounds and thresholds checks apply (see settings.ts for each one's default, unit, checks and Gherkin step).
+ * `now` is the reference time for expiry checks (ISO); default the current time, fixed in tests.
+ */
 export interface CheckSettings {
+  /** FAB-ORD-01: fewest consenters (default 5) */
+  minConsenters: number;
+  /** FAB-ORD-03: a leader and a committed write after a region loss within this, ms (default 5000) */
+  leaderElectionBoundMs: number;
   /** FAB-ORD-07: round-trip bound, ms (default 100) */
   maxRoundTripMs: number;
-  /** FAB-ORD-08: warning window, days (default 30) */
+  /** FAB-ORD-08: warning window before a consenter certificate expires, days (default 30) */
   certExpiryWarningDays: number;
-  /** FAB-ORD-03: bound for a leader and a committed write after a region loss, ms (default 5000) */
-  leaderElectionBoundMs: number;
+  /** FAB-ORD-08: no majority of consenter certificates may expire within this many days of each other (default 30) */
+  certExpiryMajorityWindowDays: number;
   /** FAB-PEER-03: max difference between ledger heights of one channel's peers (default 5) */
   maxLedgerLag: number;
-  /** CORDA-LB-03: tolerance on top of waitInterval + interval × threshold, ms (default 2000) */
+  /** FAB-GW-01: the port a gateway Service exposes and forwards (default 7051) */
+  gatewayPeerPort: number;
+  /** FAB-GW-01: fewest peers a gateway Service selects in a cluster (default 2) */
+  minGatewayPeers: number;
+  /** CORDA-HA-01: coarsest median sampling period that still catches an overlap, ms (default 50) */
+  samplePeriodMs: number;
+  /** CORDA-HA-02, CORDA-LB-03: tolerance on top of the configured intervals, ms (default 2000) */
   failoverToleranceMs: number;
-  /** the reference time for expiry checks (ISO); default now. Fixed in tests so verdicts are deterministic. */
   now?: string;
 }
+
+export type SettingKey = Exclude<keyof CheckSettings, 'now'>;
 
 export interface Evidence {
   target: { name: string; file: string; disposable: boolean };
   settings: CheckSettings;
+  /**
+   * where each setting's value came from, as a verdict states it: `default`, `descriptor settings.<key>`,
+   * `Gherkin`, or `<name> environment: <why>`; absent = default
+   */
+  settingOrigins?: Partial<Record<SettingKey, string>>;
   /** absent when the descriptor describes no Fabric deployment */
   fabric?: FabricEvidence;
   /** absent when the descriptor describes no Corda deployment */
@@ -366,13 +432,7 @@ export interface Evidence {
   live: LiveEvidence;
 }
 
-export const defaultSettings: CheckSettings = {
-  maxRoundTripMs: 100,
-  certExpiryWarningDays: 30,
-  leaderElectionBoundMs: 5000,
-  maxLedgerLag: 5,
-  failoverToleranceMs: 2000,
-};
+export { defaultSettings } from './settings.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Timeline contracts: what drills record and checks judge. `t` is ms since the drill's start.

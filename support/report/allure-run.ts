@@ -25,6 +25,8 @@ export interface RunFacts {
   allowDisruptive: boolean;
   problem?: string;
   timings: Record<string, number>;
+  /** settings of the run other than the documented defaults, as verdicts state them: key → `7000 ms (docker environment: …)` */
+  settings?: Record<string, string>;
 }
 
 function propertiesValue(v: string): string {
@@ -43,6 +45,7 @@ export function environmentProperties(facts: RunFacts): string {
     ['node.version', process.version],
     ['platform', `${process.platform} ${process.arch}`],
   ];
+  for (const [key, text] of Object.entries(facts.settings ?? {})) entries.push([`setting.${key}`, text]);
   for (const [stage, ms] of Object.entries(facts.timings)) entries.push([`time.${stage.replace(/\s+/g, '.')}.ms`, String(Math.round(ms))]);
   if (facts.problem) entries.push(['problem', facts.problem]);
   return entries.map(([k, v]) => `${k}=${propertiesValue(v)}`).join('\n') + '\n';

@@ -1,8 +1,10 @@
 /**
  * Renders a drill's recorded timeline as an SVG picture for the report: one row per node (ordering member, Corda
  * node, organization, gateway) showing what it was doing over time (leader / follower / stopped, active / serving /
- * idle, answered / failed), faults and restores as labelled vertical lines, and a time axis in milliseconds since
- * the drill's start. Pure: a Timeline in, an SVG string out, no fonts or scripts to load.
+ * idle, answered / failed), the writes and catch-ups of a region loss as bands, faults and restores as labelled
+ * vertical lines, the bound the verdict applied as a line of its own, and a time axis in milliseconds since the
+ * drill's start. Every state has its own colour within a chart (the legend lists them). Pure: a Timeline in, an
+ * SVG string out, no fonts or scripts to load.
  */
 import type { Timeline, TimelineEvent } from '../evidence/model.ts';
 import { isUp } from '../checks/corda-samples.ts';
@@ -27,8 +29,17 @@ export interface Lane {
 
 export interface Marker {
   t: number;
-  kind: 'fault' | 'restore' | 'error';
+  kind: 'fault' | 'restore' | 'error' | 'bound';
   label: string;
+}
+
+/** The bound a verdict applied, drawn from each fault it counts from. */
+export interface ChartBound {
+  ms: number;
+  /** `bound 5000 ms (Gherkin)` */
+  label: string;
+  /** the faults it counts from (their `t`); default every fault of the timeline */
+  from?: number[];
 }
 
 export interface ChartModel {
@@ -40,36 +51,52 @@ export interface ChartModel {
   markers: Marker[];
   /** the time axis's caption */
   axis: string;
+  /** what lies outside the axis (a bound past the last event), shown as text */
+  notes: string[];
 }
 
-/** state → fill colour; states not listed get a colour from the palette by name */
-const STATE_COLOURS: Record<string, string> = {
+/**
+ * state → fill colour. Every fixed colour is distinct, so no two states share one in any chart; states not listed
+ * (a node's name as the load balancer's target, say) get a palette colour no fixed state uses.
+ */
+export const STATE_COLOURS: Record<string, string> = {
+  // Raft members
   leader: '#1b7f3b',
-  follower: '#8fd19e',
-  up: '#cfeed6',
-  stopped: '#c9c9c9',
-  active: '#1b7f3b',
+  follower: '#a3d9a5',
+  up: '#cfe2ff',
+  stopped: '#8c8c8c',
+  'no leader': '#f5c6cb',
+  // writes and catch-up after a region returns
+  writing: '#9ec5fe',
+  ok: '#20c997',
+  failed: '#d9534f',
+  'catching up': '#ffe69c',
+  'caught up': '#0d6efd',
+  'not caught up': '#fd7e14',
+  // Corda nodes
+  active: '#2e8b57',
   serving: '#e0a800',
   lease: '#6f42c1',
   idle: '#e9ecef',
   down: '#c9c9c9',
-  ok: '#1b7f3b',
-  failed: '#d9534f',
-  'no leader': '#f5c6cb',
-  'not caught up': '#d9534f',
-  'caught up': '#1b7f3b',
-  nobody: '#d9534f',
-  UP: '#1b7f3b',
-  DOWN: '#c9c9c9',
+  nobody: '#b02a37',
+  // the load balancer's own view
+  UP: '#198754',
+  DOWN: '#adb5bd',
+  // a long-lived connection to a stopped peer (FAB-GW-04)
+  'connection broke': '#343a40',
+  'connection kept': '#90be6d',
 };
-const PALETTE = ['#0d6efd', '#fd7e14', '#20c997', '#6610f2', '#d63384', '#198754', '#0dcaf0', '#6c757d'];
+/** colours for states named at run time (nodes, peers): far from the fixed ones (no purple next to `lease`) */
+const PALETTE = ['#17becf', '#e377c2', '#8c564b', '#bcbd22', '#1f3a93', '#ff7f0e', '#5f9ea0', '#c71585'];
 
 function colourOf(state: string, palette: Map<string, string>): string {
   const known = STATE_COLOURS[state];
   if (known) return known;
   let c = palette.get(state);
   if (!c) {
-    c = PALETTE[palette.size % PALETTE.length];
+    // beyond the palette: hues spread by the golden angle, never one of the fixed colours
+    c = palette.size < PALETTE.length ? PALETTE[palette.size] : `hsl(${Math.round((palette.size * 137.508) % 360)}, 65%, 42%)`;
     palette.set(state, c);
   }
   return c;
@@ -92,7 +119,8 @@ function stoppedBy(e: TimelineEvent): string[] {
 
 function markerLabel(e: TimelineEvent): string {
   const what = str(e.action) ?? e.kind;
-  const target = str(e.region) ? `region ${e.region as string}` : (str(e.node) ?? str(e.peer) ?? str(e.gateway) ?? '');
+  // the most specific target: a peer or node when the event names one, else its region
+  const target = str(e.peer) ?? str(e.node) ?? (str(e.region) ? `region ${e.region as string}` : str(e.gateway) ?? '');
   return target ? `${what} ${target}` : what;
 }
 
@@ -114,7 +142,7 @@ function paint(l: Lane, from: number, to: number, state: string): void {
 }
 
 /** Turns a timeline into rows, segments and markers; the shape of its events decides which rows there are. */
-export function chartModel(timeline: Timeline): ChartModel {
+export function chartModel(timeline: Timeline, bound?: ChartBound): ChartModel {
   const events = [...timeline.events].sort((a, b) => a.t - b.t);
   // The axis starts at a round value before the first event: a timeline cut to one region starts late.
   const first = events.length ? events[0].t : 0;
@@ -127,6 +155,14 @@ export function chartModel(timeline: Timeline): ChartModel {
     if (e.kind === 'fault') markers.push({ t: e.t, kind: 'fault', label: markerLabel(e) });
     else if (e.kind === 'restore') markers.push({ t: e.t, kind: 'restore', label: markerLabel(e) });
     else if (e.kind === 'error') markers.push({ t: e.t, kind: 'error', label: `error: ${str(e.message) ?? ''}`.slice(0, 60) });
+  }
+  // a bound beyond the recorded history is still shown, as a note at the right edge
+  const beyond: string[] = [];
+  if (bound) {
+    for (const t of bound.from ?? events.filter((e) => e.kind === 'fault').map((e) => e.t)) {
+      if (t + bound.ms <= end) markers.push({ t: t + bound.ms, kind: 'bound', label: bound.label });
+      else beyond.push(`${bound.label}: at t=${Math.round(t + bound.ms)} ms, past the end of this chart`);
+    }
   }
 
   const samples = events.filter((e) => e.kind === 'sample');
@@ -187,9 +223,19 @@ export function chartModel(timeline: Timeline): ChartModel {
         const back = strings(e.members).length ? strings(e.members) : faults.filter((f) => f.region === e.region).flatMap(stoppedBy);
         for (const m of back) stopped.delete(m);
       } else if (e.kind === 'write') {
-        lane(lanes, 'writes').points.push({ t: e.t, state: e.ok === true ? 'ok' : 'failed', label: e.ok === true ? `${e.ms} ms` : str(e.error) ?? 'failed' });
+        // the write as a band from its start to its answer (the event is recorded at its start), then its outcome
+        const l = lane(lanes, 'writes');
+        const ms = typeof e.ms === 'number' && e.ms > 0 ? e.ms : 0;
+        paint(l, e.t, e.t + ms, 'writing');
+        l.points.push({ t: e.t + ms, state: e.ok === true ? 'ok' : 'failed', label: e.ok === true ? `committed in ${e.ms} ms` : str(e.error) ?? 'failed' });
       } else if (e.kind === 'catch-up') {
-        lane(lanes, 'catch-up').points.push({ t: e.t, state: e.caughtUp === false ? 'not caught up' : 'caught up' });
+        // catching up from the region's return to this observation, then the outcome to the end of the chart
+        const l = lane(lanes, 'catch-up');
+        const back = [...events].reverse().find((r) => r.kind === 'restore' && r.t <= e.t && (r.region === undefined || r.region === e.region));
+        const state = e.caughtUp === false ? 'not caught up' : 'caught up';
+        if (back) paint(l, back.t, e.t, 'catching up');
+        paint(l, e.t, end, state);
+        l.points.push({ t: e.t, state, label: `${state} ${Object.entries((e.heights as Record<string, number>) ?? {}).map(([m, h]) => `${m}=${h}`).join(' ')}`.trim() });
       }
       if ('leader' in e && e.kind !== 'fault') leader = str(e.leader) ?? null;
     }
@@ -206,7 +252,8 @@ export function chartModel(timeline: Timeline): ChartModel {
     } else if (e.kind === 'existing') {
       lane(lanes, `${str(e.gateway) ?? 'gateway'} existing`).points.push({
         t: e.t,
-        state: e.broke === true ? 'failed' : 'ok',
+        // an open connection to a stopped peer breaks, as it should: not a failure, its own state
+        state: e.broke === true ? 'connection broke' : 'connection kept',
         label: `${e.broke === true ? 'broke' : 'kept'} → ${str(e.reconnectedTo) ?? 'none'}`,
       });
     }
@@ -215,11 +262,13 @@ export function chartModel(timeline: Timeline): ChartModel {
     // Unknown drill: one row per kind of event, so at least the history is visible.
     for (const e of events) if (!['fault', 'restore', 'error'].includes(e.kind)) lane(lanes, e.kind).points.push({ t: e.t, state: e.kind });
   }
+  markers.sort((a, b) => a.t - b.t);
   const observation = timeline.params?.mode === 'observation';
   const title = observation
     ? `observation window of ${Number(timeline.params.windowMs) / 1000} s (nothing injected) — started ${timeline.startedAt}`
     : `${timeline.drill} — started ${timeline.startedAt}`;
-  return { title, start, end, lanes: [...lanes.values()], markers, axis: observation ? 'ms since the observation started' : 'ms since the drill started' };
+  const axis = observation ? 'ms since the observation started' : 'ms since the drill started';
+  return { title, start, end, lanes: [...lanes.values()], markers, axis, notes: [...new Set(beyond)] };
 }
 
 function esc(text: string): string {
@@ -234,21 +283,24 @@ export function tickStep(span: number, target = 10): number {
   return 10 * pow;
 }
 
-export function timelineSvg(timeline: Timeline, options: { width?: number } = {}): string {
-  const model = chartModel(timeline);
+export function timelineSvg(timeline: Timeline, options: { width?: number; bound?: ChartBound } = {}): string {
+  const model = chartModel(timeline, options.bound);
   const width = options.width ?? 1200;
-  const left = 190;
+  // room for the longest row name (about 6.5 px a character at 12 px)
+  const left = Math.max(190, 16 + Math.ceil(Math.max(0, ...model.lanes.map((l) => l.name.length)) * 6.5));
   const right = 20;
-  const top = 70;
+  const top = 86;
   const rowH = 26;
   const plotW = width - left - right;
   const lanesH = Math.max(1, model.lanes.length) * rowH;
-  const legendTop = top + lanesH + 40;
+  const legendTop = top + lanesH + 54;
   const palette = new Map<string, string>();
   const x = (t: number) => left + ((t - model.start) / (model.end - model.start)) * plotW;
   const out: string[] = [];
 
   out.push(`<text x="${left}" y="20" font-size="14" font-weight="bold">${esc(model.title)}</text>`);
+  out.push(`<text x="${left}" y="36" font-size="11" fill="#555">time in milliseconds (ms) since the drill started</text>`);
+  model.notes.forEach((n, i) => out.push(`<text x="${width - right}" y="${20 + i * 14}" font-size="11" text-anchor="end">→ ${esc(n)}</text>`));
   // Rows
   model.lanes.forEach((l, i) => {
     const y = top + i * rowH;
@@ -277,12 +329,13 @@ export function timelineSvg(timeline: Timeline, options: { width?: number } = {}
     out.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 18}" font-size="11" text-anchor="middle">${t}</text>`);
   }
   out.push(`<text x="${left + plotW}" y="${axisY + 32}" font-size="11" text-anchor="end">${esc(model.axis)}</text>`);
+  out.push(`<text x="${left - 24}" y="${axisY + 18}" font-size="11" text-anchor="end">t (ms)</text>`);
   // Markers: a vertical line through every row, the label above, staggered so neighbours stay readable.
   model.markers.forEach((m, i) => {
-    const colour = m.kind === 'fault' ? '#d9534f' : m.kind === 'restore' ? '#198754' : '#b8860b';
+    const colour = m.kind === 'fault' ? '#d9534f' : m.kind === 'restore' ? '#198754' : m.kind === 'bound' ? '#000000' : '#b8860b';
     const mx = x(m.t).toFixed(1);
     out.push(
-      `<line x1="${mx}" y1="${top - 4}" x2="${mx}" y2="${axisY}" stroke="${colour}" stroke-width="2" stroke-dasharray="5,3">` +
+      `<line x1="${mx}" y1="${top - 4}" x2="${mx}" y2="${axisY}" stroke="${colour}" stroke-width="2" stroke-dasharray="${m.kind === 'bound' ? '2,2' : '5,3'}">` +
         `<title>${esc(`${m.label} at ${m.t} ms`)}</title></line>`,
     );
     out.push(`<text x="${mx}" y="${top - 10 - (i % 3) * 12}" font-size="11" fill="${colour}" text-anchor="middle">${esc(m.label)}</text>`);

@@ -3,9 +3,10 @@
  * `docs/target-schema.json` is this object written out; `test/target/schema-doc.test.ts` keeps them equal
  * (regenerate with `node --import tsx scripts/write-target-schema.ts`).
  *
- * Known sections reject unknown fields (a typo should be reported, not silently ignored); `live` and `settings`
- * stay open because environments and drills add their own entries there.
+ * Known sections reject unknown fields (a typo should be reported, not silently ignored); `live` stays open
+ * because environments add their own entries there. `settings` declares every check setting (settings.ts).
  */
+import { SETTINGS, SETTING_KEYS } from '../evidence/settings.ts';
 
 const name = { type: 'string', minLength: 1, pattern: '^[^\\s]+$' } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -13,15 +14,33 @@ const path = { type: 'string', minLength: 1 } as const;
 const url = { type: 'string', minLength: 1 } as const;
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 
+/** Every check setting (support/evidence/settings.ts): type, bounds and what it is, with its default. */
+function settingProperties(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    SETTING_KEYS.map((key) => {
+      const s = SETTINGS[key];
+      return [
+        key,
+        {
+          type: s.integer ? 'integer' : 'number',
+          ...(s.exclusive ? { exclusiveMinimum: s.minimum } : { minimum: s.minimum }),
+          ...(s.maximum !== undefined ? { maximum: s.maximum } : {}),
+          description: `${s.what} (default ${s.default}${s.unit ? ` ${s.unit}` : ''}; ${s.checks.join(', ')})`,
+        },
+      ];
+    }),
+  );
+}
+
 /** An ordering node or a peer: where it runs, how it is dialled, its certificates and endpoints. */
 function fabricNode(extra: Record<string, unknown>) {
   return {
     type: 'object',
-    required: ['name', 'region', 'host', 'port'],
+    required: ['name', 'host', 'port'],
     additionalProperties: false,
     properties: {
       name,
-      region: name,
+      region: { ...name, description: 'the region it runs in, as claimed: cross-checked with the Kubernetes evidence, which places the node when it shows it' },
       host: { type: 'string', minLength: 1 },
       port,
       tlsCert: path,
@@ -49,13 +68,9 @@ export const targetSchema = {
     disposable: { type: 'boolean', description: 'drills may run only when true (or the operator opts in)' },
     settings: {
       type: 'object',
-      additionalProperties: true,
+      additionalProperties: false,
       properties: {
-        maxRoundTripMs: { type: 'number', exclusiveMinimum: 0 },
-        certExpiryWarningDays: { type: 'number', minimum: 0 },
-        leaderElectionBoundMs: { type: 'number', exclusiveMinimum: 0 },
-        maxLedgerLag: { type: 'integer', minimum: 0 },
-        failoverToleranceMs: { type: 'number', minimum: 0 },
+        ...settingProperties(),
         now: { type: 'string', minLength: 1, description: 'ISO-8601 reference time for expiry checks' },
       },
     },
@@ -101,7 +116,11 @@ export const targetSchema = {
               ca: { type: 'array', items: path },
               nodes: {
                 type: 'array',
-                items: fabricNode({ admin: url }),
+                items: fabricNode({
+                  admin: url,
+                  workerNode: { ...name, description: 'the worker node it runs on, as claimed: cross-checked with its pod (FAB-ORD-05)' },
+                  zone: { ...name, description: 'the zone it runs in, as claimed: cross-checked with its worker node\'s zone label (FAB-ORD-05)' },
+                }),
               },
             },
           },

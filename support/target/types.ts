@@ -10,7 +10,7 @@
  * name: reference
  * extends: ../../reference/target.yaml   # overlay: maps merge deeply, lists of named items merge by `name`
  * disposable: false                      # drills may run only when true (or the operator passes a flag)
- * settings: { maxRoundTripMs: 100, certExpiryWarningDays: 30, now: 2026-01-01T00:00:00Z }
+ * settings: { maxRoundTripMs: 100, minConsenters: 5, now: 2026-01-01T00:00:00Z }   # every key: evidence/settings.ts
  * regions:
  *   - name: r1
  *     kubernetes:                        # the region's cluster
@@ -25,7 +25,8 @@
  *       mspId: Org0MSP
  *       ca: [crypto/org0/ca.pem, crypto/org0/tlsca.pem]
  *       nodes:
- *         - { name: org0-orderer1, region: r1, host: org0-orderer1, port: 6050,
+ *         # region, workerNode, zone: claims, cross-checked with the Kubernetes evidence (optional where it shows them)
+ *         - { name: org0-orderer1, region: r1, workerNode: r1-worker, zone: r1-a, host: org0-orderer1, port: 6050,
  *             tlsCert: crypto/org0/orderer1/tls.pem, enrollmentCert: crypto/org0/orderer1/cert.pem,
  *             operations: https://127.1.0.1:8443, admin: https://127.1.0.1:9443 }
  *   organizations:
@@ -72,7 +73,14 @@ export interface RegionSpec {
 
 export interface OrderingNodeSpec {
   name: string;
-  region: string;
+  /**
+   * Where the node runs, as the descriptor claims it. Claims are cross-checked with the evidence (the region whose
+   * Kubernetes manifests or API hold its workload, its pod's worker node and that node's zone) and a disagreement
+   * fails the guarantee that depends on it; without evidence the claim is what places the node.
+   */
+  region?: string;
+  workerNode?: string;
+  zone?: string;
   host: string;
   port: number;
   tlsCert?: string;
@@ -92,7 +100,8 @@ export interface OrderingOrgSpec {
 
 export interface PeerSpec {
   name: string;
-  region: string;
+  /** the region it runs in, as claimed (see OrderingNodeSpec.region) */
+  region?: string;
   host: string;
   port: number;
   tlsCert?: string;

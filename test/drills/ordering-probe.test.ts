@@ -222,7 +222,7 @@ test('the FAB-ORD-03 drill runs unchanged against the fabric probe (simulated or
   const tl = await runRegionLossDrill({
     probe,
     regions: { r1: ['o1'], r2: ['o2'], r3: ['o3'] },
-    boundMs: 1000,
+    horizonMs: 1000,
     sampleIntervalMs: 20,
     catchUpBoundMs: 1000,
     faults: {

@@ -25,6 +25,7 @@ import type {
   TimelineEvent,
 } from '../../support/evidence/model.ts';
 import { defaultSettings } from '../../support/evidence/model.ts';
+import { placeFabric } from '../../support/evidence/placement.ts';
 
 export const NOW = '2026-01-01T00:00:00.000Z';
 export const REGIONS = ['r1', 'r2', 'r3'];
@@ -122,6 +123,8 @@ function orderers(): OrderingNodeInfo[] {
       port: 6050,
       workerNode: `${region}-worker${k}`,
       zone: `${region}-${k === 1 ? 'a' : 'b'}`,
+      claims: { region, source: `/tmp/reference/target.yaml#fabric.ordering[0].nodes[${i}]` },
+      placement: { conflicts: [] },
       tlsCert: fakeCert({
         cn: name,
         source: `crypto/org0/${name}/tls.pem`,
@@ -146,6 +149,8 @@ function peer(org: string, mspId: string, name: string, region: string): PeerInf
     org,
     mspId,
     region,
+    claims: { region, source: `/tmp/reference/target.yaml#fabric.organizations[${org}].peers[${name}]` },
+    placement: { conflicts: [] },
     host: name,
     port: 7051,
     channels: ['mychannel'],
@@ -316,7 +321,7 @@ function cordaNode(name: 'primary' | 'backup', machine: string): CordaNodeInfo {
     p2pAddress: '10.0.0.10:10002',
     rpcAddress: `${machine}:10003`,
     adminAddress: `${machine}:10005`,
-    mutualExclusion: { on: true, machineName: `${name}-vm`, updateInterval: 20000, waitInterval: 40000 },
+    mutualExclusion: { on: true, machineName: `${name}-vm`, updateInterval: 500, waitInterval: 1400 },
     dataSource: {
       className: 'org.postgresql.ds.PGSimpleDataSource',
       url: 'jdbc:postgresql://10.0.0.20:5432/corda',
@@ -412,19 +417,20 @@ function lbViewFor(active: string | null, nodes = ['primary', 'backup']) {
   return Object.fromEntries(['p2p', 'rpc', 'web'].map((t) => [t, Object.fromEntries(nodes.map((n) => [n, n === active ? 'UP' : 'DOWN']))]));
 }
 
+/**
+ * What the Corda drills record about themselves: which node they found hot and which cold, and how often they
+ * sampled. The bounds come from the evidence (node.conf: updateInterval 500 ms, waitInterval 1400 ms; the load
+ * balancer's probes: 200 ms × 2) and the settings, never from here.
+ */
 export const CORDA_PARAMS = {
-  waitIntervalMs: 1400,
-  updateIntervalMs: 500,
-  probeIntervalMs: 200,
-  unhealthyThreshold: 2,
-  toleranceMs: 2000,
   hotNode: 'primary',
   coldNode: 'backup',
+  sampleIntervalMs: 40,
 };
 
 function cordaSteady(drill: string, withDuplicate: boolean): Timeline {
   const events: TimelineEvent[] = [];
-  for (let t = 0; t <= 5000; t += 250) {
+  for (let t = 0; t <= 5000; t += 40) {
     const nodes: Record<string, Ports> = { primary: OPEN, backup: CLOSED };
     if (withDuplicate && t >= 2000) nodes['backup-duplicate'] = CLOSED;
     events.push(sample(t, nodes, { leaseHolder: 'primary', routed: routedTo('primary'), lbView: lbViewFor('primary') }));
@@ -473,19 +479,21 @@ export function buildEvidence(): Evidence {
   const primary = cordaNode('primary', '10.0.0.4');
   const backup = cordaNode('backup', '10.0.0.5');
   const roundTrips: NonNullable<Evidence['live']['roundTrips']> = [];
-  for (const a of ords) for (const b of ords) if (a.region !== b.region) roundTrips.push({ from: a.name, to: b.name, fromRegion: a.region, toRegion: b.region, ms: 20 + (a.name.length % 7) });
+  for (const a of ords) for (const b of ords) if (a.region !== b.region) roundTrips.push({ from: a.name, to: b.name, fromRegion: a.region!, toRegion: b.region!, ms: 20 + (a.name.length % 7) });
 
   return {
     target: { name: 'reference', file: '/tmp/reference/target.yaml', disposable: true },
     settings: { ...defaultSettings, now: NOW },
-    fabric: {
+    // placed as the collector places them: from the clusters' pods, the region claims cross-checked
+    fabric: placeFabric({
       regions: [...REGIONS],
       orderingOrgs: [{ name: 'org0', mspId: 'Org0MSP', cas: [caCert('org0', 'ca'), caCert('org0', 'tlsca')], peers: [] }],
       orderers: ords,
       orgs: peerOrgs,
       channels,
       kubernetes: REGIONS.map((r) => cluster(r, ords, peerOrgs)),
-    },
+      clusterNames: Object.fromEntries(REGIONS.map((r) => [r, r])),
+    }),
     corda: {
       nodes: [primary, backup],
       loadBalancer: {
@@ -493,9 +501,9 @@ export function buildEvidence(): Evidence {
         source: 'lb/azure-lb.json',
         address: '10.0.0.10',
         probes: [
-          { name: 'p2p', protocol: 'tcp', port: 10002, intervalSeconds: 5, unhealthyThreshold: 2 },
-          { name: 'rpc', protocol: 'tcp', port: 10003, intervalSeconds: 5, unhealthyThreshold: 2 },
-          { name: 'web', protocol: 'http', port: 10004, path: '/', intervalSeconds: 5, unhealthyThreshold: 2 },
+          { name: 'p2p', protocol: 'tcp', port: 10002, intervalSeconds: 0.2, unhealthyThreshold: 2 },
+          { name: 'rpc', protocol: 'tcp', port: 10003, intervalSeconds: 0.2, unhealthyThreshold: 2 },
+          { name: 'web', protocol: 'http', port: 10004, path: '/', intervalSeconds: 0.2, unhealthyThreshold: 2 },
         ],
         rules: (['p2p', 'rpc', 'web'] as const).map((t, i) => ({
           name: `ha-lbr-${t}`,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Timeline, TimelineEvent } from '../../support/evidence/model.ts';
-import { chartModel, tickStep, timelineSvg } from '../../support/report/timeline-chart.ts';
+import { STATE_COLOURS, chartModel, tickStep, timelineSvg } from '../../support/report/timeline-chart.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 const ev = (t: number, body: Record<string, unknown>): TimelineEvent => ({ t, at, kind: 'note', ...body });
@@ -62,6 +62,40 @@ describe('timeline chart', () => {
   it('falls back to one row per kind of event for an unknown drill, and copes with an empty one', () => {
     assert.deepEqual(chartModel({ drill: 'X', startedAt: at, params: {}, events: [ev(5, { kind: 'probe' })] }).lanes.map((l) => l.name), ['probe']);
     assert.match(timelineSvg({ drill: 'empty', startedAt: at, params: {}, events: [] }), /<\/svg>/);
+  });
+
+  it('draws every row it lists: the write as a band to its answer, the catch-up from the return to its outcome', () => {
+    const model = chartModel(regionLoss);
+    const writes = model.lanes.find((l) => l.name === 'writes')!;
+    assert.deepEqual(writes.segments, [{ from: 1300, to: 1390, state: 'writing' }]);
+    assert.deepEqual(writes.points.map((p) => [p.t, p.state]), [[1390, 'ok']]);
+    const catchUp = model.lanes.find((l) => l.name === 'catch-up')!;
+    assert.deepEqual(catchUp.segments.map((x) => [x.from, x.state]), [[2000, 'catching up'], [2500, 'caught up']]);
+    for (const l of model.lanes) assert.ok(l.segments.length > 0, `row ${l.name} is listed but has no band`);
+    const svg = timelineSvg(regionLoss);
+    for (const l of model.lanes) assert.match(svg, new RegExp(`<title>${l.name}: `), `row ${l.name} is not drawn`);
+  });
+
+  it('gives every state of a chart its own colour, and names the unit of its axis', () => {
+    const fixed = Object.values(STATE_COLOURS);
+    assert.equal(new Set(fixed).size, fixed.length, 'two states share a fixed colour');
+    const sample = (t: number, routed: string | null) =>
+      ev(t, { kind: 'sample', nodes: { primary: { p2p: true, rpc: true, web: true }, backup: { p2p: false, rpc: false, web: false } }, leaseHolder: 'primary', routed: { p2p: routed, rpc: 'backup', web: 'a-third-node' } });
+    for (const tl of [regionLoss, { drill: 'CORDA-LB-03', startedAt: at, params: {}, events: [sample(0, 'primary'), sample(100, null), sample(200, 'backup')] }]) {
+      const svg = timelineSvg(tl);
+      const legend = [...svg.matchAll(/<rect x="\d+" y="\d+" width="12" height="12" fill="([^"]+)"\/>\s*<text[^>]*>([^<]+)<\/text>/g)].map((m) => [m[2], m[1]]);
+      assert.ok(legend.length >= 3, `no legend in ${tl.drill}`);
+      const colours = legend.map(([, c]) => c);
+      assert.equal(new Set(colours).size, colours.length, `${tl.drill}: states share a colour: ${JSON.stringify(legend)}`);
+      assert.match(svg, /time in milliseconds \(ms\) since the drill started/);
+      assert.match(svg, />t \(ms\)</);
+    }
+  });
+
+  it('draws the bound the verdict applied from each fault it counts from', () => {
+    const model = chartModel(regionLoss, { ms: 500, label: 'bound 500 ms (Gherkin)' });
+    assert.deepEqual(model.markers.filter((m) => m.kind === 'bound').map((m) => [m.t, m.label]), [[1510, 'bound 500 ms (Gherkin)']]);
+    assert.match(timelineSvg(regionLoss, { bound: { ms: 500, label: 'bound 500 ms (Gherkin)', from: [1010] } }), /bound 500 ms \(Gherkin\)/);
   });
 
   it('picks round tick steps', () => {

@@ -67,6 +67,37 @@ describe('ha-validate on the reference deployment', () => {
   });
 });
 
+describe('ha-validate takes the bounds from the descriptor\'s settings', () => {
+  async function overlay(name: string, settings: string): Promise<string> {
+    const dir = join(tmp, name);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'target.yaml');
+    await writeFile(file, `extends: ${JSON.stringify(reference)}\nname: ${name}\nsettings:\n${settings}`);
+    return file;
+  }
+
+  test('settings.minConsenters: 7 makes FAB-ORD-01 fail on the reference, and the verdict names the setting', async () => {
+    const file = await overlay('seven-consenters', '  minConsenters: 7\n');
+    const r = haValidate(['--target', file, '--only', 'FAB-ORD-01', '--format', 'json'], secretEnv);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const [v] = JSON.parse(r.stdout).results;
+    assert.equal(v.status, 'failed');
+    assert.match(v.message, /channel mychannel has 5 consenters .*; at least 7 are needed \(minimum 7: descriptor settings\.minConsenters\)/);
+    const five = haValidate(['--target', await overlay('five-consenters', '  minConsenters: 5\n'), '--only', 'FAB-ORD-01'], secretEnv);
+    assert.equal(five.code, 0, five.stderr + five.stdout);
+  });
+
+  test('an invalid or unknown setting is bad input: exit 2 naming the file and the field', async () => {
+    const zero = haValidate(['--target', await overlay('zero-consenters', '  minConsenters: 0\n')], secretEnv);
+    assert.equal(zero.code, 2, zero.stderr + zero.stdout);
+    assert.match(zero.stderr, /zero-consenters\/target\.yaml.*settings\.minConsenters.*must be >= 1/);
+    const typo = haValidate(['--target', await overlay('typo', '  minConsenter: 7\n')], secretEnv);
+    assert.equal(typo.code, 2, typo.stderr + typo.stdout);
+    assert.match(typo.stderr, /settings\.minConsenter.*unknown field "minConsenter"/);
+    noStackTrace(zero.stderr + typo.stderr);
+  });
+});
+
 describe('ha-validate usage and bad input: exit 2, a clear message, no stack trace', () => {
   test('usage errors', () => {
     for (const args of [[], ['--target'], ['--target', reference, '--format', 'xml'], ['--bogus'], ['--target', reference, '--only', 'FAB-NOPE-01']]) {

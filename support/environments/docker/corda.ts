@@ -37,7 +37,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type Dockerode from 'dockerode';
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { Observation } from '../types.ts';
+import type { EnvironmentSettings, Observation } from '../types.ts';
 import { BrokenError } from '../../errors.ts';
 import type { Resources } from '../local/resources.ts';
 import { renderConfig, parseShowStat, runtimeApi } from '../local/haproxy.ts';
@@ -115,6 +115,8 @@ export interface StartedDockerCorda {
   variant: string | undefined;
   settings: CordaLocalSettings;
   descriptor: Record<string, unknown>;
+  /** the check settings this environment needs other than the defaults: the wider failover tolerance, with why */
+  checkSettings: EnvironmentSettings;
   collectLive(): Promise<Partial<LiveEvidence>>;
   observations: Record<string, Observation>;
   unavailable: Record<string, string>;
@@ -592,7 +594,6 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
   const drillTarget = cordaDrillTarget(s, variant, {
     live,
     faults,
-    toleranceMs: s.failoverToleranceMs,
     bothMayServe: true,
     // `docker start` of a stopped node, then the stand-in's start-up
     startAllowanceMs: realCorda ? 120_000 : 4000,
@@ -660,7 +661,6 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
         },
       },
     },
-    settings: { failoverToleranceMs: s.failoverToleranceMs },
   };
 
   async function collectLive(): Promise<Partial<LiveEvidence>> {
@@ -712,6 +712,15 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
     variant,
     settings: s,
     descriptor,
+    checkSettings: {
+      failoverToleranceMs: {
+        value: s.failoverToleranceMs,
+        why:
+          cordaKeys.cordaFailoverToleranceMs === undefined
+            ? 'containers: waitInterval + 6000 ms, since a fault goes through the Docker API (0.3-2 s on a busy machine) and is counted from the moment it is recorded'
+            : 'cordaFailoverToleranceMs of the docker settings',
+      },
+    },
     collectLive,
     observations,
     unavailable,

@@ -16,7 +16,8 @@
  *
  * Options: `variant` — the local Corda part's variants (`CORDA_VARIANTS`); `settings` — the local Corda part's
  * keys (local/corda/settings.ts), with these defaults here: `cordaAddressBase` 127.21, `cordaSettleBoundMs`
- * 30000, `cordaFailoverToleranceMs` waitInterval + 6000 (see `dockerCordaDefaults`); plus
+ * 30000, `cordaFailoverToleranceMs` waitInterval + 6000 (see `dockerCordaDefaults`; the environment's check setting
+ * `failoverToleranceMs`, named with its reason in the verdicts of CORDA-HA-02 and CORDA-LB-03); plus
  * `dockerObserverIntervalMs` (40). User flags (environment variables): `HA_DOCKER_POSTGRES_IMAGE`,
  * `HA_DOCKER_HAPROXY_IMAGE`, `HA_DOCKER_CORDA_IMAGE` (+ `HA_DOCKER_CORDA_DRIVERS`), `HA_DOCKER_ALLOW_PULL=1`.
  *
@@ -154,6 +155,7 @@ export function dockerEnvironment(options: DockerOptions = {}): DockerEnvironmen
           disposable: true,
           observations: started.observations,
           unavailable: started.unavailable,
+          settings: started.checkSettings,
           corda: started,
           images,
           timings,

@@ -9,8 +9,8 @@
  * timeline including the heal, which is the failure a partition can cause (a split brain). CORDA-LB-03's check
  * would be the natural judge of the takeover and its timing, but it only recognises a `stop`/`kill` fault on the
  * hot node and reports `broken` for `partition`; so the drill records the takeover itself (a `note` with
- * `failoverMs`, or `tookOver: false`) against CORDA-LB-03's bound (waitInterval + probe interval × unhealthy
- * threshold + tolerance), which a test or a report can read, until that check accepts `partition` faults.
+ * `failoverMs`, or `tookOver: false`), sampling past CORDA-LB-03's bound for its timings (waitInterval + probe
+ * interval × unhealthy threshold + the tolerance of the settings it is given), which a test or a report can read.
  *
  * Timeline: samples (CordaSampleEvent) throughout; `fault {action: 'partition', node, networks}`; a note when the
  * backup is hot and routed; `restore {action: 'heal-partition', node}`; then the settle phase.
@@ -18,7 +18,8 @@
 import type { CordaFaultEvent, Timeline, TimelineEvent } from '../../evidence/model.ts';
 import type { Observation } from '../types.ts';
 import { CordaSampling, soleHotNode, steadyHot } from '../../drills/corda-sampler.ts';
-import { failoverBoundMs, type CordaDrillTarget } from '../../drills/corda-drills.ts';
+import { failoverBoundMs, horizonPast, type CordaDrillTarget } from '../../drills/corda-drills.ts';
+import { defaultSettings } from '../../evidence/model.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../drills/timeline-recorder.ts';
 
@@ -40,8 +41,8 @@ export const partitionObservation = {
     return {
       id: PARTITION_JUDGE,
       disruptive: true,
-      run: () => {
-        const run = queue.then(() => runPartition(target, faults, info));
+      run: (context) => {
+        const run = queue.then(() => runPartition(target, faults, info, context?.settings.failoverToleranceMs ?? defaultSettings.failoverToleranceMs));
         queue = run.catch(() => undefined);
         return run;
       },
@@ -49,7 +50,12 @@ export const partitionObservation = {
   },
 };
 
-async function runPartition(target: CordaDrillTarget, faults: CordaFaultInjector & PartitionInjector, info: { networks: string[] }): Promise<Timeline> {
+async function runPartition(
+  target: CordaDrillTarget,
+  faults: CordaFaultInjector & PartitionInjector,
+  info: { networks: string[] },
+  toleranceMs: number,
+): Promise<Timeline> {
   const p = target.params;
   const withLb = Boolean(target.live.lbAddress);
   const steadyRun = Math.ceil((p.probeIntervalMs * p.unhealthyThreshold) / target.sampleIntervalMs) + 1;
@@ -59,7 +65,7 @@ async function runPartition(target: CordaDrillTarget, faults: CordaFaultInjector
   const note = (message: string, extra: Record<string, unknown> = {}) => rec.record({ kind: 'note', message, ...extra });
   const [a, b] = target.pair;
   sampling.start();
-  const params: Record<string, unknown> = { ...p, sampleIntervalMs: target.sampleIntervalMs, partition: { networks: info.networks } };
+  const params: Record<string, unknown> = { sampleIntervalMs: target.sampleIntervalMs, partition: { networks: info.networks } };
   let hot = a;
   let partitioned = false;
   try {
@@ -70,9 +76,9 @@ async function runPartition(target: CordaDrillTarget, faults: CordaFaultInjector
     Object.assign(params, { hotNode: hot, coldNode: cold });
     await sleep(Math.max(500, p.probeIntervalMs * p.unhealthyThreshold));
 
-    const expected = failoverBoundMs(p);
-    const bound = expected + Math.max(2000, Math.round(expected / 2));
-    params.boundMs = bound;
+    const expected = failoverBoundMs(p, toleranceMs);
+    const bound = horizonPast(expected);
+    params.horizonMs = bound;
     const fault = rec.record<CordaFaultEvent>({ kind: 'fault', action: 'partition', node: hot, networks: info.networks });
     partitioned = true;
     await faults.partition(hot);

@@ -81,9 +81,15 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
   const unavailable: Record<string, string> = {
     'FAB-ORD-07': 'round trips between regions are not measured on kind: its clusters share one Docker host, so no region is far from another',
   };
-  const ordererNodes = descriptor.fabric?.ordering.flatMap((g) => g.nodes) ?? [];
-  if (!ordererNodes.length) {
+  // The drills reach each node through the cluster of its region, as the descriptor claims it.
+  const claimed = <T extends { name: string; region?: string }>(nodes: T[]): Array<T & { region: string }> => nodes.filter((n): n is T & { region: string } => n.region !== undefined);
+  const unplaced = (nodes: Array<{ name: string; region?: string }>) => nodes.filter((n) => n.region === undefined).map((n) => n.name);
+  const allOrderers = descriptor.fabric?.ordering.flatMap((g) => g.nodes) ?? [];
+  const ordererNodes = claimed(allOrderers);
+  if (!allOrderers.length) {
     unavailable['FAB-ORD-03'] = 'the deployment names no ordering nodes in its descriptor, so there is nothing to drill';
+  } else if (unplaced(allOrderers).length) {
+    unavailable['FAB-ORD-03'] = `the drill reaches each ordering node through its region's cluster, and the descriptor names no region for ${unplaced(allOrderers).join(', ')}`;
   } else {
     const regionsOfMembers = (members: string[]) => [...new Set(members.map((m) => ordererNodes.find((n) => n.name === m)?.region).filter((r): r is string => Boolean(r)))];
     const faults: OrderingFaults = {
@@ -98,7 +104,7 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
     observations['FAB-ORD-03'] = {
       id: 'FAB-ORD-03',
       disruptive: true,
-      async run() {
+      async run(context) {
         const members: Record<string, FabricOrdererEndpoints> = {};
         const general: Record<string, Forward> = {};
         const scope = forwardScope();
@@ -149,7 +155,8 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
             probe,
             faults,
             regions: byRegion,
-            boundMs: d.boundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
+            // how long to wait for a leader: the option, else the bound the drill will be judged by
+            horizonMs: d.boundMs ?? context?.settings.leaderElectionBoundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
             sampleIntervalMs: d.sampleIntervalMs ?? 50,
             catchUpBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
           });
@@ -160,8 +167,13 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
     };
   }
 
-  const peerOrgs = (descriptor.fabric?.organizations ?? []).filter((g) => g.peers.length);
-  if (!peerOrgs.length) {
+  const allPeerOrgs = (descriptor.fabric?.organizations ?? []).filter((g) => g.peers.length);
+  const peerOrgs = allPeerOrgs.map((g) => ({ ...g, peers: claimed(g.peers) }));
+  const unplacedPeers = allPeerOrgs.flatMap((g) => unplaced(g.peers));
+  if (unplacedPeers.length) {
+    const why = `the drill reaches each peer through its region's cluster, and the descriptor names no region for ${unplacedPeers.join(', ')}`;
+    unavailable['FAB-PEER-05'] = why;
+  } else if (!peerOrgs.length) {
     unavailable['FAB-PEER-05'] = 'the deployment names no organization with peers in its descriptor, so there is nothing to drill';
   } else {
     observations['FAB-PEER-05'] = {

@@ -93,6 +93,7 @@ export interface KindOptions {
   };
   /** FAB-ORD-03 drill on kind */
   drill?: {
+    /** how long the FAB-ORD-03 drill waits for a leader after each fault (default: the bound it is judged by) */
     boundMs?: number;
     catchUpBoundMs?: number;
     sampleIntervalMs?: number;
@@ -235,7 +236,7 @@ async function planDeployment(o: KindOptions): Promise<{ plan?: DeploymentPlan; 
     }
   }
   const orderers: Record<string, number> = {};
-  for (const n of descriptor?.fabric?.ordering.flatMap((g) => g.nodes) ?? []) orderers[n.region] = (orderers[n.region] ?? 0) + 1;
+  for (const n of descriptor?.fabric?.ordering.flatMap((g) => g.nodes) ?? []) if (n.region !== undefined) orderers[n.region] = (orderers[n.region] ?? 0) + 1;
   let manifests: Record<string, string[]> = {};
   if (d.command) {
     kind = 'command';

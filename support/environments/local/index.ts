@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { Environment, Observation, StartedEnvironment } from '../types.ts';
+import type { Environment, EnvironmentSettings, Observation, StartedEnvironment } from '../types.ts';
 import type { LocalPart, StartedLocalPart } from './part.ts';
 import { Resources, reapOrphans } from './resources.ts';
 import { loadTarget } from '../../target/load.ts';
@@ -106,6 +106,7 @@ export function localEnvironment(options: LocalOptions = {}): Environment {
         const descriptor = await loadTarget(descriptorFile, process.env);
         const observations: Record<string, Observation> = Object.assign({}, ...started.map((p) => p.observations));
         const unavailable: Record<string, string> = Object.assign({}, ...started.map((p) => p.unavailable));
+        const checkSettings: EnvironmentSettings = Object.assign({}, ...started.map((p) => p.checkSettings ?? {}));
         let stopped = false;
         return {
           name: 'local',
@@ -115,6 +116,7 @@ export function localEnvironment(options: LocalOptions = {}): Environment {
           disposable: true,
           observations,
           unavailable,
+          settings: checkSettings,
           // Each part reads its own live evidence (the Fabric part its peers' handshakes and heights, the Corda part
           // its lease row): the descriptor-driven collectors of `ha-validate --live` would only repeat that work here.
           async collectLive(): Promise<Partial<LiveEvidence>> {

@@ -1,5 +1,5 @@
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { Observation } from '../types.ts';
+import type { EnvironmentSettings, Observation } from '../types.ts';
 import type { Resources } from './resources.ts';
 
 /**
@@ -20,10 +20,12 @@ export interface LocalPartOptions {
 
 export interface StartedLocalPart {
   /**
-   * Descriptor sections, YAML-ready, with ABSOLUTE paths: `regions` (Fabric), `fabric`, `corda`, `live`, `settings`.
+   * Descriptor sections, YAML-ready, with ABSOLUTE paths: `regions` (Fabric), `fabric`, `corda`, `live`.
    * The environment merges the parts and writes one target.yaml.
    */
   descriptor: Record<string, unknown>;
+  /** check settings this part needs other than the documented defaults, with the reason (not in the descriptor) */
+  checkSettings?: EnvironmentSettings;
   /** non-disruptive live evidence */
   collectLive(): Promise<Partial<LiveEvidence>>;
   observations: Record<string, Observation>;

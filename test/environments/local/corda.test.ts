@@ -20,6 +20,8 @@ import { startCorda, cordaPart, CORDA_VARIANTS, type StartedCordaPart } from '..
 import type { CordaPorts } from '../../../support/environments/local/corda/settings.ts';
 import { loadTarget } from '../../../support/target/load.ts';
 import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
+import { defaultSettings } from '../../../support/evidence/model.ts';
+import { withEnvironmentSettings } from '../../../support/run.ts';
 import { byId, evaluateCheck } from '../../../support/checks/catalogue.ts';
 import type { Verdict } from '../../../support/checks/types.ts';
 import { canBind } from '../../../support/drills/corda-probes.ts';
@@ -55,9 +57,16 @@ async function evidenceOf(s: Started, timelines: Record<string, Timeline> = {}):
   const file = join(dir, 'target.yaml');
   await writeFile(file, stringify({ apiVersion: 'ha-conformance/v1', name: 'corda-test', disposable: true, ...s.part.descriptor }));
   const descriptor = await loadTarget(file, process.env);
-  const evidence = await collectStaticEvidence(descriptor);
+  // the part's own settings (its failover tolerance), as the run applies them
+  const evidence = withEnvironmentSettings(await collectStaticEvidence(descriptor), s.part.checkSettings, 'local');
   evidence.live = { ...(await s.part.collectLive()), timelines };
   return evidence;
+}
+
+/** How a run asks for an observation: with the settings it will be judged by (so it looks long enough). */
+async function observe(s: Started, id: string): Promise<Timeline> {
+  const settings = withEnvironmentSettings({ target: { name: 'corda-test', file: '', disposable: true }, settings: { ...defaultSettings }, live: { timelines: {} } }, s.part.checkSettings, 'local').settings;
+  return s.part.observations[id].run({ settings });
 }
 
 function judge(id: string, evidence: Evidence): Verdict {
@@ -84,8 +93,11 @@ function medianGap(tl: Timeline): number {
 function assertTimelineShape(tl: Timeline, id: string): void {
   assert.equal(tl.drill, id);
   assert.ok(!Number.isNaN(Date.parse(tl.startedAt)));
-  for (const k of ['waitIntervalMs', 'updateIntervalMs', 'probeIntervalMs', 'unhealthyThreshold', 'toleranceMs']) {
-    assert.equal(typeof tl.params[k], 'number', `${id}: params.${k}`);
+  assert.equal(typeof tl.params.sampleIntervalMs, 'number', `${id}: params.sampleIntervalMs`);
+  // what the drill did, never a bound: the checks take the intervals from node.conf and the load balancer's
+  // configuration, and the tolerance from the settings
+  for (const k of ['waitIntervalMs', 'updateIntervalMs', 'probeIntervalMs', 'unhealthyThreshold', 'toleranceMs', 'boundMs']) {
+    assert.equal(tl.params[k], undefined, `${id}: params.${k} is not recorded`);
   }
   assert.ok(['primary', 'backup'].includes(tl.params.hotNode as string), `${id}: params.hotNode`);
   assert.ok(['primary', 'backup'].includes(tl.params.coldNode as string) && tl.params.coldNode !== tl.params.hotNode, `${id}: params.coldNode`);
@@ -144,7 +156,7 @@ describe('local environment, Corda part', { concurrency: 3 }, () => {
     {
       const s = await start('mutual-exclusion-off');
       try {
-        const window = await s.part.observations['CORDA-LB-02'].run();
+        const window = await observe(s, 'CORDA-LB-02');
         // a sampling window is CORDA-HA-01's evidence too: which nodes accept connections, and the lease
         const evidence = await evidenceOf(s, { 'CORDA-LB-02': window, 'CORDA-HA-01': window });
         for (const id of ['CORDA-CFG-01', 'CORDA-HA-01']) {
@@ -163,7 +175,7 @@ describe('local environment, Corda part', { concurrency: 3 }, () => {
     {
       const s = await start('web-probe-always-open');
       try {
-        const evidence = await evidenceOf(s, { 'CORDA-LB-02': await s.part.observations['CORDA-LB-02'].run() });
+        const evidence = await evidenceOf(s, { 'CORDA-LB-02': await observe(s, 'CORDA-LB-02') });
         const v = judge('CORDA-LB-02', evidence);
         t.diagnostic(`web-probe-always-open CORDA-LB-02 ${v.status}: ${v.message}`);
         assertStatus(v, 'failed');
@@ -202,7 +214,7 @@ describe('local environment, Corda part', { concurrency: 3 }, () => {
       const timelines: Record<string, Timeline> = {};
       for (const id of ['CORDA-LB-02', 'CORDA-HA-01', 'CORDA-HA-02', 'CORDA-LB-03']) {
         const t0 = Date.now();
-        timelines[id] = await s.part.observations[id].run();
+        timelines[id] = await observe(s, id);
         t.diagnostic(`${id}: ${Date.now() - t0} ms, ${samplesOf(timelines[id]).length} samples, median gap ${medianGap(timelines[id])} ms`);
         assertTimelineShape(timelines[id], id);
       }
@@ -250,7 +262,7 @@ describe('local environment, Corda part', { concurrency: 3 }, () => {
       // a longer updateInterval makes each overlap (claim → the other's next refresh) long enough to be sampled surely
       const s = await start('same-machine-name', { cordaUpdateIntervalMs: 1000, cordaWaitIntervalMs: 2000 });
       try {
-        const evidence = await evidenceOf(s, { 'CORDA-HA-01': await s.part.observations['CORDA-HA-01'].run() });
+        const evidence = await evidenceOf(s, { 'CORDA-HA-01': await observe(s, 'CORDA-HA-01') });
         for (const id of ['CORDA-CFG-01', 'CORDA-HA-01']) {
           const v = judge(id, evidence);
           t.diagnostic(`same-machine-name ${id} ${v.status}: ${v.message}`);
@@ -267,7 +279,7 @@ describe('local environment, Corda part', { concurrency: 3 }, () => {
       const v = judge('CORDA-LB-01', await evidenceOf(s));
       t.diagnostic(`pool-missing-backup CORDA-LB-01 ${v.status}: ${v.message}`);
       assertStatus(v, 'failed');
-      drill = s.part.observations['CORDA-LB-03'].run();
+      drill = observe(s, 'CORDA-LB-03');
       drill.catch(() => undefined);
       await new Promise((r) => setTimeout(r, 1200));
     } finally {
@@ -338,7 +350,7 @@ describe('local environment, Corda part, without HAProxy installed', () => {
         assert.match(s.part.unavailable[id], /haproxy is not installed: install it with `apt-get install -y haproxy`/, id);
       }
       assert.ok(s.lines.some((l) => /haproxy is not installed/.test(l)), 'the log says so');
-      const evidence = await evidenceOf(s, { 'CORDA-HA-01': await s.part.observations['CORDA-HA-01'].run() });
+      const evidence = await evidenceOf(s, { 'CORDA-HA-01': await observe(s, 'CORDA-HA-01') });
       for (const id of ['CORDA-CFG-01', 'CORDA-HA-01']) assertStatus(judge(id, evidence), 'passed');
     } finally {
       if (saved === undefined) delete process.env.HAPROXY_BIN;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { localEnvironment } from '../../../support/environments/local/index.ts';
 import { processesOfRun, TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
 import type { StartedEnvironment } from '../../../support/environments/types.ts';
-import { repoRoot } from '../../helpers/cli.ts';
+import { haValidateArgv } from '../../helpers/cli.ts';
 import { runCucumber, runNode, type RunResult } from '../../helpers/cucumber-run.ts';
 
 interface Report {
@@ -50,7 +50,7 @@ async function observe(descriptor: string, window: string, format: 'json' | 'tab
   // the environment's secrets come from the descriptor's owner-only envFile, as in an operator's other shell
   const env: NodeJS.ProcessEnv = {};
   for (const k of Object.keys(process.env)) if (k.startsWith('HA_LOCAL_')) env[k] = undefined;
-  return runNode([join(repoRoot, 'scripts', 'ha-validate.mjs'), '--target', descriptor, '--live', '--observe', window, '--format', format, ...extra], env, 180_000);
+  return runNode([...haValidateArgv, '--target', descriptor, '--live', '--observe', window, '--format', format, ...extra], env, 180_000);
 }
 
 function verdictOf(report: Report, id: string) {

@@ -33,7 +33,7 @@
  * | `cordaProbeRise` | 1 | HAProxy `rise` (healthy threshold) |
  * | `cordaSampleIntervalMs` | 40 | drill sampling interval (40 so that loaded machines still sample every ≤ 50 ms) |
  * | `cordaRestartBackoffMs` | 250 | supervisor's restart delay (doubles on quick failures, ≤ 2 s) |
- * | `cordaFailoverToleranceMs` | derived, ≥ waitInterval + 4000 | written to the descriptor as `settings.failoverToleranceMs` (default: one restart cycle of a stand-in as measured at start, doubled: `failoverTolerance` in settings.ts) |
+ * | `cordaFailoverToleranceMs` | derived, ≥ waitInterval + 4000 | the environment's check setting `failoverToleranceMs` (CORDA-HA-02, CORDA-LB-03), named with its reason in every verdict that applies it (default: one restart cycle of a stand-in as measured at start: `failoverTolerance` in settings.ts) |
  * | `cordaWindowMs` | 2000 | steady sampling window (CORDA-LB-02, first half of CORDA-HA-01) |
  * | `cordaSettleBoundMs` | 15000 | how long drills wait for the steady state |
  * | `cordaStartBoundMs` | 60000 | how long start-up waits for the primary to be hot and routed (a loaded machine is slow) |
@@ -352,7 +352,7 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     },
   };
 
-  const drillTarget = cordaDrillTarget(s, variant, { live, faults, toleranceMs, startAllowanceMs: 5000, signal: abort.signal });
+  const drillTarget = cordaDrillTarget(s, variant, { live, faults, startAllowanceMs: 5000, signal: abort.signal });
 
   const stop = once(async () => {
     closed = true;
@@ -400,7 +400,6 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
       database: { host: db.host, port: db.port, database: db.database, user: db.user, password: `\${${pwVar}}` },
       ...(lb ? { loadBalancerAdmin: lb.socketPath } : {}),
     },
-    settings: { failoverToleranceMs: toleranceMs },
   };
 
   async function collectLive(): Promise<Partial<LiveEvidence>> {
@@ -437,6 +436,14 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
     variant,
     settings: s,
     descriptor,
+    checkSettings: {
+      failoverToleranceMs: {
+        value: toleranceMs,
+        why: s.failoverToleranceSet
+          ? 'cordaFailoverToleranceMs of the local settings'
+          : `one restart cycle of a stand-in node (backoff + 2 × its start-up, measured ${timings.primaryHotMs} ms at start, + waitInterval), at least waitInterval + 4000 ms`,
+      },
+    },
     collectLive,
     observations: cordaObservations(drillTarget),
     unavailable,

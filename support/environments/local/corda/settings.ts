@@ -26,7 +26,7 @@ export interface CordaLocalSettings {
   sampleIntervalMs: number;
   restartBackoffMs: number;
   /**
-   * the stated tolerance of CORDA-LB-03 (written to the descriptor's `settings.failoverToleranceMs`): as set, or
+   * the environment's failover tolerance (the check setting `failoverToleranceMs` of CORDA-HA-02 and CORDA-LB-03): as set, or
    * waitInterval + 4000; the local part widens the default to the restart cycle it measures (`failoverTolerance`)
    */
   failoverToleranceMs: number;

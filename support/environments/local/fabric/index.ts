@@ -113,12 +113,13 @@ function observations(r: Running): Record<string, Observation> {
     'FAB-ORD-03': {
       id: 'FAB-ORD-03',
       disruptive: true,
-      run: () =>
+      run: (context) =>
         runRegionLossDrill({
           probe: r.probe,
           faults: etcd.faults(),
           regions: Object.fromEntries(regions.map((region) => [region, gen.plan.ordering.nodes.filter((o) => o.region === region).map((o) => o.name)])),
-          boundMs: s.leaderElectionBoundMs,
+          // at least as long as the bound the drill will be judged by
+          horizonMs: Math.max(s.leaderElectionBoundMs, context?.settings.leaderElectionBoundMs ?? 0),
           sampleIntervalMs: s.sampleIntervalMs,
           catchUpBoundMs: s.catchUpBoundMs,
         }),
@@ -316,7 +317,6 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
   }));
 
   const descriptor: Record<string, unknown> = {
-    settings: { leaderElectionBoundMs: s.leaderElectionBoundMs },
     regions: plan.regions.map((r) => ({ name: r.name })),
     fabric: absoluteFabric(gen),
     live: {

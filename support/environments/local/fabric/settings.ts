@@ -11,7 +11,10 @@ export interface FabricSettings {
   etcdHeartbeatMs: number;
   /** etcd `--election-timeout`, ms */
   etcdElectionTimeoutMs: number;
-  /** FAB-ORD-03 bound for a leader and a committed write after a region stops, ms (also a check setting) */
+  /**
+   * how long the FAB-ORD-03 drill waits for a leader and a committed write after a region stops, ms (its horizon;
+   * the drill waits at least as long as the bound it is judged by, the check setting of the same name)
+   */
   leaderElectionBoundMs: number;
   /** how long stopped ordering members may take to catch up after they return, ms */
   catchUpBoundMs: number;

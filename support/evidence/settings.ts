@@ -1,0 +1,207 @@
+/**
+ * The settings checks judge against: every bound and threshold a verdict applies, with its documented default,
+ * its unit, the checks that read it and the Gherkin step whose number sets it. One table feeds the defaults, the
+ * descriptor schema (`settings:`), the scenario steps and docs/scenarios.md.
+ *
+ * Where a value comes from is kept beside it (`Evidence.settingOrigins`) so every verdict can say which bound it
+ * applied and why: the documented default, the descriptor's `settings`, an environment's own default (a named
+ * setting with its reason, e.g. the docker environment's wider tolerance), or the number in the scenario's step.
+ * Precedence, lowest first: default < environment < descriptor < Gherkin (a Cucumber scenario judges what it says).
+ * A bound never comes from the drill being judged: drills record what they did, not what they should achieve.
+ */
+import type { CheckSettings, Evidence, SettingKey } from './model.ts';
+
+export interface SettingSpec {
+  default: number;
+  /** how a value is shown: `5000 ms`, `30 days`, `5 blocks`; '' for a bare number (a count, a port) */
+  unit: 'ms' | 'days' | 'blocks' | '';
+  integer: boolean;
+  /** the smallest valid value; `exclusive` when the value must be above it */
+  minimum: number;
+  exclusive?: boolean;
+  maximum?: number;
+  /** the checks that apply it */
+  checks: string[];
+  /** what it is, one line (docs and the schema's description) */
+  what: string;
+  /** the Then step whose number sets it in a scenario (the features' numbers are the defaults) */
+  step?: string;
+  /** which of the step's numbers it is, when the step has several (default the first) */
+  stepArg?: number;
+}
+
+export const SETTINGS: Record<SettingKey, SettingSpec> = {
+  minConsenters: {
+    default: 5,
+    unit: '',
+    integer: true,
+    minimum: 1,
+    checks: ['FAB-ORD-01'],
+    what: 'the fewest Raft consenters a channel (and the live cluster size) may have',
+    step: 'every channel has at least {int} consenters',
+  },
+  leaderElectionBoundMs: {
+    default: 5000,
+    unit: 'ms',
+    integer: false,
+    minimum: 0,
+    exclusive: true,
+    checks: ['FAB-ORD-03'],
+    what: 'after a region stops, the time by which the remaining ordering nodes must have a leader and a committed write',
+    step: 'a leader is elected among the remaining nodes within {duration}',
+  },
+  maxRoundTripMs: {
+    default: 100,
+    unit: 'ms',
+    integer: false,
+    minimum: 0,
+    exclusive: true,
+    checks: ['FAB-ORD-07'],
+    what: 'the longest round trip allowed between ordering nodes of different regions',
+    step: 'every round trip stays under {duration}',
+  },
+  certExpiryWarningDays: {
+    default: 30,
+    unit: 'days',
+    integer: false,
+    minimum: 0,
+    checks: ['FAB-ORD-08'],
+    what: 'a consenter certificate expiring within this many days of now fails',
+    step: "no consenter's certificate expires within {int} days",
+  },
+  certExpiryMajorityWindowDays: {
+    default: 30,
+    unit: 'days',
+    integer: false,
+    minimum: 0,
+    checks: ['FAB-ORD-08'],
+    what: "a majority of a channel's consenters whose certificates expire within this many days of each other fails",
+    step: "no majority of the consenters' certificates expires within {int} days of each other",
+  },
+  maxLedgerLag: {
+    default: 5,
+    unit: 'blocks',
+    integer: true,
+    minimum: 0,
+    checks: ['FAB-PEER-03'],
+    what: "the most blocks a peer's ledger may be behind the highest peer of the same channel",
+    step: 'their ledger heights are within {int} blocks of each other',
+  },
+  gatewayPeerPort: {
+    default: 7051,
+    unit: '',
+    integer: true,
+    minimum: 1,
+    maximum: 65535,
+    checks: ['FAB-GW-01'],
+    what: "the port every gateway Service exposes and forwards to the peers' port",
+    step: 'it forwards the peer port {int} to at least {int} peers',
+  },
+  minGatewayPeers: {
+    default: 2,
+    unit: '',
+    integer: true,
+    minimum: 1,
+    checks: ['FAB-GW-01'],
+    what: 'the fewest peers of its organization a gateway Service must select in a cluster',
+    step: 'it forwards the peer port {int} to at least {int} peers',
+    stepArg: 1,
+  },
+  samplePeriodMs: {
+    // the samplers aim at 40 ms and reach 50-90 ms on a loaded machine; a split brain lasts at least until a lease
+    // expires (seconds), so sampling every 200 ms still sees it, and a slow machine does not break the verdict
+    default: 200,
+    unit: 'ms',
+    integer: false,
+    minimum: 0,
+    exclusive: true,
+    checks: ['CORDA-HA-01'],
+    what: 'the coarsest sampling (median gap between samples) that can claim to have caught any overlap of two active nodes',
+    step: 'the nodes were sampled at least every {duration}',
+  },
+  failoverToleranceMs: {
+    default: 2000,
+    unit: 'ms',
+    integer: false,
+    minimum: 0,
+    checks: ['CORDA-HA-02', 'CORDA-LB-03'],
+    what:
+      'the tolerance on top of the bounds the deployment configures (2 × updateInterval for CORDA-HA-02; waitInterval + probe interval × unhealthy threshold for CORDA-LB-03)',
+  },
+};
+
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+export const defaultSettings: CheckSettings = Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS[k].default])) as unknown as CheckSettings;
+
+export const ORIGIN_DEFAULT = 'default';
+export const ORIGIN_GHERKIN = 'Gherkin';
+
+export function descriptorOrigin(key: SettingKey): string {
+  return `descriptor settings.${key}`;
+}
+
+/** why a value is not valid for `key`, or undefined when it is */
+export function settingProblem(key: SettingKey, value: unknown): string | undefined {
+  const s = SETTINGS[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${JSON.stringify(value)}`;
+  if (s.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
+  if (s.exclusive ? value <= s.minimum : value < s.minimum) return `must be ${s.exclusive ? 'greater than' : 'at least'} ${s.minimum}, got ${value}`;
+  if (s.maximum !== undefined && value > s.maximum) return `must be at most ${s.maximum}, got ${value}`;
+  return undefined;
+}
+
+/** `5000 ms`, `30 days`, `5 blocks`, `7` */
+export function showValue(key: SettingKey, value: number): string {
+  const unit = SETTINGS[key].unit;
+  return unit ? `${value} ${unit}` : String(value);
+}
+
+export interface AppliedSetting {
+  key: SettingKey;
+  value: number;
+  origin: string;
+  /** `5000 ms (Gherkin)` */
+  text: string;
+}
+
+/** A setting as a verdict states it: value, unit and where it came from. */
+export function settingOf(evidence: Evidence, key: SettingKey): AppliedSetting {
+  const raw = evidence.settings?.[key];
+  const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : SETTINGS[key].default;
+  const origin = evidence.settingOrigins?.[key] ?? ORIGIN_DEFAULT;
+  return { key, value, origin, text: `${showValue(key, value)} (${origin})` };
+}
+
+/** measured / bound with two decimals: `0.25` */
+export function ratio(measured: number, bound: number): string {
+  if (!(bound > 0)) return 'n/a';
+  return (measured / bound).toFixed(2);
+}
+
+/**
+ * The settings with `values` laid over them, each recorded with `origin`. `only: 'unset'` keeps what the descriptor
+ * (or a later layer) already set and replaces only defaults, which is how an environment's defaults apply.
+ */
+export function withSettings(
+  evidence: Evidence,
+  values: Partial<Record<SettingKey, number>>,
+  origin: string | ((key: SettingKey) => string),
+  only: 'all' | 'unset' = 'all',
+): Evidence {
+  const settings = { ...evidence.settings };
+  const origins = { ...(evidence.settingOrigins ?? {}) };
+  for (const key of SETTING_KEYS) {
+    const v = values[key];
+    if (v === undefined) continue;
+    if (only === 'unset' && (origins[key] ?? ORIGIN_DEFAULT) !== ORIGIN_DEFAULT) continue;
+    settings[key] = v;
+    origins[key] = typeof origin === 'function' ? origin(key) : origin;
+  }
+  return { ...evidence, settings, settingOrigins: origins };
+}
+
+/** How a drill verdict states a measurement: `1240 ms; bound 5000 ms (Gherkin); 0.25 of the bound`. */
+export function againstBound(measuredMs: number, boundMs: number, boundText: string): string {
+  return `${Math.round(measuredMs)} ms; bound ${boundText}; ${ratio(measuredMs, boundMs)} of the bound`;
+}

@@ -10,7 +10,8 @@ import * as allure from 'allure-js-commons';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { byId } from './checks/catalogue.ts';
-import { sourceLink } from './report/labels.ts';
+import { sourceLinks } from './report/labels.ts';
+import { citation } from './checks/sources.ts';
 import { allureResultsDir, clearResults, reportsDir, writeRunFiles } from './report/allure-run.ts';
 import { NOT_DISPOSABLE, Run, maybeCurrentRun, setCurrentRun } from './run.ts';
 import { guaranteeOfTags, type HaWorld, type HaWorldParameters } from './world.ts';
@@ -101,7 +102,6 @@ Before({ name: 'guarantee labels' }, async function (this: HaWorld, hook: ITestC
   const check = this.guarantee ? byId(this.guarantee) : undefined;
   if (!check) return;
   const area = check.area === 'fabric' ? 'Fabric' : 'Corda';
-  const link = sourceLink(check);
   await allure.labels(
     { name: 'epic', value: area },
     { name: 'story', value: `${check.id} ${check.title}` },
@@ -109,11 +109,11 @@ Before({ name: 'guarantee labels' }, async function (this: HaWorld, hook: ITestC
     { name: 'parentSuite', value: area },
     { name: 'suite', value: hook.gherkinDocument.feature?.name ?? check.id },
   );
-  await allure.link(link.url, link.name, 'link');
+  for (const link of sourceLinks(check)) await allure.link(link.url, link.name, 'link');
   this.description = [
     scenarioDescription(hook),
     `**${check.id}** — ${check.title}`,
-    `**Source:** ${check.source.document}, section "${check.source.section}" (${check.source.seed})`,
+    `**Source:** ${check.sources.map((s) => `${citation(s)} — ${s.url}`).join('; ')}`,
     `**Remediation:** ${check.remediation}`,
   ]
     .filter(Boolean)

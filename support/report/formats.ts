@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Check, Status, Verdict } from '../checks/types.ts';
-import { allureLabels, sourceLink } from './labels.ts';
+import { allureLabels, sourceLinks } from './labels.ts';
 
 export interface RunReport {
   target: { name: string; file: string };
@@ -131,7 +131,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
         { name: 'suite', value: `ha-validate: ${report.target.name}` },
         { name: 'framework', value: 'ha-validate' },
       ],
-      links: check ? [{ type: 'link', ...sourceLink(check) }] : [],
+      links: check ? sourceLinks(check).map((l) => ({ type: 'link', ...l })) : [],
       attachments,
       parameters: [{ name: 'target', value: report.target.file }],
     };

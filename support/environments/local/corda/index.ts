@@ -76,6 +76,7 @@ import type { LiveEvidence } from '../../../evidence/model.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Resources } from '../resources.ts';
 import { BrokenError } from '../../../errors.ts';
+import { describeVariants } from '../../variants.ts';
 import { HAPROXY_MISSING, haproxyBinary, startHaproxy, type RunningHaproxy } from '../haproxy.ts';
 import { readLeaseRow } from '../../../evidence/live/collect.ts';
 import { canBind, freePort, tcpAccepts } from '../../../drills/corda-probes.ts';
@@ -90,13 +91,14 @@ import { SupervisedNode } from './supervisor.ts';
 import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from './layout.ts';
 import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from './load-balancer.ts';
 
-export const CORDA_VARIANTS: Record<string, string> = {
-  'mutual-exclusion-off': 'mutualExclusionConfiguration.on = false on both nodes: both serve at once (CORDA-CFG-01, CORDA-HA-01, CORDA-LB-02 fail)',
-  'wait-not-above-update': 'waitInterval = updateInterval: the nodes refuse to start, as Corda Enterprise does (CORDA-CFG-01 fails)',
-  'same-machine-name': 'both nodes with one machineName and one base-directory path: both take the lease (CORDA-CFG-01, CORDA-HA-01 fail)',
-  'web-probe-always-open': 'the web probe checks a machine agent that answers on both machines: the cold node is held healthy (CORDA-LB-02 fails)',
-  'pool-missing-backup': 'the backend pools hold only the primary (CORDA-LB-01 fails; CORDA-LB-03: the backup is never routed)',
-};
+/** The variants this part implements (see `start`); their descriptions and what they break: ../../variants.ts. */
+export const CORDA_VARIANTS: Record<string, string> = describeVariants([
+  'mutual-exclusion-off',
+  'wait-not-above-update',
+  'same-machine-name',
+  'web-probe-always-open',
+  'pool-missing-backup',
+]);
 
 /** The environment variable the descriptor refers to for the database password of a run. */
 export function passwordVariable(runId: string): string {

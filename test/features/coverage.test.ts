@@ -1,22 +1,23 @@
 /**
- * The features cover the catalogue: every guarantee ID of ../shared/guarantees.md has a scenario tagged with it,
+ * The features cover the catalogue: every guarantee ID of docs/guarantees.md has a scenario tagged with it,
  * and each scenario carries the tags of its check (area, severity, kinds; drills are disruptive). Counted with
  * Cucumber's own tag filter (`loadSources`), so a tag here means what it means to `--tags`. Then one real run:
- * `cucumber-js --tags @FAB-GW-03`, bare, as a user types it, and its exit code and JUnit report.
+ * `cucumber-js --tags @FAB-GW-03`, bare, as a user types it, and its exit code, JUnit report and Allure results.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSources } from '@cucumber/cucumber/api';
-import { catalogue } from '../../support/checks/catalogue.ts';
+import { byId, catalogue } from '../../support/checks/catalogue.ts';
 import { repoRoot } from '../helpers/cli.ts';
 import { runCucumber } from '../helpers/cucumber-run.ts';
+import { assertNoInternalNames, isPublicSourceUrl } from '../helpers/public-sources.ts';
 
 const KINDS = ['static', 'live', 'drill'] as const;
-const GUARANTEES = join(repoRoot, '..', 'shared', 'guarantees.md');
+const GUARANTEES = join(repoRoot, 'docs', 'guarantees.md');
 
 async function scenarios(tagExpression: string): Promise<string[]> {
   const { plan, errors } = await loadSources(
@@ -29,18 +30,18 @@ async function scenarios(tagExpression: string): Promise<string[]> {
 
 async function documentedIds(): Promise<string[]> {
   const text = await readFile(GUARANTEES, 'utf8');
-  return [...text.matchAll(/^\|\s*((?:FAB|CORDA)-[A-Z]+-\d+)\s*\|/gm)].map((m) => m[1]);
+  return [...text.matchAll(/^### ((?:FAB|CORDA)-[A-Z]+-\d+)$/gm)].map((m) => m[1]);
 }
 
 describe('the features cover the guarantees', () => {
-  it('the catalogue has exactly the IDs of guarantees.md', { skip: existsSync(GUARANTEES) ? false : `${GUARANTEES} is not here` }, async () => {
+  it('the catalogue has exactly the IDs of docs/guarantees.md', async () => {
     const ids = await documentedIds();
     assert.equal(ids.length, 28);
     assert.deepEqual(catalogue.map((c) => c.id).sort(), [...ids].sort());
   });
 
   it('every guarantee ID has a scenario tagged with it', async () => {
-    const ids = existsSync(GUARANTEES) ? await documentedIds() : catalogue.map((c) => c.id);
+    const ids = await documentedIds();
     const missing: string[] = [];
     for (const id of ids) if (!(await scenarios(`@${id}`)).length) missing.push(id);
     assert.deepEqual(missing, [], `no scenario tagged with ${missing.join(', ')}`);
@@ -80,7 +81,7 @@ describe('the features cover the guarantees', () => {
 });
 
 describe('cucumber-js --tags @FAB-GW-03 (bare, against the embedded local environment)', () => {
-  it('passes, and writes a JUnit report with the one scenario', { timeout: 300_000 }, async () => {
+  it('passes, and writes a JUnit report with the one scenario and Allure results linking the public sources', { timeout: 300_000 }, async () => {
     const reports = await mkdtemp(join(tmpdir(), 'ha-cucumber-'));
     try {
       const run = await runCucumber(['--tags', '@FAB-GW-03'], reports);
@@ -92,6 +93,17 @@ describe('cucumber-js --tags @FAB-GW-03 (bare, against the embedded local enviro
       assert.match(junit, /Every peer&apos;s TLS certificate names its own host|Every peer's TLS certificate names its own host/);
       assert.ok(existsSync(join(reports, 'allure-results', 'environment.properties')), 'environment.properties written');
       assert.ok(existsSync(join(reports, 'allure-results', 'categories.json')), 'categories.json written');
+      const results = join(reports, 'allure-results');
+      const files = (await readdir(results)).filter((f) => /\.(json|properties|txt)$/.test(f));
+      const texts = await Promise.all(files.map(async (f) => [f, await readFile(join(results, f), 'utf8')] as const));
+      for (const [f, text] of texts) assertNoInternalNames(text, `allure-results/${f}`);
+      const scenarios = texts.filter(([f]) => f.endsWith('-result.json')).map(([, t]) => JSON.parse(t) as { links?: Array<{ url: string }>; description?: string });
+      assert.equal(scenarios.length, 1, 'one Allure result: the scenario');
+      const [scenario] = scenarios;
+      const expected = byId('FAB-GW-03')!.sources.map((s) => s.url);
+      assert.deepEqual(scenario.links?.map((l) => l.url), expected, 'the links are the public sources of FAB-GW-03');
+      assert.ok(expected.every(isPublicSourceUrl));
+      for (const url of expected) assert.ok(scenario.description?.includes(url), `the description names ${url}`);
     } finally {
       await rm(reports, { recursive: true, force: true });
     }

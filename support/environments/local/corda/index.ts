@@ -85,7 +85,8 @@ import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../.
 import type { CordaFaultInjector } from '../../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../../drills/timeline-recorder.ts';
 import { cordaSettings, failoverTolerance, type CordaLocalSettings } from './settings.ts';
-import { postgresBinaries, startDatabase, type RunningDatabase } from './database.ts';
+import { startDatabase, type RunningDatabase } from './database.ts';
+import { embeddedPostgres } from '../../postgres-binaries.ts';
 import { DbRelays, type NodeRelay } from './db-relays.ts';
 import { SupervisedNode } from './supervisor.ts';
 import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from './layout.ts';
@@ -482,7 +483,7 @@ export const cordaPart: LocalPart = {
   async preflight() {
     const problems: string[] = [];
     if (!haproxyBinary()) problems.push(HAPROXY_MISSING);
-    await postgresBinaries().catch((err: Error) => problems.push(err.message));
+    await embeddedPostgres().catch((err: Error) => problems.push(err.message));
     return problems;
   },
   start: startCorda,

@@ -32,7 +32,11 @@ export interface PostgresBinaries {
 export interface RunAs {
   uid: number;
   gid: number;
+  /** for messages */
+  name?: string;
 }
+
+const who = (user: RunAs): string => `${user.name ? `the ${user.name} user` : 'the user'} (uid ${user.uid})`;
 
 function binariesIn(native: string): PostgresBinaries {
   return { native, initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres') };
@@ -52,7 +56,7 @@ export async function embeddedPostgres(): Promise<PostgresBinaries> {
 /** why `user` cannot run initdb from `bin` (not found, not executable, a library it cannot load), or undefined */
 async function cannotRun(bin: PostgresBinaries, user: RunAs): Promise<string | undefined> {
   try {
-    await exec(bin.initdb, ['--version'], { ...user, cwd: '/', env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, timeout: 30_000 });
+    await exec(bin.initdb, ['--version'], { uid: user.uid, gid: user.gid, cwd: '/', env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, timeout: 30_000 });
     return undefined;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
@@ -86,7 +90,7 @@ async function place(user: RunAs | undefined, log: (line: string) => void): Prom
   const dir = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${PROCESS_ID}-${process.pid}-pg-bin-`));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   await chmod(dir, 0o755);
-  log(`PostgreSQL runs as uid ${user.uid}, which cannot run ${shipped.initdb} (${why}): using a copy in ${dir}`);
+  log(`PostgreSQL runs as ${who(user)}, who cannot run ${shipped.initdb} (${why}): using a copy in ${dir}`);
   try {
     await exec('cp', ['-a', shipped.native, join(dir, 'native')]);
   } catch (err) {
@@ -96,7 +100,7 @@ async function place(user: RunAs | undefined, log: (line: string) => void): Prom
   const still = await cannotRun(copy, user);
   if (still) {
     throw new BrokenError(
-      `PostgreSQL cannot run as uid ${user.uid}: it can run neither ${shipped.initdb} (${why}) nor its copy ${copy.initdb} ` +
+      `PostgreSQL cannot run as ${who(user)}: it can run neither ${shipped.initdb} (${why}) nor its copy ${copy.initdb} ` +
         `(${still}); point TMPDIR at a directory that user can reach`,
     );
   }

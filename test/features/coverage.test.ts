@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -104,6 +104,24 @@ describe('cucumber-js --tags @FAB-GW-03 (bare, against the embedded local enviro
       assert.deepEqual(scenario.links?.map((l) => l.url), expected, 'the links are the public sources of FAB-GW-03');
       assert.ok(expected.every(isPublicSourceUrl));
       for (const url of expected) assert.ok(scenario.description?.includes(url), `the description names ${url}`);
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cucumber-js when the environment does not start', () => {
+  it('reports the environment problem as one clear message, without a stack trace', { timeout: 120_000 }, async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'ha-cucumber-'));
+    try {
+      const target = join(reports, 'target.yaml');
+      await writeFile(target, 'apiVersion: ha-conformance/v1\nname: [unclosed\n');
+      const run = await runCucumber(['--profile', 'existing', '--tags', '@FAB-GW-03'], reports, { HA_TARGET: target });
+      assert.equal(run.code, 1, `exit code ${run.code}\n${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /1 scenario \(1 failed\)/);
+      assert.match(run.stdout, new RegExp(`could not start the existing environment: ${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+      assert.doesNotMatch(run.stdout, /^\s+at \S.*:\d+/m, `a stack trace was printed:\n${run.stdout}`);
+      assert.doesNotMatch(run.stdout, /EnvironmentProblem|BrokenError/, 'the error class is no help to the reader');
     } finally {
       await rm(reports, { recursive: true, force: true });
     }

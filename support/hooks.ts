@@ -59,6 +59,8 @@ BeforeAll({ timeout: START_TIMEOUT_MS + 15_000 }, async function (this: IContext
     process.stderr.write(`\nha-conformance: ${run.problem.message}\nNothing was started; no scenario ran.\n`);
     process.exit(2);
   }
+  // Before any scenario: what the verdicts rest on, when it is not the real product.
+  if (run.info.standInLine) process.stderr.write(`ha-conformance: ${run.info.standInLine}\n`);
 });
 
 AfterAll({ timeout: 90_000 }, async function () {
@@ -73,6 +75,7 @@ AfterAll({ timeout: 90_000 }, async function () {
     target: run.info.target,
     disposable: run.info.disposable,
     allowDisruptive: run.info.allowDisruptive,
+    standIns: run.info.standIns,
     problem: run.problem?.message,
     timings: run.info.timings,
   });

@@ -36,5 +36,10 @@ export interface StartedEnvironment {
   readonly observations: Record<string, Observation>;
   /** guarantee ID → why it cannot be observed live here (becomes a skip reason) */
   readonly unavailable: Record<string, string>;
+  /**
+   * area (`fabric`, `corda`) → what runs in place of the real product, where this environment runs a stand-in; every
+   * run says so at its start, in its log and in the Allure environment
+   */
+  readonly standIns?: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }

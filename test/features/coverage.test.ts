@@ -91,8 +91,16 @@ describe('cucumber-js --tags @FAB-GW-03 (bare, against the embedded local enviro
       assert.match(junit, /<testsuite[^>]* tests="1"/);
       assert.match(junit, /failures="0"/);
       assert.match(junit, /Every peer&apos;s TLS certificate names its own host|Every peer's TLS certificate names its own host/);
-      assert.ok(existsSync(join(reports, 'allure-results', 'environment.properties')), 'environment.properties written');
       assert.ok(existsSync(join(reports, 'allure-results', 'categories.json')), 'categories.json written');
+      // the verdicts rest on stand-ins, and the run says so: on stderr before any scenario, in its log, in Allure
+      const fabric = 'etcd Raft members and TLS peers, not Fabric orderers and peers';
+      const line = run.stderr.split('\n').filter((l) => l.startsWith('ha-conformance: the local environment runs stand-ins: '));
+      assert.equal(line.length, 1, `one stand-in line on stderr:\n${run.stderr}`);
+      assert.ok(line[0].includes(`Fabric: ${fabric}`), line[0]);
+      assert.ok((await readFile(join(reports, 'harness.log'), 'utf8')).includes(`Fabric: ${fabric}`), 'harness.log says it');
+      const properties = await readFile(join(reports, 'allure-results', 'environment.properties'), 'utf8');
+      assert.match(properties, new RegExp(`^fabric=stand-in \\(${fabric}\\)$`, 'm'));
+      assert.match(properties, /^corda=stand-in \(.*not Corda Enterprise nodes\)$/m);
       const results = join(reports, 'allure-results');
       const files = (await readdir(results)).filter((f) => /\.(json|properties|txt)$/.test(f));
       const texts = await Promise.all(files.map(async (f) => [f, await readFile(join(results, f), 'utf8')] as const));

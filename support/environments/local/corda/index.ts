@@ -477,8 +477,12 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
   };
 }
 
+/** what the Corda nodes are here and in the docker environment's stand-in image */
+export const CORDA_STAND_IN = "Node.js nodes speaking Corda Enterprise's mutual-exclusion lease protocol, not Corda Enterprise nodes";
+
 export const cordaPart: LocalPart = {
   name: 'corda',
+  standIn: CORDA_STAND_IN,
   variants: CORDA_VARIANTS,
   async preflight() {
     const problems: string[] = [];

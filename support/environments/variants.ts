@@ -17,7 +17,10 @@ export interface Variant {
   environments: readonly VariantEnvironment[];
   /** what is broken, in one line */
   description: string;
-  /** the guarantee IDs whose scenarios fail on it */
+  /**
+   * the guarantees it violates: their scenarios fail on it, run after run (others may become unjudgeable there and
+   * report an environment problem, e.g. CORDA-LB-02 with no node ever hot; those are not listed)
+   */
   breaks: readonly string[];
 }
 
@@ -30,7 +33,7 @@ export const VARIANTS: readonly Variant[] = [
     area: 'corda',
     environments: BOTH,
     description: 'mutualExclusionConfiguration.on = false on both nodes: both serve at once',
-    breaks: ['CORDA-CFG-01', 'CORDA-HA-01', 'CORDA-LB-02'],
+    breaks: ['CORDA-CFG-01', 'CORDA-HA-01', 'CORDA-LB-03'],
   },
   {
     name: 'wait-not-above-update',
@@ -51,7 +54,7 @@ export const VARIANTS: readonly Variant[] = [
     area: 'corda',
     environments: BOTH,
     description: 'the web probe checks a machine agent that answers on both machines: the cold node is held healthy',
-    breaks: ['CORDA-LB-02'],
+    breaks: ['CORDA-LB-01', 'CORDA-LB-02'],
   },
   {
     name: 'pool-missing-backup',
@@ -79,14 +82,14 @@ export const VARIANTS: readonly Variant[] = [
     area: 'fabric',
     environments: LOCAL,
     description: "org1-peer2's TLS certificate lacks the gateway Service name and alias",
-    breaks: ['FAB-GW-03'],
+    breaks: ['FAB-GW-03', 'FAB-GW-04'],
   },
   {
     name: 'gateway-one-peer',
     area: 'fabric',
     environments: LOCAL,
     description: "org1's gateway Service in r1 balances over org1-peer1 only",
-    breaks: ['FAB-GW-01', 'FAB-GW-04'],
+    breaks: ['FAB-GW-04'],
   },
   {
     name: 'org-peers-one-region',

@@ -18,8 +18,9 @@ export interface Variant {
   /** what is broken, in one line */
   description: string;
   /**
-   * the guarantees it violates: their scenarios fail on it, run after run (others may become unjudgeable there and
-   * report an environment problem, e.g. CORDA-LB-02 with no node ever hot; those are not listed)
+   * the guarantees it violates: their scenarios fail on it run after run (measured with `HA_LOCAL_VARIANT=<name>
+   * npx cucumber-js --tags @<area>` on the local environment). Guarantees it only leaves unjudgeable (an environment
+   * problem, e.g. CORDA-LB-02 when no node is ever hot) or fails only now and then are not listed.
    */
   breaks: readonly string[];
 }

@@ -1,7 +1,8 @@
 /**
  * Run-level Allure files written next to the results of a Cucumber run: `environment.properties` (what ran
- * where, and which parts were stand-ins), `executor.json` (who ran it, so trends have a build name) and `categories.json` ("Guarantee violated"
- * apart from "Environment problem"). Also the paths the Cucumber profile and the hooks agree on.
+ * where, and which parts were stand-ins), `executor.json` (who ran it, so trends have a build name) and
+ * `categories.json` ("Guarantee violated" apart from "Environment problem"). Also the paths the Cucumber profile and
+ * the hooks agree on.
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -19,7 +19,7 @@ function documentedIds(): string[] {
 describe('the check catalogue', () => {
   it('has exactly the IDs of docs/guarantees.md, in order', () => {
     const ids = documentedIds();
-    assert.equal(ids.length, 28, `docs/guarantees.md lists ${ids.length} IDs`);
+    assert.ok(ids.length >= 28, `docs/guarantees.md lists only ${ids.length} IDs`);
     assert.deepEqual(
       catalogue.map((c) => c.id),
       ids,

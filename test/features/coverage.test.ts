@@ -36,7 +36,7 @@ async function documentedIds(): Promise<string[]> {
 describe('the features cover the guarantees', () => {
   it('the catalogue has exactly the IDs of docs/guarantees.md', async () => {
     const ids = await documentedIds();
-    assert.equal(ids.length, 28);
+    assert.ok(ids.length >= 28, `docs/guarantees.md lists only ${ids.length} IDs`);
     assert.deepEqual(catalogue.map((c) => c.id).sort(), [...ids].sort());
   });
 

@@ -4,6 +4,7 @@
  * it, and tears everything down on Ctrl-C.
  */
 import { localEnvironment, localVariants } from '../support/environments/local/index.ts';
+import { describeStandIns } from '../support/environments/index.ts';
 import { errorMessage } from '../support/errors.ts';
 
 function usage(): string {
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const started = await env.start();
   process.stdout.write(
     `\nThe local environment is running (run ${started.runId}).\n` +
+      `  ${describeStandIns('local', started.standIns) ?? 'no stand-ins'}\n` +
       `  target descriptor: ${started.descriptorFile}\n` +
       `  validate it:       npx ha-validate --target ${started.descriptorFile} --live\n` +
       `  observe it:        npx ha-validate --target ${started.descriptorFile} --live --observe 10s\n` +

@@ -10,7 +10,8 @@ import * as allure from 'allure-js-commons';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { byId } from './checks/catalogue.ts';
-import { sourceLink } from './report/labels.ts';
+import { sourceLinks } from './report/labels.ts';
+import { citation } from './checks/sources.ts';
 import { allureResultsDir, clearResults, reportsDir, writeRunFiles } from './report/allure-run.ts';
 import { NOT_DISPOSABLE, Run, maybeCurrentRun, setCurrentRun } from './run.ts';
 import { guaranteeOfTags, type HaWorld, type HaWorldParameters } from './world.ts';
@@ -59,6 +60,8 @@ BeforeAll({ timeout: START_TIMEOUT_MS + 15_000 }, async function (this: IContext
     process.stderr.write(`\nha-conformance: ${run.problem.message}\nNothing was started; no scenario ran.\n`);
     process.exit(2);
   }
+  // Before any scenario: what the verdicts rest on, when it is not the real product.
+  if (run.info.standInLine) process.stderr.write(`ha-conformance: ${run.info.standInLine}\n`);
 });
 
 AfterAll({ timeout: 90_000 }, async function () {
@@ -73,6 +76,7 @@ AfterAll({ timeout: 90_000 }, async function () {
     target: run.info.target,
     disposable: run.info.disposable,
     allowDisruptive: run.info.allowDisruptive,
+    standIns: run.info.standIns,
     problem: run.problem?.message,
     timings: run.info.timings,
     settings: run.settingsShown(),
@@ -110,7 +114,6 @@ Before({ name: 'guarantee labels' }, async function (this: HaWorld, hook: ITestC
   const check = this.guarantee ? byId(this.guarantee) : undefined;
   if (!check) return;
   const area = check.area === 'fabric' ? 'Fabric' : 'Corda';
-  const link = sourceLink(check);
   await allure.labels(
     { name: 'epic', value: area },
     { name: 'story', value: `${check.id} ${check.title}` },
@@ -118,11 +121,11 @@ Before({ name: 'guarantee labels' }, async function (this: HaWorld, hook: ITestC
     { name: 'parentSuite', value: area },
     { name: 'suite', value: hook.gherkinDocument.feature?.name ?? check.id },
   );
-  await allure.link(link.url, link.name, 'link');
+  for (const link of sourceLinks(check)) await allure.link(link.url, link.name, 'link');
   this.description = [
     scenarioDescription(hook),
     `**${check.id}** — ${check.title}`,
-    `**Source:** ${check.source.document}, section "${check.source.section}" (${check.source.seed})`,
+    `**Source:** ${check.sources.map((s) => `${citation(s)} — ${s.url}`).join('; ')}`,
     `**Remediation:** ${check.remediation}`,
   ]
     .filter(Boolean)

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import type { Evidence, LiveEvidence, Timeline } from './evidence/model.ts';
 import type { EnvironmentSettings, ObservationContext, StartedEnvironment } from './environments/types.ts';
 import { ORIGIN_DEFAULT, SETTING_KEYS, settingOf, withSettings } from './evidence/settings.ts';
-import { choiceFromEnv, environmentFor, type EnvironmentChoice } from './environments/index.ts';
+import { choiceFromEnv, describeStandIns, environmentFor, type EnvironmentChoice } from './environments/index.ts';
 import { validateTarget } from './validate.ts';
 import { BrokenError, errorMessage } from './errors.ts';
 
@@ -36,6 +36,10 @@ export interface RunInfo {
   descriptorFile?: string;
   disposable?: boolean;
   allowDisruptive: boolean;
+  /** area → what runs in place of the real product (`StartedEnvironment.standIns`) */
+  standIns: Record<string, string>;
+  /** one plain line saying so, when something is a stand-in */
+  standInLine?: string;
   /** wall time of each stage, ms */
   timings: Record<string, number>;
 }
@@ -77,7 +81,7 @@ export class Run {
       this.problem = { message: `the environment is misconfigured: ${errorMessage(err)}` };
     }
     this.choice = choice;
-    this.info = { environment: choice.name, variant: choice.variant, allowDisruptive: choice.allowDisruptive, timings: {} };
+    this.info = { environment: choice.name, variant: choice.variant, allowDisruptive: choice.allowDisruptive, standIns: {}, timings: {} };
   }
 
   log(line: string): void {
@@ -138,6 +142,9 @@ export class Run {
       this.info.target = started.descriptor.name;
       this.info.disposable = started.disposable;
       this.log(`the ${name} environment is up (run ${started.runId}, target ${started.descriptor.name}) in ${this.info.timings.start} ms`);
+      this.info.standIns = { ...started.standIns };
+      this.info.standInLine = describeStandIns(name, started.standIns);
+      if (this.info.standInLine) this.log(this.info.standInLine);
 
       stage = 'collect live evidence from';
       const t2 = Date.now();

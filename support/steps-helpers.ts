@@ -92,7 +92,8 @@ function skippable(fn: DefinitionFunction): DefinitionFunction {
       return await fn.apply(this, args);
     } catch (err) {
       if (err instanceof SkipError) return skipWith(err.message);
-      if (err instanceof GuaranteeViolation || err instanceof BrokenError) shortenStack(err);
+      if (err instanceof BrokenError) dropStack(err);
+      else if (err instanceof GuaranteeViolation) shortenStack(err);
       throw err;
     }
   };
@@ -106,6 +107,15 @@ function skippable(fn: DefinitionFunction): DefinitionFunction {
 export function shortenStack(err: Error): void {
   const frame = err.stack?.split('\n').find((line) => /^\s+at .*\S+:\d+/.test(line));
   if (frame) err.stack = `${err.name}: ${err.message}\n${frame}`;
+}
+
+/**
+ * An environment problem is its message alone: where the harness code happened to notice it is no help to the
+ * reader. With an empty stack Cucumber prints just the message (error-stack-parser refuses an empty stack at once,
+ * so none of its regular expressions runs).
+ */
+export function dropStack(err: Error): void {
+  err.stack = '';
 }
 
 /** marks a hook the skip wrapper leaves alone (it must run even in a scenario that is about to be skipped) */

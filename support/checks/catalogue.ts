@@ -1,6 +1,7 @@
 /**
- * The catalogue: one check per guarantee ID of ../shared/guarantees.md, in that order. `evaluateAll` is the one
- * way to run checks: whatever happens inside a check becomes a verdict, never a crash.
+ * The catalogue: one check per guarantee ID, in the order of docs/guarantees.md (the spec generated from these
+ * checks by `npm run docs`). `evaluateAll` is the one way to run checks: whatever happens inside a check becomes a
+ * verdict, never a crash.
  */
 import type { Evidence } from '../evidence/model.ts';
 import { GuaranteeViolation, SkipError, errorMessage } from '../errors.ts';

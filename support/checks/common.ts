@@ -1,6 +1,6 @@
 /**
- * Shared vocabulary of the checks: the seed documents they cite, the one place that reads the clock, host-name
- * matching as a TLS client does it, and small wording helpers so every verdict reads the same way.
+ * Shared vocabulary of the checks: the one place that reads the clock, host-name matching as a TLS client does it,
+ * and small wording helpers so every verdict reads the same way (the documents they cite are in sources.ts).
  * Everything here is pure.
  */
 import { isIP } from 'node:net';
@@ -16,34 +16,7 @@ import type {
   Timeline,
   TimelineEvent,
 } from '../evidence/model.ts';
-import { verdict, type Check, type Verdict } from './types.ts';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Sources
-
-type SourceDoc = { seed: string; document: string };
-
-export const SEEDS = {
-  peers: { seed: '000_4754860e3f69ef52.txt', document: 'IBM Blockchain Platform: multiregion HA for peers' },
-  ordering: {
-    seed: '001_238a5385a6b4ecd6.txt',
-    document: 'IBM Blockchain Platform: multiregion HA for a Raft ordering service',
-  },
-  k8sGateway: {
-    seed: '002_a604311724210ef9.txt',
-    document: 'Fabric test network on Kubernetes (KIND): high availability of peers behind a Kubernetes Service',
-  },
-  cordaOverview: { seed: '003_5c373af40a37b51c.txt', document: 'Corda Enterprise: HA deployment overview' },
-  cordaHotCold: { seed: '004_8c00204a8238b968.txt', document: 'Corda Enterprise: hot-cold high availability deployment' },
-  fieldReports: {
-    seed: 'fabric-operator issue 34',
-    document: 'hyperledger-labs/fabric-operator issue 34 and field reports on multi-region ordering services (guarantees.md)',
-  },
-} satisfies Record<string, SourceDoc>;
-
-export function source(doc: SourceDoc, section: string): Check['source'] {
-  return { seed: doc.seed, document: doc.document, section };
-}
+import { verdict, type Verdict } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Time

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noCorda, normalizeHost, summarize } from './common.ts';
+import { names, noCorda, normalizeHost, summarize } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-CFG-01';
 const PATH = 'enterpriseConfiguration.mutualExclusionConfiguration';
@@ -9,7 +10,15 @@ export const check: Check = {
   title: 'Mutual exclusion is on for both nodes, waitInterval > updateInterval, machineName distinct',
   area: 'corda',
   kinds: ['static'],
-  source: source(SEEDS.cordaHotCold, 'Mutual exclusion'),
+  guarantee:
+    'Mutual exclusion is on for both nodes: `enterpriseConfiguration.mutualExclusionConfiguration.on = true`, ' +
+    '`waitInterval` greater than `updateInterval`, and `machineName`, where set, different per node.',
+  evidence: {
+    static: '`node.conf` (HOCON, with `${VAR}` substitutions)',
+    live: null,
+  },
+  violation: '`waitInterval` ≤ `updateInterval`; `on = false`',
+  sources: [cite(DOCS.cordaHotCold, 'Mutual exclusion')],
   severity: 'blocker',
   remediation:
     `Set ${PATH} { on = true, updateInterval = 20000, waitInterval = 40000 } in both node.conf files (waitInterval ` +

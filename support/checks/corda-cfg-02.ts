@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, canonicalIp, isIpAddress, names, noCorda, normalizeHost, splitHostPort, summarize } from './common.ts';
+import { canonicalIp, isIpAddress, names, noCorda, normalizeHost, splitHostPort, summarize } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-CFG-02';
 
@@ -19,7 +20,15 @@ export const check: Check = {
   title: "Both nodes advertise the load balancer as P2P address and their own machine for RPC and admin",
   area: 'corda',
   kinds: ['static'],
-  source: source(SEEDS.cordaHotCold, 'Node configuration'),
+  guarantee:
+    "Both nodes advertise the load balancer: `p2pAddress` is the load balancer's address and P2P port on both; " +
+    "`rpcSettings.address` and `adminAddress` are each node's own machine address.",
+  evidence: {
+    static: '`node.conf`',
+    live: null,
+  },
+  violation: 'a node advertising its own machine as P2P address',
+  sources: [cite(DOCS.cordaHotCold, 'Node configuration'), cite(DOCS.cordaHotCold, 'Configuring the load balancer')],
   severity: 'critical',
   remediation:
     'In both node.conf files set p2pAddress to the load balancer\'s address and the P2P port, and rpcSettings.address ' +

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, isReachabilityError, names, noCorda, redactUrl, summarize, unique } from './common.ts';
+import { isReachabilityError, names, noCorda, redactUrl, summarize, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-DB-01';
 
@@ -13,7 +14,13 @@ export const check: Check = {
   title: 'Both nodes use one shared database (same JDBC URL and user), and it is reachable',
   area: 'corda',
   kinds: ['static', 'live'],
-  source: source(SEEDS.cordaHotCold, 'Overview'),
+  guarantee: 'Both nodes use one shared database (the same JDBC URL and user), and it is reachable.',
+  evidence: {
+    static: '`dataSourceProperties` of both `node.conf` files',
+    live: 'a connection to the database',
+  },
+  violation: 'two different database URLs',
+  sources: [cite(DOCS.cordaHotCold, 'Overview'), cite(DOCS.cordaOverview, 'HA Deployment Overview')],
   severity: 'blocker',
   remediation:
     'Point dataSourceProperties.dataSource.url and dataSource.user of both node.conf files at the one shared (replicated) ' +

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noCorda, summarize, unique } from './common.ts';
+import { names, noCorda, summarize, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-FS-01';
 
@@ -8,7 +9,16 @@ export const check: Check = {
   title: "The artemis directory of both nodes is the one shared network drive",
   area: 'corda',
   kinds: ['static', 'live'],
-  source: source(SEEDS.cordaHotCold, 'Configuring the shared network drive'),
+  guarantee: 'The Artemis directory (`<base dir>/artemis`) of both nodes is the one shared network drive.',
+  evidence: {
+    static: "mounts and symbolic links of both nodes' artemis paths",
+    live: "a file written through one node's path is read through the other's",
+  },
+  violation: 'a local, unshared artemis directory',
+  sources: [
+    cite(DOCS.cordaHotCold, 'Configuring the shared network drive'),
+    cite(DOCS.cordaOverview, 'HA Deployment Overview'),
+  ],
   severity: 'critical',
   remediation:
     'Mount the shared network drive (Azure File Share, AWS EFS, NFS) on both machines and make <base dir>/artemis of ' +

@@ -1,7 +1,8 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, names, noCorda, noTimeline, summarize, timelineOf, unique } from './common.ts';
+import { harnessErrors, names, noCorda, noTimeline, summarize, timelineOf, unique } from './common.ts';
 import { cordaFaults, cordaSamples, describeSampling, describeServing, failedSamples, samplingFacts, servingNodes } from './corda-samples.ts';
 import { againstBound, settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-HA-01';
 
@@ -10,7 +11,18 @@ export const check: Check = {
   title: 'Only one Corda node is active at any time, and it is the lease holder',
   area: 'corda',
   kinds: ['live'],
-  source: source(SEEDS.cordaHotCold, 'Mutual exclusion'),
+  guarantee:
+    'Only one node is active at any time: exactly one holds the mutual-exclusion lease in the shared database, ' +
+    'only it accepts P2P and RPC connections, and a second node started while it runs does not become active.',
+  evidence: {
+    static: null,
+    live:
+      'the lease row and which nodes accept connections, sampled often enough to catch an overlap, also while ' +
+      'a duplicate of the cold node starts',
+  },
+  violation: 'two nodes accepting connections at once',
+  sources: [cite(DOCS.cordaHotCold, 'Mutual exclusion'), cite(DOCS.cordaOverview, 'HA Deployment Overview')],
+  drill: 'support/drills/corda-drills.ts',
   severity: 'blocker',
   remediation:
     'Turn mutual exclusion on for every instance with distinct machineName values (CORDA-CFG-01) and one shared database ' +

@@ -1,7 +1,8 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, summarize } from './common.ts';
+import { harnessErrors, summarize } from './common.ts';
 import { composedBound, cordaBounds, cordaFaults, portsOpen, cordaTimeline, toleranceTerm } from './corda-samples.ts';
 import { againstBound } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-HA-02';
 
@@ -10,7 +11,14 @@ export const check: Check = {
   title: 'The active node stops serving when it loses its database connection',
   area: 'corda',
   kinds: ['drill'],
-  source: source(SEEDS.cordaHotCold, 'Mutual exclusion'),
+  guarantee: 'The active node stops serving when it loses its database connection.',
+  evidence: {
+    static: null,
+    live: "connections refused after the node's database connection is cut",
+  },
+  violation: 'a node that keeps serving without its lease',
+  sources: [cite(DOCS.cordaHotCold, 'Mutual exclusion')],
+  drill: 'support/drills/corda-drills.ts',
   severity: 'critical',
   remediation:
     'Turn mutual exclusion on (CORDA-CFG-01): the lease refresh every updateInterval is what makes a node exit on ' +

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noCorda, summarize, unique } from './common.ts';
+import { names, noCorda, summarize, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-ID-01';
 
@@ -8,7 +9,15 @@ export const check: Check = {
   title: 'Primary and backup are one legal identity with the same certificates, node infos, network parameters and CorDapps',
   area: 'corda',
   kinds: ['static'],
-  source: source(SEEDS.cordaHotCold, 'Node deployment'),
+  guarantee:
+    'Primary and backup are one legal identity: the same `myLegalName`, and the backup carries the same ' +
+    '`certificates/`, `additional-node-infos/`, `network-parameters` and CorDapps as the primary.',
+  evidence: {
+    static: '`node.conf` of each node; hashes of those files and directories',
+    live: null,
+  },
+  violation: 'a backup with a different network-parameters file',
+  sources: [cite(DOCS.cordaHotCold, 'Node deployment'), cite(DOCS.cordaOverview, 'HA Deployment Overview')],
   severity: 'blocker',
   remediation:
     'Set the same myLegalName in both node.conf files and copy certificates/, additional-node-infos/, network-parameters ' +

@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, canonicalIp, isIpAddress, names, noCorda, normalizeHost, summarize } from './common.ts';
+import { canonicalIp, isIpAddress, names, noCorda, normalizeHost, summarize } from './common.ts';
 import { TRAFFIC } from './corda-samples.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-LB-01';
 
@@ -14,7 +15,20 @@ export const check: Check = {
   title: 'The load balancer has a health probe and a rule per traffic type, a pool of both machines, no session persistence',
   area: 'corda',
   kinds: ['static'],
-  source: source(SEEDS.cordaHotCold, 'Configuring the load balancer'),
+  guarantee:
+    'The load balancer has a health probe per traffic type (P2P: TCP, e.g. 10002; RPC: TCP, 10003; web: HTTP ' +
+    'on `/`, 10004) with an interval and an unhealthy threshold; a rule per port forwards to the same backend ' +
+    'port; the backend pool holds both machines; session persistence is None (Azure). An AWS classic ELB has ' +
+    'one health check, so there is one load balancer per traffic type, each with its own.',
+  evidence: {
+    static: 'an Azure `az network lb show` or AWS `describe-load-balancers` export, or the HAProxy configuration',
+    live: null,
+  },
+  violation: 'a TCP probe on the web port; a rule without a probe; a pool with one machine',
+  sources: [
+    cite(DOCS.cordaHotCold, 'Configuring the load balancer'),
+    cite(DOCS.cordaOverview, 'HA Deployment Overview'),
+  ],
   severity: 'critical',
   remediation:
     'Create one health probe per traffic type — p2p TCP on the P2P port, rpc TCP on the RPC port, web HTTP on path / ' +

@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, summarize } from './common.ts';
+import { names, summarize } from './common.ts';
 import { TRAFFIC, cordaFaults, describeSampling, isUp, samplingFacts, servingNodes, type Traffic, cordaTimeline } from './corda-samples.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-LB-02';
 
@@ -9,7 +10,17 @@ export const check: Check = {
   title: 'The load balancer routes P2P, RPC and web traffic to the hot node and holds the cold node unhealthy',
   area: 'corda',
   kinds: ['live'],
-  source: source(SEEDS.cordaHotCold, 'Configuring the load balancer'),
+  guarantee:
+    "The probes route traffic to the hot instance: through the load balancer's address, P2P, RPC and web " +
+    'connections reach the active node, and the load balancer holds the active node healthy and the other ' +
+    'unhealthy.',
+  evidence: {
+    static: null,
+    live: "connections through the load balancer, and the load balancer's view of its backends, sampled over a window",
+  },
+  violation: 'traffic reaching the cold node; a probe that marks both healthy',
+  sources: [cite(DOCS.cordaHotCold, 'Configuring the load balancer')],
+  drill: 'support/drills/corda-drills.ts',
   severity: 'critical',
   remediation:
     'Give every rule a health probe on its own port (CORDA-LB-01): TCP for P2P and RPC, HTTP on / for web. A cold node ' +

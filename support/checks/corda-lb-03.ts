@@ -1,7 +1,8 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, summarize } from './common.ts';
+import { harnessErrors, summarize } from './common.ts';
 import { composedBound, cordaBounds, cordaFaults, describeServing, observedTraffic, portsOpen, servingNodes, cordaTimeline, toleranceTerm } from './corda-samples.ts';
 import { againstBound, ratio } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'CORDA-LB-03';
 
@@ -10,7 +11,17 @@ export const check: Check = {
   title: 'Drill: when the hot node stops, the backup takes over and the load balancer routes to it within the bound, with no overlap',
   area: 'corda',
   kinds: ['drill'],
-  source: source(SEEDS.cordaHotCold, 'Configuring the load balancer'),
+  guarantee:
+    'Drill: when the hot node stops, the backup takes the lease once `waitInterval` has passed and the load ' +
+    'balancer routes to it within `waitInterval` + probe interval × unhealthy threshold (plus a stated ' +
+    'tolerance), with no moment where both are active. The measured failover time is reported.',
+  evidence: {
+    static: null,
+    live: "the lease, connections and the load balancer's view, sampled through the switch",
+  },
+  violation: 'a backup that never takes over; an overlap',
+  sources: [cite(DOCS.cordaHotCold, 'Configuring the load balancer'), cite(DOCS.cordaHotCold, 'Mutual exclusion')],
+  drill: 'support/drills/corda-drills.ts',
   severity: 'critical',
   remediation:
     'Keep the backup running under a supervisor that restarts it after each failed lease claim, with mutual exclusion on ' +

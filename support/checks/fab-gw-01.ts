@@ -1,8 +1,9 @@
 import type { PodInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, summarize, unique, peerOrgs } from './common.ts';
+import { names, summarize, unique, peerOrgs } from './common.ts';
 import { clusterOf, clusterSources, formatLabels, podsNamed, selectorMatches } from './kube.ts';
 import { settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-GW-01';
 
@@ -22,7 +23,17 @@ export const check: Check = {
   title: "In every cluster an organization's gateway Service selects all of its local peer pods and nothing else, on 7051",
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.k8sGateway, 'Peer Gateway Services'),
+  guarantee:
+    "In every cluster where an organization runs peers, its gateway Service's selector (e.g. `org: org1`) " +
+    'matches every peer pod of that organization in that cluster and no other pod, on the peer port (7051), ' +
+    'and there are at least two such peers, so the Service has somewhere to go when one fails. A Service ' +
+    "reaches only pods of its own cluster: redundancy across regions is FAB-PEER-01's.",
+  evidence: {
+    static: 'Service and Deployment manifests per cluster: the Service selector against the pod template labels',
+    live: 'the Service endpoints list every ready peer',
+  },
+  violation: 'a selector that picks one peer, or peers of two organizations',
+  sources: [cite(DOCS.k8sGateway, 'Peer Gateway Services')],
   severity: 'critical',
   remediation:
     'In each cluster where the organization runs peers, define its gateway Service (e.g. org1-peer-gateway-svc) with a ' +

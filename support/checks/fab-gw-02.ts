@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { names, noFabric, summarize, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-GW-02';
 
@@ -8,7 +9,15 @@ export const check: Check = {
   title: 'kube-proxy runs in ipvs mode so connections to the gateway Service are balanced',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.k8sGateway, 'Kube Proxy Configuration'),
+  guarantee:
+    'kube-proxy runs in `ipvs` mode (round robin by default), so connections to the gateway Service are ' +
+    'balanced.',
+  evidence: {
+    static: 'the KIND cluster configuration: `networking.kubeProxyMode: ipvs`',
+    live: 'the kube-proxy configuration in the cluster (ConfigMap kube-system/kube-proxy)',
+  },
+  violation: '`iptables` mode',
+  sources: [cite(DOCS.k8sGateway, 'Kube Proxy Configuration')],
   severity: 'normal',
   remediation:
     'Run kube-proxy in ipvs mode (round robin by default): for KIND add `networking: { kubeProxyMode: "ipvs" }` to the ' +

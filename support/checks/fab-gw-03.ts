@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, certCoversHost, isReachabilityError, names, normalizeHost, sansOf, summarize, peerOrgs } from './common.ts';
+import { certCoversHost, isReachabilityError, names, normalizeHost, sansOf, summarize, peerOrgs } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-GW-03';
 
@@ -8,7 +9,15 @@ export const check: Check = {
   title: "Every peer's TLS certificate names its own host and its organization's gateway Service",
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.k8sGateway, 'Application and TLS Configuration'),
+  guarantee:
+    "Every peer's TLS server certificate carries, in its subject alternative names, its own host name and its " +
+    "organization's gateway Service name, so that a client dialling the Service name verifies the certificate.",
+  evidence: {
+    static: "the peers' TLS certificates: SAN DNS names (and IPs)",
+    live: 'a TLS handshake to the Service name with host name verification',
+  },
+  violation: 'a peer certificate without the Service name',
+  sources: [cite(DOCS.k8sGateway, 'Application and TLS Configuration')],
   severity: 'critical',
   remediation:
     'Re-enroll the peer\'s TLS identity with its own host and the gateway Service name (and any domain-qualified alias ' +

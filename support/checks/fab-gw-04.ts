@@ -1,6 +1,7 @@
 import type { ExistingConnectionEvent, GatewayConnectEvent, TimelineEvent } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, names, noFabric, noTimeline, summarize, timelineOf, unique } from './common.ts';
+import { harnessErrors, names, noFabric, noTimeline, summarize, timelineOf, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-GW-04';
 
@@ -37,7 +38,17 @@ export const check: Check = {
   title: 'Drill: new connections through the gateway Service spread over the peers and reach a working peer when one stops',
   area: 'fabric',
   kinds: ['drill'],
-  source: source(SEEDS.k8sGateway, 'High Availability'),
+  guarantee:
+    "Drill: new connections through the gateway Service are spread over the organization's peers, and when one " +
+    'peer stops a new connection reaches a working peer. An existing long-lived gRPC connection is not moved ' +
+    'to another peer: that is expected, and the report says so.',
+  evidence: {
+    static: null,
+    live: 'which peer answered each of N new connections, before and after stopping one',
+  },
+  violation: 'a Service whose only endpoint was the stopped peer',
+  sources: [cite(DOCS.k8sGateway, 'Summary'), cite(DOCS.k8sGateway, 'High Availability')],
+  drill: 'support/drills/fabric-gateway-spread.ts',
   severity: 'normal',
   remediation:
     'Make the gateway Service select at least two ready peers of the organization (FAB-GW-01), run kube-proxy in ipvs ' +

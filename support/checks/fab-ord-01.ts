@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, isRaft, majority, noFabric, names, summarize } from './common.ts';
+import { isRaft, majority, noFabric, names, summarize } from './common.ts';
 import { settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-01';
 const SIZE_METRICS = ['consensus_etcdraft_cluster_size'];
@@ -10,7 +11,15 @@ export const check: Check = {
   title: 'A production ordering service has at least 5 Raft consenters',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  guarantee:
+    'A production ordering service has at least 5 Raft consenters: in Raft a majority of the consenters forms ' +
+    'the quorum, so three consenters tolerate the loss of only one node, and one or two tolerate none.',
+  evidence: {
+    static: "the consenter list of each channel's configuration (`Orderer` group, `ConsensusType` etcdraft metadata)",
+    live: "`consensus_etcdraft_cluster_size` per channel, from each orderer's operations endpoint",
+  },
+  violation: 'a channel with 3 consenters',
+  sources: [cite(DOCS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service')],
   severity: 'blocker',
   remediation:
     'Run at least five Raft ordering nodes and add every one of them to the consenter set of the system channel and ' +

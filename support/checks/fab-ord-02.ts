@@ -1,7 +1,8 @@
 import type { OrderingNodeInfo } from '../evidence/model.ts';
 import { describeConflict, regionBasis } from '../evidence/placement.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, consenterName, findOrderer, isRaft, majority, names, noFabric, summarize, unique } from './common.ts';
+import { consenterName, findOrderer, isRaft, majority, names, noFabric, summarize, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-02';
 
@@ -10,7 +11,15 @@ export const check: Check = {
   title: 'Losing any single region leaves the ordering service a majority of consenters',
   area: 'fabric',
   kinds: ['static'],
-  source: source(SEEDS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  guarantee:
+    'Losing any single region leaves a majority of consenters: for every region r, the consenters outside r ' +
+    'number at least ⌊n/2⌋+1. The reference layout places five consenters 2-1-2 over three regions.',
+  evidence: {
+    static: 'the consenters mapped to regions through the placement of their ordering nodes (pods, hosts)',
+    live: 'none of its own: the FAB-ORD-03 drill loses each region for real',
+  },
+  violation: 'five consenters placed 3-1-1, or five nodes in two regions',
+  sources: [cite(DOCS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service')],
   severity: 'blocker',
   remediation:
     'Place the consenters so that no region holds half of them or more: for every region r, the consenters outside r ' +

@@ -1,8 +1,6 @@
 import type { CatchUpEvent, LeaderSampleEvent, RegionFaultEvent, RestoreEvent, WriteEvent } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
 import {
-  SEEDS,
-  source,
   harnessErrors,
   majority,
   names,
@@ -14,6 +12,7 @@ import {
   timelineOf,
 } from './common.ts';
 import { againstBound, ratio, settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-03';
 
@@ -35,7 +34,19 @@ export const check: Check = {
   title: 'Drill: with any one region stopped the ordering service elects a leader and commits, and the region catches up',
   area: 'fabric',
   kinds: ['drill'],
-  source: source(SEEDS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  guarantee:
+    'Drill: with every ordering node of one region stopped, the others elect a leader and commit a new block ' +
+    'within a bound; when the region returns, its nodes rejoin and catch up to the same block height. Repeated ' +
+    'for each region.',
+  evidence: {
+    static: null,
+    live:
+      'leader per channel, a committed write and block heights, recorded on a timeline while the region is ' +
+      'down and after it returns',
+  },
+  violation: 'a layout where one region holds a majority of the consenters: the drill reports the quorum lost',
+  sources: [cite(DOCS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service')],
+  drill: 'support/drills/fabric-region-loss.ts',
   severity: 'blocker',
   remediation:
     'Spread the consenters so that no region holds a majority (FAB-ORD-02), keep the regions close enough for Raft ' +

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, consenterName, findOrderer, hostPort, names, noFabric, summarize } from './common.ts';
+import { consenterName, findOrderer, hostPort, names, noFabric, summarize } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-04';
 
@@ -8,7 +9,19 @@ export const check: Check = {
   title: 'Every deployed ordering node is a consenter of every channel, and every consenter is a deployed node',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.ordering, 'Add the `OS2-Region1` node to the orderer system channel'),
+  guarantee:
+    'The consenter set is complete and has no ghosts: every deployed ordering node is a consenter of the ' +
+    'system channel (where one exists) and of every application channel ("Requires attention" in the IBM ' +
+    'console means deployed but not a consenter), and every consenter is a deployed node.',
+  evidence: {
+    static: 'the deployed ordering nodes compared with the consenters of each channel',
+    live: "the channel participation API: each node's `consensusRelation` is `consenter` and its `status` is `active`",
+  },
+  violation: 'a fifth node deployed but never added to a channel; a consenter without a deployed node',
+  sources: [
+    cite(DOCS.ordering, 'Add the `OS2-Region1` node to the orderer system channel'),
+    cite(DOCS.ordering, 'Update the ordering service in Region 1, Region 2, and Region 3.'),
+  ],
   severity: 'critical',
   remediation:
     'Add each deployed ordering node to the consenter set of the system channel (where one exists) and of every ' +

@@ -1,6 +1,6 @@
 import type { KubernetesClusterInfo, OrderingNodeInfo, PodInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { names, noFabric, summarize, unique } from './common.ts';
 import { HOSTNAME_KEY, ZONE_KEYS, clusterOf, clusterSources, podsNamed, selectorMatches, zoneOfNode, zonesOf } from './kube.ts';
 import { describeConflict } from '../evidence/placement.ts';
 
@@ -12,6 +12,7 @@ function placementBasis(members: OrderingNodeInfo[], cluster: KubernetesClusterI
   if (claimed === members.length) return 'as the descriptor claims them';
   return `${seen}; ${claimed} as the descriptor claims them`;
 }
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-05';
 
@@ -72,7 +73,17 @@ export const check: Check = {
   title: 'Ordering nodes of one organization in one cluster run on distinct worker nodes and zones',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  guarantee:
+    'Ordering nodes of one organization in one cluster are spread over distinct worker nodes (anti-affinity), ' +
+    'and over distinct zones where the cluster has zones.',
+  evidence: {
+    static:
+      'the pod anti-affinity of the ordering workloads in the manifests; pod → worker node → ' +
+      '`topology.kubernetes.io/zone`',
+    live: 'the ordering pods as scheduled, and their nodes, from the Kubernetes API',
+  },
+  violation: 'two ordering pods on one worker node; two in one zone; a preferred (soft) anti-affinity',
+  sources: [cite(DOCS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service')],
   severity: 'critical',
   remediation:
     'Give the ordering pods of one organization a required pod anti-affinity (requiredDuringSchedulingIgnoredDuringExecution) ' +

@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, certFacts, names, noFabric, summarize } from './common.ts';
+import { certFacts, names, noFabric, summarize } from './common.ts';
 import { certsOf, distinctnessProblems, issuerProblems, presentedCert, type Holder } from './identity.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-06';
 
@@ -9,7 +10,19 @@ export const check: Check = {
   title: 'Ordering nodes of an organization hold their own certificates, all issued by the one organization CA',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.ordering, 'Use your CA to register identities'),
+  guarantee:
+    'All ordering nodes of the organization hold identities issued by the one organization CA (created once, ' +
+    'imported into the other regions), and each holds its own certificate: an enroll ID may be reused, a ' +
+    'certificate may not.',
+  evidence: {
+    static: 'the TLS and enrollment certificates: issuer chain, serial numbers, public keys',
+    live: 'the certificates the ordering nodes present on their cluster port',
+  },
+  violation: 'two consenters with the same certificate; a certificate from another CA',
+  sources: [
+    cite(DOCS.ordering, 'Use your CA to register identities'),
+    cite(DOCS.ordering, 'Setting up multiregion High Availability (HA) deployments for the ordering service'),
+  ],
   severity: 'critical',
   remediation:
     'Enroll every ordering node against the organization\'s CA (and TLS CA) imported into each region, never a CA ' +

@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, noFabric, summarize, unique } from './common.ts';
+import { names, noFabric, summarize, unique } from './common.ts';
 import { ratio, settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-07';
 
@@ -9,10 +10,18 @@ export const check: Check = {
   title: 'Round trips between ordering nodes of different regions stay under the bound',
   area: 'fabric',
   kinds: ['live'],
-  source: source(SEEDS.ordering, 'Before you begin'),
+  guarantee:
+    'Regions are close enough for consensus: the round trip between ordering nodes of different regions stays ' +
+    'under a bound (default 100 ms, configurable).',
+  evidence: {
+    static: null,
+    live: 'round trips measured between ordering nodes of different regions',
+  },
+  violation: 'a far region (a delay injected on its links)',
+  sources: [cite(DOCS.ordering, 'Before you begin')],
   severity: 'normal',
   remediation:
-    'Choose regions that are geographically close (the seed advises against mixing e.g. Tokyo, Australia and the ' +
+    'Choose regions that are geographically close (the IBM guide advises against mixing e.g. Tokyo, Australia and the ' +
     'United States); move the ordering nodes of the far region closer, or raise the bound (settings.maxRoundTripMs) only ' +
     'together with the Raft tick/election settings so heartbeats do not time out.',
   needs: ['live.roundTrips'],

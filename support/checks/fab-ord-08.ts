@@ -1,8 +1,9 @@
 import type { CertificateInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, DAY_MS, source, consenterName, findOrderer, isoDay, majority, names, noFabric, nowOf, summarize } from './common.ts';
+import { DAY_MS, consenterName, findOrderer, isoDay, majority, names, noFabric, nowOf, summarize } from './common.ts';
 import { presentedCert } from './identity.ts';
 import { settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-08';
 
@@ -18,10 +19,18 @@ export const check: Check = {
   title: 'No consenter TLS certificate is about to expire, and no majority of them expire within one window of each other',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(
-    SEEDS.fieldReports,
-    'Beyond the seeds: "certificate expiry … has doomed many a blockchain network … a network loses consensus at the orderers"',
-  ),
+  guarantee:
+    "No consenter's TLS certificate expires within the warning window (default 30 days), and no majority of " +
+    "the consenters' certificates expire within one window of each other: otherwise one missed renewal loses " +
+    'the quorum on every channel at once.',
+  evidence: {
+    static:
+      '`server_tls_cert` / `client_tls_cert` of each consenter in each channel configuration; the certificate ' +
+      'files',
+    live: 'the certificates presented on the cluster port',
+  },
+  violation: 'three of five consenter certificates expiring in the same week',
+  sources: [cite(DOCS.certificateRenewal, 'Description')],
   severity: 'blocker',
   remediation:
     'Renew the consenters\' TLS certificates that expire within the warning window now, and update the consenter ' +

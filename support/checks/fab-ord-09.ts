@@ -1,7 +1,5 @@
 import { verdict, type Check } from './types.ts';
 import {
-  SEEDS,
-  source,
   certCoversHost,
   consenterName,
   isReachabilityError,
@@ -12,6 +10,7 @@ import {
   summarize,
   unique,
 } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-ORD-09';
 
@@ -20,10 +19,15 @@ export const check: Check = {
   title: "Every consenter's server TLS certificate names the host the channel config tells other orderers to dial",
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(
-    SEEDS.fieldReports,
-    'Beyond the seeds: cross-cluster orderers failing with "certificate is not valid for … wanted to match orderer…"',
-  ),
+  guarantee:
+    "Every consenter's server TLS certificate names the host the channel configuration tells the other " +
+    "orderers to dial (the consenter entry's `host`), so that connections between orderers verify.",
+  evidence: {
+    static: "the consenter's `host` compared with the subject alternative names of its `server_tls_cert`",
+    live: 'a TLS handshake to the consenter by that host name',
+  },
+  violation: 'a consenter listed as `org0-orderer3` whose certificate names only `orderer3.example.com`',
+  sources: [cite(DOCS.certificateRenewal, 'Discussion'), cite(DOCS.raftCertificateHost, 'Description')],
   severity: 'critical',
   remediation:
     'Re-issue the consenter\'s TLS certificate with the consenter host of the channel config among its subject ' +

@@ -1,7 +1,8 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, summarize, unique, peerOrgs } from './common.ts';
+import { names, summarize, unique, peerOrgs } from './common.ts';
 import { clusterOf, podsNamed } from './kube.ts';
 import { describeConflict, regionBasis } from '../evidence/placement.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-PEER-01';
 
@@ -10,7 +11,18 @@ export const check: Check = {
   title: 'Each organization runs redundant peers in different regions',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.peers, 'Setting up multiregion High Availability (HA) deployments for peers'),
+  guarantee:
+    'Each organization runs redundant peers in different regions, so that a failure in any single region ' +
+    'leaves it a peer.',
+  evidence: {
+    static: 'the peers of each organization mapped to regions',
+    live: 'the running peers per region',
+  },
+  violation: 'all peers of an organization in one region',
+  sources: [
+    cite(DOCS.peers, 'Setting up multiregion High Availability (HA) deployments for peers'),
+    cite(DOCS.peers, 'Step four: Create new peers in cluster two and three and join a channel'),
+  ],
   severity: 'critical',
   remediation:
     'Create peers for the organization in at least one more region, using the organization CA and MSP imported from ' +

@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, certFacts, names, summarize, peerOrgs } from './common.ts';
+import { certFacts, names, summarize, peerOrgs } from './common.ts';
 import { certsOf, distinctnessProblems, issuerProblems, presentedCert, type Holder } from './identity.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-PEER-02';
 
@@ -9,7 +10,18 @@ export const check: Check = {
   title: 'Redundant peers are one organization: same MSP ID, certificates from the one organization CA',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.peers, 'Step three: Import the metadata and identities in to cluster two and three'),
+  guarantee:
+    'Redundant peers are one organization: the same MSP ID, and certificates chaining to the same organization ' +
+    'CA (the CA and the MSP imported into the other regions, not created anew).',
+  evidence: {
+    static: 'MSP IDs and certificate chains of the peers',
+    live: 'the certificates the peers present',
+  },
+  violation: 'a peer whose certificate comes from a second CA',
+  sources: [
+    cite(DOCS.peers, 'Step three: Import the metadata and identities in to cluster two and three'),
+    cite(DOCS.peers, 'Step four: Create new peers in cluster two and three and join a channel'),
+  ],
   severity: 'critical',
   remediation:
     'Import the organization\'s CA and MSP definition (exported from the first cluster) into the other regions\' consoles ' +

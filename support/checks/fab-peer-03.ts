@@ -1,6 +1,7 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, names, orgIsMember, summarize, unique, peerOrgs } from './common.ts';
+import { names, orgIsMember, summarize, unique, peerOrgs } from './common.ts';
 import { settingOf } from '../evidence/settings.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-PEER-03';
 
@@ -9,7 +10,13 @@ export const check: Check = {
   title: 'Redundant peers are joined to the same channels and their ledgers stay in sync',
   area: 'fabric',
   kinds: ['static', 'live'],
-  source: source(SEEDS.peers, 'Step four: Create new peers in cluster two and three and join a channel'),
+  guarantee: 'Redundant peers are joined to the same channels and their ledgers stay in sync.',
+  evidence: {
+    static: 'the channel membership of each peer',
+    live: 'ledger heights within a bound of each other',
+  },
+  violation: 'a peer missing from a channel, or lagging behind the others',
+  sources: [cite(DOCS.peers, 'Step four: Create new peers in cluster two and three and join a channel')],
   severity: 'critical',
   remediation:
     'Join every peer of the organization to each channel the organization belongs to (peer channel join / the console\'s ' +

@@ -1,5 +1,6 @@
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, channelOrgOf, hostPort, names, summarize, peerOrgs } from './common.ts';
+import { channelOrgOf, hostPort, names, summarize, peerOrgs } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-PEER-04';
 
@@ -8,7 +9,18 @@ export const check: Check = {
   title: 'Every redundant peer is an anchor peer of its organization on every channel',
   area: 'fabric',
   kinds: ['static'],
-  source: source(SEEDS.peers, "Step one: Create the peer organization's CA and metadata in cluster one"),
+  guarantee:
+    'Every redundant peer is an anchor peer of its organization on every channel, so that gossip, service ' +
+    'discovery and private data across organizations continue when one peer is down.',
+  evidence: {
+    static: "`AnchorPeers` of each organization's group in each channel configuration",
+    live: null,
+  },
+  violation: 'an organization with two peers and one anchor peer',
+  sources: [
+    cite(DOCS.peers, "Step one: Create the peer organization's CA and metadata in cluster one"),
+    cite(DOCS.peers, 'Step four: Create new peers in cluster two and three and join a channel'),
+  ],
   severity: 'critical',
   remediation:
     'Add each peer of the organization (host and port as other organizations reach it) to the AnchorPeers value of the ' +

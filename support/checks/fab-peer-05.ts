@@ -1,6 +1,7 @@
 import type { PeerQueryEvent, RegionFaultEvent, RestoreEvent } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { SEEDS, source, harnessErrors, names, noFabric, noTimeline, summarize, timelineOf, unique } from './common.ts';
+import { harnessErrors, names, noFabric, noTimeline, summarize, timelineOf, unique } from './common.ts';
+import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-PEER-05';
 
@@ -9,7 +10,19 @@ export const check: Check = {
   title: 'Drill: with one region down, each organization still answers through its remaining peers',
   area: 'fabric',
   kinds: ['drill'],
-  source: source(SEEDS.peers, 'Setting up multiregion High Availability (HA) deployments for peers'),
+  guarantee: 'Drill: with one region down, each organization still endorses and answers through its remaining peers.',
+  evidence: {
+    static: null,
+    live:
+      'a channel query answered by a peer of each organization, through its gateway Services and peer names, ' +
+      'with each region down in turn',
+  },
+  violation: 'an organization whose peers were all in the lost region',
+  sources: [
+    cite(DOCS.peers, 'Step four: Create new peers in cluster two and three and join a channel'),
+    cite(DOCS.peers, 'Setting up multiregion High Availability (HA) deployments for peers'),
+  ],
+  drill: 'support/drills/fabric-peer-region-loss.ts',
   severity: 'critical',
   remediation:
     'Give every organization peers in at least two regions (FAB-PEER-01), joined to the same channels with the same ' +

@@ -46,6 +46,17 @@ function parseParts(value: string | undefined): Array<'corda' | 'fabric'> | unde
   return parts as Array<'corda' | 'fabric'>;
 }
 
+/**
+ * One plain line saying what runs in place of the real products, or undefined when nothing does, e.g. "the local
+ * environment runs stand-ins: Fabric: etcd Raft members and TLS peers, not Fabric orderers and peers".
+ */
+export function describeStandIns(environment: string, standIns: Readonly<Record<string, string>> | undefined): string | undefined {
+  const entries = Object.entries(standIns ?? {});
+  if (!entries.length) return undefined;
+  const area = (a: string) => (a === 'fabric' ? 'Fabric' : a === 'corda' ? 'Corda' : a);
+  return `the ${environment} environment runs stand-ins: ${entries.map(([a, what]) => `${area(a)}: ${what}`).join('; ')}`;
+}
+
 export function environmentFor(choice: EnvironmentChoice, log?: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Environment {
   switch (choice.name) {
     case 'local':

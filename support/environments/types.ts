@@ -59,5 +59,10 @@ export interface StartedEnvironment {
   readonly unavailable: Record<string, string>;
   /** check settings this environment needs other than the documented defaults (see EnvironmentSetting) */
   readonly settings?: EnvironmentSettings;
+  /**
+   * area (`fabric`, `corda`) → what runs in place of the real product, where this environment runs a stand-in; every
+   * run says so at its start, in its log and in the Allure environment
+   */
+  readonly standIns?: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * Run-level Allure files written next to the results of a Cucumber run: `environment.properties` (what ran
- * where), `executor.json` (who ran it, so trends have a build name) and `categories.json` ("Guarantee violated"
- * apart from "Environment problem"). Also the paths the Cucumber profile and the hooks agree on.
+ * where, and which parts were stand-ins), `executor.json` (who ran it, so trends have a build name) and
+ * `categories.json` ("Guarantee violated" apart from "Environment problem"). Also the paths the Cucumber profile and
+ * the hooks agree on.
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,6 +24,8 @@ export interface RunFacts {
   target?: string;
   disposable?: boolean;
   allowDisruptive: boolean;
+  /** area → what runs in place of the real product: `<area>=stand-in (…)` */
+  standIns?: Record<string, string>;
   problem?: string;
   timings: Record<string, number>;
   /** settings of the run other than the documented defaults, as verdicts state them: key → `7000 ms (docker environment: …)` */
@@ -42,6 +45,7 @@ export function environmentProperties(facts: RunFacts): string {
     ['run.id', facts.runId ?? '(not started)'],
     ['disposable', String(facts.disposable ?? false)],
     ['allow.disruptive', String(facts.allowDisruptive)],
+    ...Object.entries(facts.standIns ?? {}).map(([area, what]): [string, string] => [area, `stand-in (${what})`]),
     ['node.version', process.version],
     ['platform', `${process.platform} ${process.arch}`],
   ];

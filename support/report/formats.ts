@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Check, Status, Verdict } from '../checks/types.ts';
 import type { SamplingFacts } from '../checks/corda-samples.ts';
 import type { Timeline } from '../evidence/model.ts';
-import { allureLabels, sourceLink } from './labels.ts';
+import { allureLabels, sourceLinks } from './labels.ts';
 import { timelineSvg } from './timeline-chart.ts';
 
 /** One observation window of the run: the guarantees it served, and how it was sampled. */
@@ -191,7 +191,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
         { name: 'suite', value: `ha-validate: ${report.target.name}` },
         { name: 'framework', value: 'ha-validate' },
       ],
-      links: check ? [{ type: 'link', ...sourceLink(check) }] : [],
+      links: check ? sourceLinks(check).map((l) => ({ type: 'link', ...l })) : [],
       attachments,
       parameters,
     };

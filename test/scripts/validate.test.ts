@@ -4,6 +4,9 @@ import { mkdtemp, rm, writeFile, readFile, readdir, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haValidate, repoRoot } from '../helpers/cli.ts';
+import { assertNoInternalNames, isPublicSourceUrl } from '../helpers/public-sources.ts';
+import { byId, catalogue } from '../../support/checks/catalogue.ts';
+import { catalogueSpec, type GuaranteeSpec } from '../../support/report/spec.ts';
 
 const reference = join(repoRoot, 'fixtures', 'reference', 'target.yaml');
 const SECRET = 'fixture-db-secret-DO-NOT-LEAK';
@@ -60,10 +63,40 @@ describe('ha-validate on the reference deployment', () => {
     assert.doesNotMatch(all, /enroll(ment)?[-_ ]?secret\s*[:=]\s*\S/i);
   });
 
-  test('--list prints the whole catalogue', () => {
-    const r = haValidate(['--list', '--format', 'json']);
-    assert.equal(r.code, 0);
-    assert.equal(JSON.parse(r.stdout).length, 28);
+  test('--list prints the whole catalogue: markdown is docs/guarantees.md, json the same data', async () => {
+    const json = haValidate(['--list', '--format', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const specs = JSON.parse(json.stdout) as GuaranteeSpec[];
+    assert.equal(specs.length, catalogue.length);
+    assert.deepEqual(specs, JSON.parse(JSON.stringify(await catalogueSpec())));
+    const markdown = haValidate(['--list', '--format', 'markdown']);
+    assert.equal(markdown.code, 0, markdown.stderr);
+    assert.equal(markdown.stdout, await readFile(join(repoRoot, 'docs', 'guarantees.md'), 'utf8'));
+    const table = haValidate(['--list']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(table.stdout.trim().split('\n').length, catalogue.length);
+  });
+
+  test('the Allure results link each guarantee to its public sources, and name no internal file', async () => {
+    const allure = join(tmp, 'allure-links');
+    const r = haValidate(['--target', reference, '--only', 'FAB-ORD-08,CORDA-LB-01', '--allure-results', allure], secretEnv);
+    assert.equal(r.code, 0, r.stderr);
+    const results: Array<{ labels: Array<{ name: string; value: string }>; links: Array<{ url: string; name: string }> }> = [];
+    for (const f of await readdir(allure)) {
+      const text = await readFile(join(allure, f), 'utf8');
+      assertNoInternalNames(text, `allure-results/${f}`);
+      if (f.endsWith('-result.json')) results.push(JSON.parse(text));
+    }
+    assert.equal(results.length, 2);
+    for (const res of results) {
+      const id = res.labels.find((l) => l.name === 'tag' && /^(FAB|CORDA)-/.test(l.value))!.value;
+      assert.deepEqual(
+        res.links.map((l) => l.url),
+        byId(id)!.sources.map((s) => s.url),
+        id,
+      );
+      for (const l of res.links) assert.ok(isPublicSourceUrl(l.url) && l.name, `${id}: ${JSON.stringify(l)}`);
+    }
   });
 });
 

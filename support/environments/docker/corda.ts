@@ -169,7 +169,7 @@ export interface NodeContainerInput {
 }
 
 /**
- * How a node container runs. A real Corda image (`corda/corda-enterprise`, layout in ../shared/reference.md): its
+ * How a node container runs. A real Corda image (`corda/corda-enterprise`, the layout R3's image documents): its
  * `node.conf` at /etc/corda/node.conf, base directory /opt/corda with `artemis` on the shared drive and `drivers`
  * holding the JDBC driver, the licence accepted, minutes to start. The stand-in: the same node.conf and artemis
  * paths, its own state directory, a supervisor that restarts it, seconds to start.

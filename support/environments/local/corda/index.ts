@@ -75,6 +75,7 @@ import type { LiveEvidence } from '../../../evidence/model.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Resources } from '../resources.ts';
 import { BrokenError } from '../../../errors.ts';
+import { describeVariants } from '../../variants.ts';
 import { HAPROXY_MISSING, haproxyBinary, startHaproxy, type RunningHaproxy } from '../haproxy.ts';
 import { readLeaseRow } from '../../../evidence/live/collect.ts';
 import { LeaseReader } from '../../../evidence/live/lease.ts';
@@ -84,19 +85,21 @@ import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../.
 import type { CordaFaultInjector } from '../../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../../drills/timeline-recorder.ts';
 import { cordaSettings, failoverTolerance, type CordaLocalSettings } from './settings.ts';
-import { postgresBinaries, startDatabase, type RunningDatabase } from './database.ts';
+import { startDatabase, type RunningDatabase } from './database.ts';
+import { embeddedPostgres } from '../../postgres-binaries.ts';
 import { DbRelays, type NodeRelay } from './db-relays.ts';
 import { SupervisedNode } from './supervisor.ts';
 import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from './layout.ts';
 import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from './load-balancer.ts';
 
-export const CORDA_VARIANTS: Record<string, string> = {
-  'mutual-exclusion-off': 'mutualExclusionConfiguration.on = false on both nodes: both serve at once (CORDA-CFG-01, CORDA-HA-01, CORDA-LB-02 fail)',
-  'wait-not-above-update': 'waitInterval = updateInterval: the nodes refuse to start, as Corda Enterprise does (CORDA-CFG-01 fails)',
-  'same-machine-name': 'both nodes with one machineName and one base-directory path: both take the lease (CORDA-CFG-01, CORDA-HA-01 fail)',
-  'web-probe-always-open': 'the web probe checks a machine agent that answers on both machines: the cold node is held healthy (CORDA-LB-02 fails)',
-  'pool-missing-backup': 'the backend pools hold only the primary (CORDA-LB-01 fails; CORDA-LB-03: the backup is never routed)',
-};
+/** The variants this part implements (see `start`); their descriptions and what they break: ../../variants.ts. */
+export const CORDA_VARIANTS: Record<string, string> = describeVariants([
+  'mutual-exclusion-off',
+  'wait-not-above-update',
+  'same-machine-name',
+  'web-probe-always-open',
+  'pool-missing-backup',
+]);
 
 /** The environment variable the descriptor refers to for the database password of a run. */
 export function passwordVariable(runId: string): string {
@@ -456,13 +459,17 @@ export async function startCorda(options: LocalPartOptions): Promise<StartedCord
   };
 }
 
+/** what the Corda nodes are here and in the docker environment's stand-in image */
+export const CORDA_STAND_IN = "Node.js nodes speaking Corda Enterprise's mutual-exclusion lease protocol, not Corda Enterprise nodes";
+
 export const cordaPart: LocalPart = {
   name: 'corda',
+  standIn: CORDA_STAND_IN,
   variants: CORDA_VARIANTS,
   async preflight() {
     const problems: string[] = [];
     if (!haproxyBinary()) problems.push(HAPROXY_MISSING);
-    await postgresBinaries().catch((err: Error) => problems.push(err.message));
+    await embeddedPostgres().catch((err: Error) => problems.push(err.message));
     return problems;
   },
   start: startCorda,

@@ -354,6 +354,8 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
 
 export const fabricPart: LocalPart = {
   name: 'fabric',
+  // Fabric's orderer and peer cannot be built here (the Go module proxy refuses the module): etcd runs the same Raft.
+  standIn: 'etcd Raft members and TLS peers, not Fabric orderers and peers',
   variants: fabricVariants,
   async preflight() {
     const problems: string[] = [];

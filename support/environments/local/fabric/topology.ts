@@ -1,5 +1,5 @@
 /**
- * What the Fabric part runs: the reference topology of guarantees.md (three regions; five ordering nodes 2-1-2;
+ * What the Fabric part runs: the reference topology of docs/guarantees.md (three regions; five ordering nodes 2-1-2;
  * org1 two peers in r1 and two in r2, org2 two in r2 and two in r3; one gateway Service per organization and
  * region), or one broken variant, and where every host lives on loopback.
  *
@@ -10,6 +10,7 @@
 import { createServer } from 'node:net';
 import type { DeploymentPlan, GenerateOptions, OrganizationOption } from '../../../fixtures/generate.ts';
 import { BrokenError } from '../../../errors.ts';
+import { describeVariants } from '../../variants.ts';
 
 export const ORDERER_CLUSTER_PORT = 6050;
 /** etcd client API (gRPC gateway): where writes and status go, as clients reach an orderer on 7050 */
@@ -18,14 +19,15 @@ export const ORDERER_CLIENT_PORT = 7050;
 export const ORDERER_METRICS_PORT = 8443;
 export const PEER_PORT = 7051;
 
-export const fabricVariants: Record<string, string> = {
-  'orderers-3-1-1': 'five ordering nodes placed 3-1-1, so losing r1 loses the Raft quorum (FAB-ORD-02, FAB-ORD-03)',
-  'three-orderers': 'three ordering nodes, one per region (FAB-ORD-01)',
-  'peer-cert-missing-gateway-san': "org1-peer2's TLS certificate lacks the gateway Service name and alias (FAB-GW-03)",
-  'gateway-one-peer': "org1's gateway Service in r1 balances over org1-peer1 only (FAB-GW-01, FAB-GW-04)",
-  'org-peers-one-region': 'all four peers of org2 in r3 (FAB-PEER-01, FAB-PEER-05)',
-  'peer-lagging': 'org1-peer2 receives no blocks from the ordering service; the others follow it (FAB-PEER-03)',
-};
+/** The variants `topologyFor` implements; their descriptions and what they break: ../../variants.ts. */
+export const fabricVariants: Record<string, string> = describeVariants([
+  'orderers-3-1-1',
+  'three-orderers',
+  'peer-cert-missing-gateway-san',
+  'gateway-one-peer',
+  'org-peers-one-region',
+  'peer-lagging',
+]);
 
 export interface FabricTopology {
   variant?: string;

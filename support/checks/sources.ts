@@ -1,0 +1,110 @@
+/**
+ * The public documents the guarantees come from, each with the sections the checks cite (heading → the anchor of
+ * that heading on the published page). A check cites a section with `cite(DOCS.x, '<heading>')`; the compiler
+ * rejects a heading the document does not have. The text of a document's opening, above its first heading, is
+ * cited by the document's own title.
+ *
+ * These are citations, not copies: docs/guarantees.md and every report link to the published page.
+ */
+import type { Source } from './types.ts';
+
+export interface SourceDocument {
+  /** who publishes it, and in which collection */
+  publisher: string;
+  title: string;
+  /** the published page */
+  url: string;
+  /** heading → anchor on the page ('' when the page gives the heading none) */
+  sections: Readonly<Record<string, string>>;
+}
+
+export const DOCS = {
+  peers: {
+    publisher: 'IBM Cloud Docs, IBM Blockchain Platform',
+    title: 'Setting up multiregion High Availability (HA) deployments for peers',
+    url: 'https://cloud.ibm.com/docs/blockchain?topic=blockchain-ibp-console-hadr-mr',
+    sections: {
+      'Setting up multiregion High Availability (HA) deployments for peers': 'ibp-console-hadr-mr',
+      Overview: 'ibp-console-hadr-overview',
+      'Configuration steps': 'ibp-console-hadr-config',
+      "Step one: Create the peer organization's CA and metadata in cluster one": 'ibp-console-hadr-peerCA',
+      'Step two: Export the metadata and identities from cluster one': 'ibp-console-hadr-export-meta1',
+      'Step three: Import the metadata and identities in to cluster two and three': 'ibp-console-hadr-import-meta23',
+      'Step four: Create new peers in cluster two and three and join a channel': 'ibp-console-hadr-create-new-peers',
+    },
+  },
+  ordering: {
+    publisher: 'IBM Cloud Docs, IBM Blockchain Platform',
+    title: 'Setting up multiregion High Availability (HA) deployments for the ordering service',
+    url: 'https://cloud.ibm.com/docs/blockchain?topic=blockchain-ibp-console-hadr-mr-os',
+    sections: {
+      'Setting up multiregion High Availability (HA) deployments for the ordering service': 'ibp-console-hadr-mr-os',
+      'Before you begin': 'ibp-console-hadr-mr-os-prereq',
+      'Use your CA to register identities': 'ibp-console-hadr-mr-os-region1-ca-reg',
+      'Add the `OS2-Region1` node to the orderer system channel': 'ibp-console-hadr-mr-os-region1-osn2-system',
+      'Add the ordering nodes to the orderer system channel': 'ibp-console-hadr-mr-os-region3-system',
+      'Update the ordering service in Region 1, Region 2, and Region 3.': 'ibp-console-hadr-mr-os-update',
+    },
+  },
+  k8sGateway: {
+    publisher: 'Hyperledger fabric-samples, test-network-k8s (docs/HIGH_AVAILABILITY.md)',
+    title: 'High Availability',
+    url: 'https://github.com/hyperledger/fabric-samples/blob/main/test-network-k8s/docs/HIGH_AVAILABILITY.md',
+    sections: {
+      'High Availability': 'high-availability',
+      'Peer Gateway Services': 'peer-gateway-services',
+      'Kube Proxy Configuration': 'kube-proxy-configuration',
+      'Application and TLS Configuration': 'application-and-tls-configuration',
+      Summary: 'summary',
+    },
+  },
+  cordaOverview: {
+    publisher: 'Corda Solutions docs',
+    title: 'HA Deployment Overview',
+    url: 'https://github.com/corda/corda-solutions/blob/master/docs/source/deployment/deploy-overview.rst',
+    sections: { 'HA Deployment Overview': '' },
+  },
+  cordaHotCold: {
+    publisher: 'Corda Enterprise 3.2 documentation',
+    title: 'Hot-cold high availability deployment',
+    url: 'https://docs.corda.net/docs/corda-enterprise/3.2/hot-cold-deployment.html',
+    sections: {
+      Overview: 'overview',
+      'Configuring the load balancer': 'configuring-the-load-balancer',
+      'Configuring the shared network drive': 'configuring-the-shared-network-drive',
+      'Node deployment': 'node-deployment',
+      'Mutual exclusion': 'mutual-exclusion',
+      'Node configuration': 'node-configuration',
+    },
+  },
+  /** a field report: what breaks multi-region ordering services in operation */
+  certificateRenewal: {
+    publisher: 'hyperledger-labs/fabric-operator, GitHub issue 34',
+    title: 'Implement / Validate k509 certificate auto-renewal features',
+    url: 'https://github.com/hyperledger-labs/fabric-operator/issues/34',
+    sections: { Description: '', Discussion: '' },
+  },
+  /** a field report: Raft orderers refusing each other's TLS certificates over the host name */
+  raftCertificateHost: {
+    publisher: 'hyperledger/fabric, GitHub issue 3678',
+    title: '2.4.6: Issue with RAFT Orderer certificates: "certificate is valid for orderer1, not orderer0"',
+    url: 'https://github.com/hyperledger/fabric/issues/3678',
+    sections: { Description: '' },
+  },
+} as const satisfies Record<string, SourceDocument>;
+
+/** A citation of one section of a document; the section must be one the document has. */
+export function cite<D extends SourceDocument>(doc: D, section: keyof D['sections'] & string): Source {
+  const anchor = doc.sections[section];
+  return { publisher: doc.publisher, title: doc.title, section, url: anchor ? `${doc.url}#${anchor}` : doc.url };
+}
+
+/** how a citation names its section: the opening of a document is cited by the document's title */
+export function sectionLabel(source: Source): string {
+  return source.section === source.title ? 'opening section' : `section "${source.section}"`;
+}
+
+/** One line naming a citation: publisher, title, section. */
+export function citation(source: Source): string {
+  return `${source.publisher}: "${source.title}", ${sectionLabel(source)}`;
+}

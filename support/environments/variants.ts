@@ -1,0 +1,137 @@
+/**
+ * The deliberately broken variants the environments can start (HA_LOCAL_VARIANT, `npm run local -- --variant`),
+ * in one table: which environments offer each, what it breaks, and the guarantees whose scenarios fail on it.
+ * docs/guarantees.md lists, per guarantee, the variants that break it.
+ *
+ * Each environment applies its own variants (local/corda, local/fabric/topology.ts, docker/corda.ts) and names
+ * them with `describeVariants`; test/environments/variants.test.ts checks that every environment accepts exactly
+ * the names this table gives it.
+ */
+
+export type VariantEnvironment = 'local' | 'docker';
+
+export interface Variant {
+  name: string;
+  area: 'corda' | 'fabric';
+  /** the environments that can start it */
+  environments: readonly VariantEnvironment[];
+  /** what is broken, in one line */
+  description: string;
+  /**
+   * the guarantees it violates: their scenarios fail on it run after run (measured with `HA_LOCAL_VARIANT=<name>
+   * npx cucumber-js --tags @<area>` on the local environment). Guarantees it only leaves unjudgeable (an environment
+   * problem, e.g. CORDA-LB-02 when no node is ever hot) or fails only now and then are not listed.
+   */
+  breaks: readonly string[];
+}
+
+const BOTH: readonly VariantEnvironment[] = ['local', 'docker'];
+const LOCAL: readonly VariantEnvironment[] = ['local'];
+
+export const VARIANTS: readonly Variant[] = [
+  {
+    name: 'mutual-exclusion-off',
+    area: 'corda',
+    environments: BOTH,
+    description: 'mutualExclusionConfiguration.on = false on both nodes: both serve at once',
+    breaks: ['CORDA-CFG-01', 'CORDA-HA-01', 'CORDA-LB-03'],
+  },
+  {
+    name: 'wait-not-above-update',
+    area: 'corda',
+    environments: BOTH,
+    description: 'waitInterval = updateInterval: the nodes refuse to start, as Corda Enterprise does',
+    breaks: ['CORDA-CFG-01'],
+  },
+  {
+    name: 'same-machine-name',
+    area: 'corda',
+    environments: BOTH,
+    description: 'both nodes with one machineName and one base-directory path: both take the lease',
+    breaks: ['CORDA-CFG-01', 'CORDA-HA-01'],
+  },
+  {
+    name: 'web-probe-always-open',
+    area: 'corda',
+    environments: BOTH,
+    description: 'the web probe checks a machine agent that answers on both machines: the cold node is held healthy',
+    breaks: ['CORDA-LB-01', 'CORDA-LB-02'],
+  },
+  {
+    name: 'pool-missing-backup',
+    area: 'corda',
+    environments: BOTH,
+    description: 'the backend pools hold only the primary: the backup is never routed',
+    breaks: ['CORDA-LB-01', 'CORDA-LB-03'],
+  },
+  {
+    name: 'orderers-3-1-1',
+    area: 'fabric',
+    environments: LOCAL,
+    description: 'five ordering nodes placed 3-1-1, so losing r1 loses the Raft quorum',
+    breaks: ['FAB-ORD-02', 'FAB-ORD-03'],
+  },
+  {
+    name: 'three-orderers',
+    area: 'fabric',
+    environments: LOCAL,
+    description: 'three ordering nodes, one per region',
+    breaks: ['FAB-ORD-01'],
+  },
+  {
+    name: 'peer-cert-missing-gateway-san',
+    area: 'fabric',
+    environments: LOCAL,
+    description: "org1-peer2's TLS certificate lacks the gateway Service name and alias",
+    breaks: ['FAB-GW-03', 'FAB-GW-04'],
+  },
+  {
+    name: 'gateway-one-peer',
+    area: 'fabric',
+    environments: LOCAL,
+    description: "org1's gateway Service in r1 balances over org1-peer1 only",
+    breaks: ['FAB-GW-04'],
+  },
+  {
+    name: 'org-peers-one-region',
+    area: 'fabric',
+    environments: LOCAL,
+    description: 'all four peers of org2 in r3',
+    breaks: ['FAB-PEER-01', 'FAB-PEER-05'],
+  },
+  {
+    name: 'peer-lagging',
+    area: 'fabric',
+    environments: LOCAL,
+    description: 'org1-peer2 receives no blocks from the ordering service; the others follow it',
+    breaks: ['FAB-PEER-03'],
+  },
+];
+
+/** the variant of that name, or undefined */
+export function variantNamed(name: string): Variant | undefined {
+  return VARIANTS.find((v) => v.name === name);
+}
+
+/** the variants whose scenarios fail the guarantee `id` */
+export function variantsBreaking(id: string): Variant[] {
+  return VARIANTS.filter((v) => v.breaks.includes(id));
+}
+
+/** one line for a variant list: what it breaks and which guarantees fail */
+export function variantLine(v: Variant): string {
+  return `${v.description} (${v.breaks.join(', ')} fail)`;
+}
+
+/**
+ * name → one-line description, for the names an environment implements (its `variants` record, the "known:" list
+ * of its preflight). A name missing from the table still appears, marked, so the mismatch shows; the test fails on it.
+ */
+export function describeVariants(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const v = variantNamed(name);
+      return [name, v ? variantLine(v) : 'undocumented: missing from support/environments/variants.ts'];
+    }),
+  );
+}

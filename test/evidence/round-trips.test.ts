@@ -82,11 +82,11 @@ describe('FAB-ORD-07 from Fabric orderers: cluster_comm_msg_send_time on the ope
     assert.deepEqual(server.requests.map((r) => `${r.method} ${r.url}`), ['GET /metrics', 'GET /metrics']);
     const v = await judge(file, { ...live, timelines: {} });
     assert.equal(v.status, 'passed', v.message);
-    assert.match(v.message, /max 60 ms \(bound 100 ms\).*from the ordering nodes' own measurement: Fabric's cluster_comm_msg_send_time/);
+    assert.match(v.message, /max 60 ms; bound 100 ms \(default\); 0\.60 of the bound.*from the ordering nodes' own measurement: Fabric's cluster_comm_msg_send_time/);
     const strict = await overlay('fabric-window-strict', { extends: file, settings: { maxRoundTripMs: 50 } });
     const failed = await judge(strict, { ...live, timelines: {} });
     assert.equal(failed.status, 'failed', failed.message);
-    assert.match(failed.message, /org0-orderer1 \(r1\) → org0-orderer4 \(r3\): 60 ms > 50 ms/);
+    assert.match(failed.message, /org0-orderer1 \(r1\) → org0-orderer4 \(r3\): 60 ms, 1\.20 of the bound; bound 50 ms/);
   });
 
   test('one reading (ha-validate --live): the means since the orderer started', async () => {
@@ -155,7 +155,7 @@ describe("FAB-ORD-07 from an operator's measurement file (fabric.roundTripMeasur
     assert.match(live.roundTripMethod!, /the operator's measurement file .*round-trips\.yaml \(ping between the orderer pods, 20 probes per pair, median, measured 2026-05-01T10:00:00Z\)/);
     const v = await judge(file, { ...live, timelines: {} });
     assert.equal(v.status, 'failed');
-    assert.match(v.message, /org0-orderer1 \(r1\) → org0-orderer4 \(r3\): 131 ms > 100 ms \(from the operator's measurement file/);
+    assert.match(v.message, /org0-orderer1 \(r1\) → org0-orderer4 \(r3\): 131 ms, 1\.31 of the bound; bound 100 ms \(default\) \(from the operator's measurement file/);
   });
 
   test('a bad file is bad input: every problem named by file and field, exit 2 from ha-validate --live', async () => {

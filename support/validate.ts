@@ -10,6 +10,8 @@ import { loadTarget } from './target/load.ts';
 import { collectStaticEvidence } from './evidence/collect.ts';
 import { catalogue, evaluateAll } from './checks/catalogue.ts';
 import { redact } from './evidence/redact.ts';
+import { nowOf } from './checks/common.ts';
+import { applyWaivers } from './waivers.ts';
 import { summarize, type RunReport } from './report/formats.ts';
 
 export interface ValidateOptions {
@@ -47,20 +49,26 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
   };
 }
 
-export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], startedAt: Date, durationMs: number): RunReport {
+/**
+ * The report of a run: each verdict with its catalogue title and severity, the descriptor's waivers applied (at
+ * `nowMs`, the run's reference time), secrets redacted.
+ */
+export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], startedAt: Date, durationMs: number, nowMs = Date.now()): RunReport {
   const byId = new Map(catalogue.map((c) => [c.id, c]));
-  const results = verdicts.map((v) => {
+  const titled = verdicts.map((v) => {
     const c = byId.get(v.id);
     return { ...v, title: c?.title ?? v.id, severity: c?.severity ?? 'normal' };
   });
+  const waived = applyWaivers(titled, descriptor.waivers ?? [], nowMs);
   // Secrets never leave the harness: every value expanded from ${ENV} is redacted from everything reported.
-  const safe = redact(results, descriptor.secrets) as typeof results;
+  const results = redact(waived.results, descriptor.secrets);
   return {
     target: { name: descriptor.name, file: descriptor.file },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
-    results: safe,
-    summary: summarize(safe),
+    results,
+    summary: summarize(results),
+    waivers: redact(waived.outcomes, descriptor.secrets),
   };
 }
 
@@ -78,6 +86,6 @@ export async function validateTarget(file: string, options: ValidateOptions = {}
   const t2 = performance.now();
   const verdicts = evaluateAll(evidence, options.only);
   timings.evaluate = performance.now() - t2;
-  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0);
+  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0, nowOf(evidence));
   return { descriptor, evidence, report, timings };
 }

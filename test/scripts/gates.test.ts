@@ -307,3 +307,25 @@ describe('several targets', () => {
     assert.equal((many.stdout.match(/^t\d\s/gm) ?? []).length, 10);
   });
 });
+
+describe('the example GitHub Actions job (docs/examples/github-actions-sarif.yml)', () => {
+  test('is a workflow outside .github/workflows whose ha-validate calls the CLI accepts, uploading the SARIF it writes', async () => {
+    const { parse } = await import('yaml');
+    const text = await readFile(join(repoRoot, 'docs', 'examples', 'github-actions-sarif.yml'), 'utf8');
+    const wf = parse(text) as Json;
+    assert.ok(wf.on.pull_request !== undefined && wf.permissions['security-events'] === 'write');
+    const steps = wf.jobs.validate.steps as Json[];
+    const script = steps.find((s) => s.id === 'validate')!.run as string;
+    const common = /"\$HA_VALIDATE_IMAGE" (.*) "\$@"/.exec(script)![1].split(/\s+/);
+    const calls = [...script.matchAll(/^\s*validate (--.*?) \|\|/gm)].map((m) => [...common, ...m[1].split(/\s+/)]);
+    assert.equal(calls.length, 2);
+    for (const args of calls) {
+      const r = haValidate([...args, '--help']);
+      assert.equal(r.code, 0, `the example passes arguments ha-validate refuses: ${args.join(' ')}\n${r.stderr}`);
+    }
+    const sarifOut = calls.find((a) => a.includes('sarif'))![calls.find((a) => a.includes('sarif'))!.indexOf('--output') + 1];
+    const upload = steps.find((s) => String(s.uses).startsWith('github/codeql-action/upload-sarif'))!;
+    assert.equal(upload.with.sarif_file, sarifOut);
+    assert.match(upload.if, /always\(\)/, 'the SARIF must be uploaded when the gate fails too');
+  });
+});

@@ -208,7 +208,8 @@ export async function main(argv: string[]): Promise<number> {
     const error = runErrorOf(err);
     process.stderr.write(describeError({ file: args.target ?? '', error }, false));
     if (process.env.HA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
-    if (json) process.stdout.write(errorJson(error));
+    // where the report would have gone; standard output when that is what failed
+    if (json) await emit(errorJson(error), args.output).catch(() => process.stdout.write(errorJson(error)));
     return error.exitCode;
   }
 }

@@ -1,39 +1,62 @@
 /**
- * ha-validate: check a deployment described by a target descriptor against the guarantee catalogue.
- * The only place (with the other scripts) that writes to the console. Exit codes: 0 every applicable check
- * passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness could not look (broken).
+ * ha-validate: check deployments described by target descriptors against the guarantee catalogue, once or
+ * continuously (`serve`). The only place (with the other scripts) that writes to the console. Exit codes: 0 every
+ * applicable check passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness could not look (broken);
+ * with several targets the worst of theirs (support/targets.ts).
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InputError, InputErrors, errorMessage } from '../support/errors.ts';
+import { errorMessage } from '../support/errors.ts';
 import { catalogue } from '../support/checks/catalogue.ts';
-import { validateTarget, type ValidateOptions } from '../support/validate.ts';
+import type { ValidateOptions } from '../support/validate.ts';
 import { observationWindow } from '../support/observe/limits.ts';
 import { redact } from '../support/evidence/redact.ts';
-import { exitCodeOf, formatJson, formatJunit, formatTable, writeAllureResults } from '../support/report/formats.ts';
+import { FAIL_ON, writeAllureResults, type FailOn } from '../support/report/formats.ts';
+import { closingLines, describeError, errorJson, formatTargets, REPORT_FORMATS, type ReportFormat } from '../support/report/many.ts';
+import { DEFAULT_CONCURRENCY, exitCodeOfTargets, expandTargets, runErrorOf, validateTargets } from '../support/targets.ts';
+import { DEFAULT_INTERVAL_MS, DEFAULT_LISTEN, parseDuration, parseListen } from '../support/serve/options.ts';
 
 const USAGE = `Usage:
-  ha-validate --target <file> [--only ID,...] [--format table|json|junit] [--output <file>]
-              [--allure-results <dir>] [--live [--observe [<window>]]]
+  ha-validate --target <file|folder> [--target ...] [--only ID,...] [--format table|json|junit|sarif]
+              [--output <file>] [--allure-results <dir>] [--live [--observe [<window>]]]
+              [--fail-on blocker|critical|normal] [--concurrency <n>]
+  ha-validate serve --target <file|folder> [--target ...] [--interval 5m] [--listen 127.0.0.1:9464]
+              [--live [--observe [<window>]]] [--only ID,...] [--concurrency <n>]
   ha-validate --list [--format table|json|markdown]
 
-  --target <file>          the target descriptor (YAML) of the deployment to check
+  --target <file|folder>   a target descriptor (YAML) of a deployment to check; repeat it, or name a folder (its
+                           *.yaml and *.yml files), for several: one report each, then a summary
   --only ID,...            run only these guarantee IDs (see --list)
-  --format <f>             table (default, for people), json, or junit
+  --format <f>             table (default, for people), json, junit, or sarif (SARIF 2.1.0, for code scanning)
   --output <file>          write the report there instead of standard output
   --allure-results <dir>   also write Allure result files there
   --live                   also gather live evidence from the endpoints in the descriptor's \`live\` section
                            (read-only: connections, handshakes, metrics and SELECTs; nothing is changed)
   --observe [<window>]     with --live: also sample the deployment for a window (default 30s; 1s to 15m, e.g.
                            10s, 2m) and judge CORDA-HA-01, CORDA-LB-02 and FAB-ORD-07 from what it saw. Injects
-                           nothing; at most 10 samples a second; Ctrl-C ends the window early (twice: at once)
+                           nothing; at most 10 samples a second; Ctrl-C ends the window early (twice: at once).
+                           With serve: every run observes for the window, which must be shorter than --interval
+  --fail-on <severity>     only failed guarantees of this severity or a more severe one fail the run (exit 1);
+                           default: every failed guarantee does. Others are reported, and do not fail it
+  --concurrency <n>        targets validated at the same time (default ${DEFAULT_CONCURRENCY})
   --list                   print the catalogue of guarantees: table, or the spec of docs/guarantees.md as
                            markdown (the same text) or json (the same data)
 
-Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look).`;
+  serve                    validate every --interval (default 5m) and serve /metrics (Prometheus), /healthz and
+                           /report.json on --listen (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}) until SIGTERM or SIGINT
+
+Waivers (the descriptor's \`waivers\`) report an accepted violation as "waived" until they expire; an expired
+waiver covers nothing, so the violation fails again.
+
+Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look);
+with several targets the worst: 2, else 1, else 3. \`--format json\` writes {"error": ...} when there is no report.`;
 
 interface Args {
+  command: 'validate' | 'serve';
+  /** the first --target */
   target?: string;
+  /** every --target, in order */
+  targets: string[];
   only?: string[];
   format: string;
   output?: string;
@@ -43,12 +66,21 @@ interface Args {
   /** the observation window, ms, when --observe was given */
   observeMs?: number;
   help: boolean;
+  failOn?: FailOn;
+  concurrency: number;
+  intervalMs: number;
+  listen: { host: string; port: number };
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { format: 'table', list: false, live: false, help: false };
+  const args: Args = { command: 'validate', targets: [], format: 'table', list: false, live: false, help: false, concurrency: DEFAULT_CONCURRENCY, intervalMs: DEFAULT_INTERVAL_MS, listen: DEFAULT_LISTEN };
+  if (argv[0] === 'serve') {
+    args.command = 'serve';
+    argv = argv.slice(1);
+  }
+  const given = new Set<string>();
   const errors: string[] = [];
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -62,8 +94,9 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const take = () => inline ?? value(i++, flag);
+    given.add(flag);
     switch (flag) {
-      case '--target': args.target = take(); break;
+      case '--target': args.targets.push(take()); args.target ??= args.targets[0]; break;
       case '--only': args.only = take().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--format': args.format = take(); break;
       case '--output': args.output = take(); break;
@@ -80,14 +113,46 @@ function parseArgs(argv: string[]): Args {
         }
         break;
       }
+      case '--fail-on': {
+        const v = take();
+        if ((FAIL_ON as readonly string[]).includes(v)) args.failOn = v as FailOn;
+        else errors.push(`--fail-on must be one of ${FAIL_ON.join(', ')}, not "${v}"`);
+        break;
+      }
+      case '--concurrency': {
+        const v = take();
+        args.concurrency = Number(v);
+        if (!/^\d+$/.test(v) || args.concurrency < 1) errors.push(`--concurrency must be a whole number of at least 1, not "${v}"`);
+        break;
+      }
+      case '--interval': {
+        const v = parseDuration(take());
+        if (typeof v === 'string') errors.push(v);
+        else args.intervalMs = v;
+        break;
+      }
+      case '--listen': {
+        const v = parseListen(take());
+        if (typeof v === 'string') errors.push(v);
+        else args.listen = v;
+        break;
+      }
       case '--help': case '-h': args.help = true; break;
       default: errors.push(`unknown argument "${a}"`);
     }
   }
-  const formats = args.list ? ['table', 'json', 'markdown'] : ['table', 'json', 'junit'];
+  const formats: string[] = args.list ? ['table', 'json', 'markdown'] : REPORT_FORMATS;
   if (!formats.includes(args.format)) errors.push(`--format must be one of ${formats.join(', ')}, not "${args.format}"`);
   if (!args.list && !args.help && !args.target) errors.push('--target <file> is required');
   if (args.observeMs !== undefined && !args.live) errors.push('--observe needs --live: an observation window samples the endpoints of the descriptor\'s live section');
+  if (args.command === 'serve') {
+    for (const f of ['--format', '--output', '--allure-results', '--fail-on', '--list']) if (given.has(f)) errors.push(`${f} is not used by serve (it serves /metrics and /report.json)`);
+  } else {
+    for (const f of ['--interval', '--listen']) if (given.has(f)) errors.push(`${f} is for serve (ha-validate serve --target …)`);
+  }
+  if (args.command === 'serve' && args.observeMs !== undefined && args.observeMs >= args.intervalMs) {
+    errors.push(`--observe: the window (${args.observeMs / 1000} s) must be shorter than --interval (${args.intervalMs / 1000} s)`);
+  }
   const known = new Set(catalogue.map((c) => c.id));
   for (const id of args.only ?? []) if (!known.has(id)) errors.push(`--only: unknown guarantee ID "${id}" (see ha-validate --list)`);
   if (errors.length) throw new UsageError(errors.join('\n'));
@@ -106,10 +171,11 @@ async function listCatalogue(format: string): Promise<string> {
 }
 
 /**
- * The observation step of the pipeline: one window, ended early by Ctrl-C (the report then says so); a second
- * Ctrl-C exits at once. Progress goes to standard error.
+ * The observation step of the pipeline: one window per target. In a one-shot run Ctrl-C ends the window early (the
+ * report then says so) and a second Ctrl-C exits at once; under `serve` the server's own stop handles signals.
+ * Progress goes to standard error.
  */
-async function observer(windowMs: number, only: string[] | undefined): Promise<NonNullable<ValidateOptions['observe']>> {
+async function observer(windowMs: number, only: string[] | undefined, interactive: boolean): Promise<NonNullable<ValidateOptions['observe']>> {
   const { observeDeployment } = await import('../support/observe/index.ts');
   return async (descriptor, evidence) => {
     const stop = new AbortController();
@@ -118,7 +184,7 @@ async function observer(windowMs: number, only: string[] | undefined): Promise<N
       process.stderr.write('ha-validate: ending the observation window early (Ctrl-C again to quit at once)\n');
       stop.abort();
     };
-    process.on('SIGINT', onSignal);
+    if (interactive) process.on('SIGINT', onSignal);
     try {
       const result = await observeDeployment(descriptor, evidence, {
         windowMs,
@@ -128,7 +194,7 @@ async function observer(windowMs: number, only: string[] | undefined): Promise<N
       });
       return result.live;
     } finally {
-      process.off('SIGINT', onSignal);
+      if (interactive) process.off('SIGINT', onSignal);
     }
   };
 }
@@ -142,12 +208,18 @@ async function emit(text: string, output: string | undefined): Promise<void> {
   await writeFile(output, text);
 }
 
+/** `--format json` among arguments that could not be parsed: the usage error is written as JSON too. */
+function wantsJson(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
   } catch (err) {
     process.stderr.write(`ha-validate: ${errorMessage(err)}\n\n${USAGE}\n`);
+    if (wantsJson(argv)) process.stdout.write(errorJson({ exitCode: 2, kind: 'usage', message: errorMessage(err), problems: [] }));
     return 2;
   }
   if (args.help) {
@@ -158,31 +230,46 @@ export async function main(argv: string[]): Promise<number> {
     await emit(await listCatalogue(args.format), args.output);
     return 0;
   }
+  // loaded only when asked for: the live collectors pull in the Kubernetes client and the PostgreSQL driver
+  const liveOf = args.live ? (await import('../support/environments/existing/index.ts')).attachLive : undefined;
+  if (args.command === 'serve') {
+    const { serve } = await import('../support/serve/index.ts');
+    const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only, false) : undefined;
+    return serve({ targets: args.targets, intervalMs: args.intervalMs, listen: args.listen, only: args.only, concurrency: args.concurrency, liveOf, observe, log: (line) => process.stderr.write(`${line}\n`) });
+  }
+  const json = args.format === 'json';
   try {
-    // loaded only when asked for: the live collectors pull in the Kubernetes client and the PostgreSQL driver
-    const live = args.live ? await (await import('../support/environments/existing/index.ts')).attachLive(args.target!) : undefined;
-    const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only) : undefined;
-    const { report, evidence, descriptor } = await validateTarget(args.target!, { only: args.only, live, observe });
-    const text = args.format === 'json' ? formatJson(report) : args.format === 'junit' ? formatJunit(report) : formatTable(report);
-    await emit(text, args.output);
+    const files = await expandTargets(args.targets);
+    const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only, true) : undefined;
+    const outcomes = await validateTargets(files, { only: args.only, concurrency: args.concurrency, liveOf, observe, keepEvidence: Boolean(args.allureResults) });
+    const many = outcomes.length > 1;
+    for (const o of outcomes) {
+      if (!o.error) continue;
+      process.stderr.write(describeError(o, many));
+      if (o.error.stack && process.env.HA_DEBUG) process.stderr.write(`${o.error.stack}\n`);
+    }
+    const code = exitCodeOfTargets(outcomes, args.failOn);
+    // one target without a report: nothing on standard output, but the JSON error object
+    if (!many && outcomes[0].error && !json) return code;
+    await emit(await formatTargets(outcomes, args.format as ReportFormat, { failOn: args.failOn }), args.output);
     if (args.allureResults) {
-      const timelines = redact(evidence.live.timelines, descriptor.secrets) as typeof evidence.live.timelines;
-      await writeAllureResults(args.allureResults, report, new Map(catalogue.map((c) => [c.id, c])), timelines);
+      const checks = new Map(catalogue.map((c) => [c.id, c]));
+      for (const o of outcomes) {
+        if (!o.report) continue;
+        // the observation and drill timelines go with the results (their charts), secrets redacted
+        const timelines = o.evidence && o.secrets ? (redact(o.evidence.live.timelines, o.secrets) as typeof o.evidence.live.timelines) : undefined;
+        await writeAllureResults(args.allureResults, o.report, checks, timelines);
+      }
     }
-    if (args.output) process.stderr.write(formatTable(report).split('\n').slice(-2).join('\n'));
-    return exitCodeOf(report.results);
+    if (args.output) process.stderr.write(closingLines(outcomes, { failOn: args.failOn }));
+    return code;
   } catch (err) {
-    if (err instanceof InputErrors) {
-      process.stderr.write(`ha-validate: the target cannot be read (${err.errors.length} problem${err.errors.length > 1 ? 's' : ''}):\n${err.errors.map((e) => `  - ${e.message}`).join('\n')}\n`);
-      return 2;
-    }
-    if (err instanceof InputError) {
-      process.stderr.write(`ha-validate: the target cannot be read:\n  - ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`ha-validate: could not complete the validation: ${errorMessage(err)}\n`);
-    if (process.env.HA_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    return 3;
+    const error = runErrorOf(err);
+    process.stderr.write(describeError({ file: args.target ?? '', error }, false));
+    if (process.env.HA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
+    // where the report would have gone; standard output when that is what failed
+    if (json) await emit(errorJson(error), args.output).catch(() => process.stdout.write(errorJson(error)));
+    return error.exitCode;
   }
 }
 

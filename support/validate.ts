@@ -12,6 +12,8 @@ import { collectStaticEvidence } from './evidence/collect.ts';
 import { catalogue, evaluateAll } from './checks/catalogue.ts';
 import { redact } from './evidence/redact.ts';
 import { placeFabric } from './evidence/placement.ts';
+import { nowOf } from './checks/common.ts';
+import { applyWaivers } from './waivers.ts';
 import { summarize, type ObservationSummary, type RunReport } from './report/formats.ts';
 
 export interface ValidateOptions {
@@ -60,21 +62,33 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
   };
 }
 
-export function buildReport(descriptor: TargetDescriptor, verdicts: Verdict[], startedAt: Date, durationMs: number, timelines: Record<string, Timeline> = {}): RunReport {
+/**
+ * The report of a run: each verdict with its catalogue title and severity, the descriptor's waivers applied (at
+ * `nowMs`, the run's reference time), secrets redacted, and the observation windows among the timelines.
+ */
+export function buildReport(
+  descriptor: TargetDescriptor,
+  verdicts: Verdict[],
+  startedAt: Date,
+  durationMs: number,
+  options: { nowMs?: number; timelines?: Record<string, Timeline> } = {},
+): RunReport {
   const byId = new Map(catalogue.map((c) => [c.id, c]));
-  const results = verdicts.map((v) => {
+  const titled = verdicts.map((v) => {
     const c = byId.get(v.id);
     return { ...v, title: c?.title ?? v.id, severity: c?.severity ?? 'normal' };
   });
+  const waived = applyWaivers(titled, descriptor.waivers ?? [], options.nowMs ?? Date.now());
   // Secrets never leave the harness: every value expanded from ${ENV} is redacted from everything reported.
-  const safe = redact(results, descriptor.secrets) as typeof results;
-  const observations = observationsOf(timelines, new Set(verdicts.map((v) => v.id)));
+  const results = redact(waived.results, descriptor.secrets);
+  const observations = observationsOf(options.timelines ?? {}, new Set(verdicts.map((v) => v.id)));
   return {
     target: { name: descriptor.name, file: descriptor.file },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
-    results: safe,
-    summary: summarize(safe),
+    results,
+    summary: summarize(results),
+    waivers: redact(waived.outcomes, descriptor.secrets),
     ...(observations.length ? { observations } : {}),
   };
 }
@@ -108,6 +122,6 @@ export async function validateTarget(file: string, options: ValidateOptions = {}
   const t2 = performance.now();
   const verdicts = evaluateAll(evidence, options.only);
   timings.evaluate = performance.now() - t2;
-  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0, evidence.live.timelines);
+  const report = buildReport(descriptor, verdicts, startedAt, performance.now() - t0, { nowMs: nowOf(evidence), timelines: evidence.live.timelines });
   return { descriptor, evidence, report, timings };
 }

@@ -14,7 +14,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, InputErrors } from '../errors.ts';
 import { describeFsError, fieldPath, isRecord, parseYaml, showValue } from '../evidence/input.ts';
 import { targetSchema } from './schema.ts';
-import type { ChannelSpec, CordaSpec, LiveEndpoints, OrderingOrgSpec, OrganizationSpec, RegionSpec, TargetDescriptor } from './types.ts';
+import { byId } from '../checks/catalogue.ts';
+import { waiverExpiry } from '../waivers.ts';
+import type { ChannelSpec, CordaSpec, LiveEndpoints, OrderingOrgSpec, OrganizationSpec, RegionSpec, TargetDescriptor, WaiverSpec } from './types.ts';
 
 export const API_VERSION = 'ha-conformance/v1';
 export const DEFAULT_CORDA_PORTS = { p2p: 10002, rpc: 10003, web: 10004 } as const;
@@ -60,7 +62,7 @@ export async function loadTarget(file: string, env: NodeJS.ProcessEnv = process.
   if (errors.length) throw new InputErrors(dedupe(errors));
 
   collectSecretValues(root, secrets);
-  return applyDefaults(root, top, [...secrets]);
+  return applyDefaults(root, top, [...secrets], origins);
 }
 
 /**
@@ -305,7 +307,8 @@ function expandEnv(value: unknown, path: Seg[], top: string, origins: Origins, e
 // ---------------------------------------------------------------------------------------------------------------
 // Paths
 
-function expandHome(p: string): string {
+/** `~` and `~/…` → the home folder, as the descriptor's paths are read. */
+export function expandHome(p: string): string {
   return p === '~' ? homedir() : p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : p;
 }
 
@@ -500,6 +503,18 @@ function crossCheck(root: Record<string, unknown>, top: string, origins: Origins
     const nodes = indexed(corda.nodes);
     dup('Corda node', nodes.map(([i, n]) => ({ name: n.name, path: ['corda', 'nodes', i] })));
   }
+  // waivers: a known guarantee, a real date, one waiver per guarantee and scope
+  const waivers = indexed(root.waivers);
+  const seenWaivers = new Map<string, number>();
+  for (const [i, w] of waivers) {
+    if (typeof w.id === 'string' && /^[A-Za-z]+(-[A-Za-z]+)*-[0-9]+$/.test(w.id) && !byId(w.id)) err(['waivers', i, 'id'], `unknown guarantee ID ${showValue(w.id)} (see ha-validate --list)`);
+    if (typeof w.expires === 'string' && /^[0-9]{4}-/.test(w.expires) && waiverExpiry(w.expires) === undefined) err(['waivers', i, 'expires'], `not a valid date or ISO-8601 time: ${showValue(w.expires)}`);
+    if (typeof w.id !== 'string') continue;
+    const key = `${w.id.toUpperCase()}|${typeof w.scope === 'string' ? w.scope : ''}`;
+    const first = seenWaivers.get(key);
+    if (first !== undefined) err(['waivers', i], `a second waiver for ${w.id}${typeof w.scope === 'string' ? ` with scope ${showValue(w.scope)}` : ' without a scope'} (first at waivers[${first}])`);
+    else seenWaivers.set(key, i);
+  }
   const settings = isRecord(root.settings) ? root.settings : undefined;
   if (settings && typeof settings.now === 'string' && Number.isNaN(Date.parse(settings.now))) {
     err(['settings', 'now'], `not an ISO-8601 date-time: ${showValue(settings.now)}`);
@@ -539,9 +554,10 @@ interface RawDescriptor {
   };
   corda?: Omit<CordaSpec, 'nodes' | 'ports' | 'filesToMatch'> & { nodes?: CordaSpec['nodes']; ports?: Partial<CordaSpec['ports']>; filesToMatch?: string[] };
   live?: LiveEndpoints;
+  waivers?: Array<Omit<WaiverSpec, 'declaredIn'>>;
 }
 
-function applyDefaults(root: Record<string, unknown>, top: string, secrets: string[]): TargetDescriptor {
+function applyDefaults(root: Record<string, unknown>, top: string, secrets: string[], origins: Origins): TargetDescriptor {
   const d = root as unknown as RawDescriptor;
   const out: TargetDescriptor = {
     apiVersion: d.apiVersion ?? API_VERSION,
@@ -551,6 +567,11 @@ function applyDefaults(root: Record<string, unknown>, top: string, secrets: stri
     settings: d.settings ?? {},
     regions: d.regions ?? [],
     live: d.live ?? {},
+    waivers: (d.waivers ?? []).map((w, i) => ({
+      ...w,
+      id: byId(w.id)?.id ?? w.id,
+      declaredIn: { file: originOfPath(root, ['waivers', i], top, origins), field: `waivers[${i}]` },
+    })),
     secrets,
   };
   if (d.fabric) {

@@ -202,6 +202,31 @@ export const targetSchema = {
         filesToMatch: stringList,
       },
     },
+    waivers: {
+      type: 'array',
+      description:
+        'accepted violations: a failed guarantee a waiver covers is reported as "waived" (in every format) instead of failing the gate, until the waiver expires',
+      items: {
+        type: 'object',
+        required: ['id', 'justification', 'expires'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', pattern: '^[A-Za-z]+(-[A-Za-z]+)*-[0-9]+$', description: 'the guarantee ID (ha-validate --list), case-insensitive' },
+          scope: {
+            type: 'string',
+            minLength: 1,
+            pattern: '\\S',
+            description: 'a channel, node, organization, region or Service name: the waiver covers only the problems that name it (default: the whole guarantee)',
+          },
+          justification: { type: 'string', minLength: 1, pattern: '\\S', description: 'why the violation is accepted, and by whom (reported with the result)' },
+          expires: {
+            type: 'string',
+            pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$',
+            description: 'the last day the waiver holds (YYYY-MM-DD, through the end of that day UTC) or an exact ISO-8601 time; then the violation fails again',
+          },
+        },
+      },
+    },
     live: {
       type: 'object',
       additionalProperties: true,

@@ -53,6 +53,8 @@
  *   ports: { p2p: 10002, rpc: 10003, web: 10004 }
  *   filesToMatch: [certificates, additional-node-infos, network-parameters, cordapps]
  * live: {}                                # filled by environments that provision; see LiveEndpoints
+ * waivers:                                # accepted violations, reported as "waived" until they expire
+ *   - { id: FAB-ORD-07, scope: r3, justification: "r3 is 140 ms away; accepted by ops (CHG-1234)", expires: 2026-06-30 }
  * ```
  */
 
@@ -173,6 +175,23 @@ export interface LiveEndpoints {
   [key: string]: unknown;
 }
 
+/**
+ * An accepted violation. While it holds, a failed result of guarantee `id` whose problems all name `scope` (every
+ * problem when there is no scope) is reported as "waived" and does not fail the gate; an expired waiver covers
+ * nothing, so the violation fails again. See support/waivers.ts.
+ */
+export interface WaiverSpec {
+  /** the guarantee ID, as written (matched case-insensitively) */
+  id: string;
+  /** a channel, node, organization, region or Service name the waiver is limited to */
+  scope?: string;
+  justification: string;
+  /** `YYYY-MM-DD` (through the end of that day, UTC) or an ISO-8601 time */
+  expires: string;
+  /** where it is declared: the file and field (`waivers[2]`), for reports that point at it */
+  declaredIn: { file: string; field: string };
+}
+
 export interface TargetDescriptor {
   apiVersion: string;
   name: string;
@@ -184,6 +203,8 @@ export interface TargetDescriptor {
   fabric?: FabricSpec;
   corda?: CordaSpec;
   live: LiveEndpoints;
+  /** accepted violations (empty when none) */
+  waivers: WaiverSpec[];
   /** every `${VAR}` value expanded from the environment: redacted wherever it would be displayed */
   secrets: string[];
 }

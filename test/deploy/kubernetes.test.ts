@@ -28,6 +28,9 @@ import { collectKubernetesApiEvidence } from '../../support/evidence/kubernetes/
 import { loadTarget } from '../../support/target/load.ts';
 import { validateTarget } from '../../support/validate.ts';
 import { engineProblems } from '../../support/environments/docker/engine.ts';
+import { catalogue } from '../../support/checks/catalogue.ts';
+import { readExposition } from '../helpers/exposition.ts';
+import { httpGet } from '../helpers/http.ts';
 import { buildOfflineImages } from '../../support/environments/docker/images.ts';
 
 type Obj = Record<string, unknown>;
@@ -40,10 +43,10 @@ const TOKEN = 'ha-validate-service-account-token';
 /** what `ha-validate serve` is documented to expose, with its labels */
 const METRICS: Record<string, string[]> = {
   ha_conformance_check_status: ['id', 'area', 'severity', 'target', 'status'],
-  ha_conformance_last_run_timestamp_seconds: [],
-  ha_conformance_last_run_duration_seconds: [],
-  ha_conformance_certificate_expiry_timestamp_seconds: ['subject', 'role', 'node', 'source'],
-  ha_conformance_up: [],
+  ha_conformance_last_run_timestamp_seconds: ['target'],
+  ha_conformance_last_run_duration_seconds: ['target'],
+  ha_conformance_certificate_expiry_timestamp_seconds: ['target', 'subject', 'role', 'node', 'source'],
+  ha_conformance_up: ['target'],
 };
 const RUN_LABEL = 'ha-conformance.test=deploy-kubernetes';
 const SERVE_COMMAND = 'serve --target /etc/ha-conformance/target.yaml --interval 5m --listen 0.0.0.0:9464 --live';
@@ -405,4 +408,73 @@ test('the CronJob report container, from the offline image, validates the refere
   const made = api.requests.slice(from);
   assert.ok(made.length >= 6, 'the container did not read the API');
   assert.deepEqual(made.filter((x) => x.method !== 'GET' || x.status !== 200 || x.user !== `system:serviceaccount:${ACCOUNT.namespace}:${ACCOUNT.name}`).map((x) => `${x.method} ${x.path} ${x.status} ${x.user}`), []);
+});
+
+test('the Deployment\'s serve container, from the offline image with its manifest\'s settings, answers its probes and serves the metrics the alerts read', { skip: dockerSkip }, async () => {
+  const [image] = await buildOfflineImages({ only: ['validator'] });
+  const spec = podSpecs().find((p) => p.owner.startsWith('Deployment'))!.spec;
+  const [{ c: serve }] = containers(spec);
+  const pod = rec(spec.securityContext);
+  const sc = rec(serve.securityContext);
+  const port = (serve.ports as Obj[]).find((p) => p.name === 'metrics')!;
+  const probePort = (probe: string) => {
+    const p = rec(rec(serve[probe]).httpGet).port;
+    return typeof p === 'string' ? (serve.ports as Obj[]).find((x) => x.name === p)?.containerPort : p;
+  };
+  for (const probe of ['readinessProbe', 'livenessProbe']) assert.equal(probePort(probe), port.containerPort, `${probe} probes another port`);
+  const tmpVolume = (spec.volumes as Obj[]).find((v) => v.name === 'tmp');
+  const flags = [
+    '--user', `${String(pod.runAsUser)}:${String(pod.runAsGroup)}`,
+    ...(sc.readOnlyRootFilesystem ? ['--read-only'] : []),
+    ...(sc.allowPrivilegeEscalation === false ? ['--security-opt', 'no-new-privileges'] : []),
+    ...(rec(sc.capabilities).drop as string[]).flatMap((c) => ['--cap-drop', c]),
+    ...(rec(rec(tmpVolume).emptyDir).medium === 'Memory' ? ['--tmpfs', '/tmp'] : []),
+    ...(serve.env as Obj[]).flatMap((e) => ['-e', `${String(e.name)}=${String(e.value)}`]),
+  ];
+  // the descriptor ConfigMap's place, holding a static descriptor: the pod's own network namespace (a Docker bridge
+  // here) reaches no API server, and --live then reads nothing
+  const etc = join(dir, 'etc-serve');
+  await mkdir(etc, { mode: 0o755 });
+  await writeFile(join(etc, 'target.yaml'), 'extends: /fixtures/reference/target.yaml\nname: reference-serve\n', { mode: 0o644 });
+  const run = spawnSync(
+    'docker',
+    ['run', '-d', '--label', RUN_LABEL, ...flags, '-p', `127.0.0.1::${String(port.containerPort)}`, '-v', `${etc}:/etc/ha-conformance:ro`, '-v', `${join(repoRoot, 'fixtures')}:/fixtures:ro`, image.ref, ...(serve.args as string[])],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const id = run.stdout.trim();
+  try {
+    const published = spawnSync('docker', ['port', id, `${String(port.containerPort)}/tcp`], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+    const base = `http://${published}`;
+    // the kubelet's probe, until the container answers (bounded by attempts, not time)
+    let probe = await httpGet(`${base}${String(rec(rec(serve.readinessProbe).httpGet).path)}`);
+    for (let i = 0; i < 600 && probe.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      probe = await httpGet(`${base}/healthz`);
+    }
+    assert.equal(probe.status, 200, `readiness probe: ${probe.error ?? probe.body}\n${spawnSync('docker', ['logs', id], { encoding: 'utf8' }).stderr}`);
+    let text = '';
+    for (let i = 0; i < 600 && !text.includes('ha_conformance_up{'); i++) {
+      text = (await httpGet(`${base}/metrics`)).body;
+      if (!text.includes('ha_conformance_up{')) await new Promise((r) => setTimeout(r, 100));
+    }
+    const { samples, problems } = readExposition(text);
+    assert.deepEqual(problems, []);
+    // every metric the alerts read is served, with exactly the labels the alerts may use
+    for (const [metric, labels] of Object.entries(METRICS)) {
+      const found = samples.filter((x) => x.name === metric);
+      assert.ok(found.length, `serve does not expose ${metric}`);
+      for (const x of found) assert.deepEqual(Object.keys(x.labels).sort(), [...labels].sort(), metric);
+    }
+    assert.equal(samples.find((x) => x.name === 'ha_conformance_up')?.value, 1);
+    assert.equal(samples.filter((x) => x.name === 'ha_conformance_check_status' && x.labels.target === 'reference-serve' && x.value === 1).length, catalogue.length);
+    assert.ok(samples.some((x) => x.name === 'ha_conformance_certificate_expiry_timestamp_seconds' && x.labels.target === 'reference-serve'));
+    // the kubelet stops a pod with SIGTERM and waits terminationGracePeriodSeconds (30 s by default)
+    const grace = Number(spec.terminationGracePeriodSeconds ?? 30);
+    const stop = spawnSync('docker', ['stop', '-t', String(grace), id], { encoding: 'utf8', timeout: (grace + 30) * 1000 });
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.equal(spawnSync('docker', ['inspect', '-f', '{{.State.ExitCode}}', id], { encoding: 'utf8' }).stdout.trim(), '0', 'serve did not stop cleanly on SIGTERM');
+  } finally {
+    spawnSync('docker', ['rm', '-f', id]);
+  }
 });

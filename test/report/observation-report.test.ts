@@ -36,7 +36,7 @@ const report = buildReport(
   [verdict.passed('CORDA-HA-01', 'one node', {}), verdict.skipped('CORDA-LB-02', 'no load balancer'), verdict.passed('FAB-ORD-01', 'five', {})],
   new Date('2026-01-01T00:00:00Z'),
   4300,
-  { 'CORDA-HA-01': timeline, 'CORDA-LB-02': timeline },
+  { timelines: { 'CORDA-HA-01': timeline, 'CORDA-LB-02': timeline } },
 );
 
 describe('an observation window in every report format', () => {

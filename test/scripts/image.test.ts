@@ -11,9 +11,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/cli.ts';
+import { readExposition } from '../helpers/exposition.ts';
+import { httpGet } from '../helpers/http.ts';
+import { catalogue } from '../../support/checks/catalogue.ts';
 import { engineProblems } from '../../support/environments/docker/engine.ts';
 import { buildOfflineImages, imagePlan, VALIDATOR_IMAGE, validatorLabels } from '../../support/environments/docker/images.ts';
 
@@ -134,4 +138,61 @@ test('the image runs as the non-root user by default and has no shell', { skip }
   assert.equal(inspect.stdout.trim(), `${VALIDATOR_IMAGE.uid}:${VALIDATOR_IMAGE.uid}`);
   const shell = dockerRun([], [], ['--entrypoint', '/bin/sh']);
   assert.notEqual(shell.code, 0, 'the image has a shell');
+});
+
+test('serve in the image: /metrics through a published loopback port has a series per guarantee and per certificate; docker stop ends it cleanly', { skip }, async () => {
+  // as the Deployment runs it: read-only root, non-root, no capabilities, an in-memory /tmp, listening on all of
+  // the container's own interfaces; published on the host's loopback only
+  const run = spawnSync(
+    'docker',
+    ['run', '-d', '--label', RUN_LABEL, '--read-only', '--user', `${VALIDATOR_IMAGE.uid}:${VALIDATOR_IMAGE.uid}`, '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--tmpfs', '/tmp', '-p', '127.0.0.1::9464', '-v', `${join(repoRoot, 'fixtures')}:/fixtures:ro`, ref,
+      'serve', '--target', '/fixtures/reference/target.yaml', '--target', '/fixtures/violations/FAB-ORD-08-expiring/target.yaml', '--interval', '1m', '--listen', '0.0.0.0:9464'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const id = run.stdout.trim();
+  try {
+    const port = spawnSync('docker', ['port', id, '9464/tcp'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+    assert.match(port, /^127\.0\.0\.1:\d+$/, 'not published on loopback');
+    const url = `http://${port}`;
+    const t = Date.now();
+    let text = '';
+    // the first run of both targets: bounded by attempts, not by time
+    for (let i = 0; i < 600 && !/ha_conformance_up\{target="FAB-ORD-08-expiring"\}/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = (await httpGet(`${url}/metrics`)).body;
+    }
+    figures.push(`serve in the image: first metrics after ${Date.now() - t} ms`);
+    const { samples, problems } = readExposition(text);
+    assert.deepEqual(problems, []);
+    const series = (name: string, labels: Record<string, string>) => samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+    for (const target of ['reference', 'FAB-ORD-08-expiring']) {
+      assert.equal(series('ha_conformance_up', { target })[0]?.value, 1, `${target} is not up:\n${spawnSync('docker', ['logs', id], { encoding: 'utf8' }).stderr}`);
+      for (const c of catalogue) assert.equal(series('ha_conformance_check_status', { target, id: c.id }).filter((x) => x.value === 1).length, 1, `${target} ${c.id}`);
+    }
+    assert.equal(series('ha_conformance_check_status', { target: 'FAB-ORD-08-expiring', id: 'FAB-ORD-08', status: 'failed' })[0]?.value, 1);
+    // a series per certificate: the TLS certificate of each ordering node, at the path it has in the container
+    for (let i = 1; i <= 5; i++) {
+      const file = `reference/crypto/org0/orderers/org0-orderer${i}/tls.pem`;
+      const cert = series('ha_conformance_certificate_expiry_timestamp_seconds', { target: 'reference', role: 'orderer-tls', node: `org0-orderer${i}` });
+      assert.deepEqual(cert.map((x) => x.labels.source), [`/fixtures/${file}`]);
+      assert.equal(cert[0].value, Date.parse(new X509Certificate(await readFile(join(repoRoot, 'fixtures', file))).validTo) / 1000);
+    }
+    const rss = series('process_resident_memory_bytes', {})[0]?.value;
+    figures.push(`serve in the image: ${samples.length} series, RSS ${Math.round(rss / 2 ** 20)} MB`);
+    assert.equal((await httpGet(`${url}/healthz`)).status, 200);
+    const report = JSON.parse((await httpGet(`${url}/report.json?target=reference`)).body) as { summary: { failed: number; passed: number } };
+    assert.equal(report.summary.failed, 0);
+
+    const t2 = Date.now();
+    const stop = spawnSync('docker', ['stop', '-t', '30', id], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(stop.status, 0, stop.stderr);
+    figures.push(`docker stop ${Date.now() - t2} ms`);
+    const state = spawnSync('docker', ['inspect', '-f', '{{.State.ExitCode}}', id], { encoding: 'utf8' }).stdout.trim();
+    const logs = spawnSync('docker', ['logs', id], { encoding: 'utf8' });
+    assert.equal(state, '0', `serve did not stop cleanly on SIGTERM:\n${logs.stderr}`);
+    assert.match(logs.stderr, /SIGTERM: stopping[\s\S]*stopped/);
+  } finally {
+    spawnSync('docker', ['rm', '-f', id]);
+  }
 });

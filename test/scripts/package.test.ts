@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,7 +64,8 @@ test('the tarball holds the compiled CLI, its launcher and the descriptor schema
   const list = run('tar', ['-tzf', tarball], { timeout: 30_000 });
   assert.equal(list.code, 0, list.stderr);
   const files = list.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const must of ['package.json', 'README.md', 'scripts/ha-validate.mjs', 'dist/scripts/validate.js', 'docs/target-schema.json']) {
+  // serve and the SARIF writer are loaded on demand or deep in the closure: they must be compiled too
+  for (const must of ['package.json', 'README.md', 'scripts/ha-validate.mjs', 'dist/scripts/validate.js', 'dist/support/serve/index.js', 'dist/support/report/sarif.js', 'docs/target-schema.json']) {
     assert.ok(files.includes(must), `${must} is missing from the package: ${files.join(', ')}`);
   }
   const outside = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'scripts/ha-validate.mjs', 'docs/target-schema.json'].includes(f));
@@ -94,6 +95,12 @@ test('the installed ha-validate validates the reference deployment (exit 0) and 
   assert.equal(bad.code, 1, bad.stderr);
   const failed = (JSON.parse(bad.stdout) as { results: Array<{ id: string; status: string }> }).results.filter((r) => r.status === 'failed').map((r) => r.id);
   assert.deepEqual(failed, ['FAB-ORD-01']);
+
+  const sarif = run(join(prefix, 'bin', 'ha-validate'), ['--target', violation, '--format', 'sarif'], { cwd: tmp, env, timeout: 120_000 });
+  assert.equal(sarif.code, 1, sarif.stderr);
+  const log = JSON.parse(sarif.stdout) as { runs: Array<{ tool: { driver: { version: string } }; results: Array<{ ruleId: string }> }> };
+  assert.deepEqual(log.runs[0].results.map((r) => r.ruleId), ['FAB-ORD-01']);
+  assert.equal(log.runs[0].tool.driver.version, JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).version, 'the installed package does not find its own version');
 });
 
 test('the installed ha-validate answers usage errors with exit 2', () => {

@@ -10,7 +10,7 @@
  *   detected) are bounded;
  * - errors quote at most a short excerpt, sanitised by the redaction layer.
  */
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Composer, LineCounter, Parser, type Document } from 'yaml';
@@ -147,13 +147,14 @@ export function describeFsError(err: unknown): string {
 
 /** What a non-regular file is, for messages. */
 export function describeType(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a named pipe (FIFO)';
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSymbolicLink()) return 'a symbolic link';
-  return 'not a regular file';
+  return 'an unknown kind of file';
 }
 
 /**
@@ -167,6 +168,21 @@ export async function inspectPath(path: string, expect: 'file' | 'dir' | 'any', 
   } catch (err) {
     return describeFsError(err);
   }
+  return problemOf(st, expect, kind);
+}
+
+/** `inspectPath` for synchronous callers. */
+export function inspectPathSync(path: string, expect: 'file' | 'dir' | 'any', kind?: InputKind): string | undefined {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    return describeFsError(err);
+  }
+  return problemOf(st, expect, kind);
+}
+
+function problemOf(st: Stats, expect: 'file' | 'dir' | 'any', kind: InputKind | undefined): string | undefined {
   if (st.isDirectory()) return expect === 'file' ? 'is a directory, expected a file' : undefined;
   if (expect === 'dir') return st.isFile() ? 'is a file, expected a directory' : `is ${describeType(st)}, expected a directory`;
   if (!st.isFile()) return `is ${describeType(st)}, expected a regular file`;
@@ -241,13 +257,55 @@ export async function readBytes(path: string, kind: InputKind, opts: ReadOptions
     await handle.close();
   }
   opts.budget?.take(kind, bytes.length, path, opts);
-  if (kind !== 'hashed' && holdsPrivateKey(bytes.toString('latin1'))) {
-    quietFiles.add(path);
-    if (limits.privateKeys === 'refuse') {
-      throw inputError(path, `holds private key material, expected a ${limits.what}; its content is not shown`, opts);
-    }
-  }
+  checkKeyMaterial(path, kind, bytes, opts);
   return bytes;
+}
+
+/**
+ * `readBytes` for the few synchronous callers (a Kubernetes client configuration is built synchronously): the same
+ * checks, the same caps, no waiting on a FIFO.
+ */
+export function readBytesSync(path: string, kind: InputKind, opts: ReadOptions = {}): Buffer {
+  const limits = INPUT_LIMITS[kind];
+  const problem = inspectPathSync(path, 'file', kind);
+  if (problem) throw inputError(path, problem, opts);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    throw inputError(path, describeFsError(err), opts, err);
+  }
+  let bytes: Buffer;
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) throw inputError(path, `is ${describeType(fst)}, expected a regular file`, opts);
+    const buf = Buffer.allocUnsafe(limits.maxBytes + 1);
+    let total = 0;
+    for (;;) {
+      const n = readSync(fd, buf, total, buf.length - total, null);
+      if (n === 0) break;
+      total += n;
+      if (total > limits.maxBytes) throw inputError(path, tooBig(kind, undefined), opts);
+    }
+    bytes = Buffer.from(buf.subarray(0, total));
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw inputError(path, describeFsError(err), opts, err);
+  } finally {
+    closeSync(fd);
+  }
+  opts.budget?.take(kind, bytes.length, path, opts);
+  checkKeyMaterial(path, kind, bytes, opts);
+  return bytes;
+}
+
+function checkKeyMaterial(path: string, kind: InputKind, bytes: Buffer, opts: ReadOptions): void {
+  if (kind === 'hashed' || !holdsPrivateKey(bytes.toString('latin1'))) return;
+  quietFiles.add(path);
+  const limits = INPUT_LIMITS[kind];
+  if (limits.privateKeys === 'refuse') {
+    throw inputError(path, `holds private key material, expected a ${limits.what}; its content is not shown`, opts);
+  }
 }
 
 export async function readText(path: string, kind: InputKind, opts: ReadOptions = {}): Promise<string> {

@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Check, Status, Verdict } from '../checks/types.ts';
 import { allureLabels, sourceLink } from './labels.ts';
+import { redactText } from '../evidence/redact.ts';
+
+/** Every report file is written through the redaction layer: no secret reaches a file a report reader opens. */
+export async function writeReportFile(path: string, text: string): Promise<void> {
+  await writeFile(path, redactText(text));
+}
 
 export interface RunReport {
   target: { name: string; file: string };
@@ -113,7 +119,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
     const attachments = [];
     if (r.evidence !== null && r.evidence !== undefined) {
       const source = `${uuid}-evidence.json`;
-      await writeFile(join(dir, source), JSON.stringify(r.evidence, null, 2));
+      await writeReportFile(join(dir, source), JSON.stringify(r.evidence, null, 2));
       attachments.push({ name: 'evidence', source, type: 'application/json' });
     }
     const result = {
@@ -135,7 +141,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
       attachments,
       parameters: [{ name: 'target', value: report.target.file }],
     };
-    await writeFile(join(dir, `${uuid}-result.json`), JSON.stringify(result, null, 2));
+    await writeReportFile(join(dir, `${uuid}-result.json`), JSON.stringify(result, null, 2));
   }
   await writeCategories(dir);
 }
@@ -148,5 +154,5 @@ export const ALLURE_CATEGORIES = [
 ];
 
 export async function writeCategories(dir: string): Promise<void> {
-  await writeFile(join(dir, 'categories.json'), JSON.stringify(ALLURE_CATEGORIES, null, 2));
+  await writeReportFile(join(dir, 'categories.json'), JSON.stringify(ALLURE_CATEGORIES, null, 2));
 }

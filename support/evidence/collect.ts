@@ -10,7 +10,6 @@ import { InputError, InputErrors } from '../errors.ts';
 import type { RegionSpec, TargetDescriptor } from '../target/types.ts';
 import { CertificateReader } from './certificates.ts';
 import { readCordaNode } from './corda/node-conf.ts';
-import { readChannelConfig } from './fabric/channel-config.ts';
 import { readKindConfig } from './kubernetes/kind-config.ts';
 import { readKubernetesManifests } from './kubernetes/manifests.ts';
 import { readLoadBalancer } from './load-balancer/index.ts';
@@ -176,7 +175,10 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
       return { org, cas, peers };
     }),
   );
-  const channelsP = Promise.all(spec.channels.map((c) => guard(readChannelConfig(c.config, { name: c.name, reader, budget }))));
+  // loaded only when a channel is listed: the Fabric protobuf definitions are the largest module of a validation
+  const channelsP = spec.channels.length
+    ? import('./fabric/channel-config.ts').then(({ readChannelConfig }) => Promise.all(spec.channels.map((c) => guard(readChannelConfig(c.config, { name: c.name, reader, budget })))))
+    : Promise.resolve([]);
 
   const [clusterList, ordering, orgs, channelList] = await Promise.all([clustersP, orderingP, orgsP, channelsP]);
   const kubernetes = clusterList.filter((c): c is KubernetesClusterInfo => c !== undefined);

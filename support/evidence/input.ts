@@ -13,7 +13,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Composer, LineCounter, Parser, type Document } from 'yaml';
+import { Composer, LineCounter, Parser, isAlias, visit, type Document } from 'yaml';
 import { InputError } from '../errors.ts';
 import { holdsPrivateKey, isSecretField, redactText } from './redact.ts';
 
@@ -593,11 +593,20 @@ const YAML_OPTIONS = { uniqueKeys: true, version: '1.2' as const, schema: 'core'
 
 function yamlToJs(doc: Document, file: string, lines: LineCounter): unknown {
   if (doc.errors.length) throw yamlError(file, doc.errors[0], lines);
+  // an alias to an anchor that is not there is only found when converting; find it first, with its line
+  visit(doc, {
+    Alias(_, node) {
+      if (isAlias(node) && node.resolve(doc) === undefined) {
+        const pos = node.range ? lines.linePos(node.range[0]) : undefined;
+        throw new InputError(file, '', `YAML syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: alias *${parserMessage(node.source, 40)} has no anchor &${parserMessage(node.source, 40)} before it`);
+      }
+    },
+  });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: STRUCTURE_LIMITS.yamlMaxAliasCount });
   } catch (err) {
-    if (err instanceof ReferenceError) {
+    if (err instanceof ReferenceError && /alias count|resource exhaustion/i.test(err.message)) {
       throw new InputError(
         file,
         '',

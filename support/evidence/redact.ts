@@ -61,9 +61,9 @@ const URL_PARAM = /([?&;]\s*(?:password|passwd|pwd|pass|secret|token|access_toke
 const ORACLE_JDBC = /(jdbc:oracle:[a-z0-9]+:)([^/\s@:]*)\/("[^"]*"|[^\s@]*)@/gi;
 /** Oracle easy connect without the jdbc prefix: `user/password@//host`, `user/password@host:port…`, `user/password@(DESCRIPTION=…` */
 const ORACLE_EZCONNECT = /(^|[\s"'=(,])([A-Za-z0-9_$#.-]+)\/("[^"]*"|[^\s@"/]+)@(?=\/\/|\(|[A-Za-z0-9.-]+:\d)/g;
-/** `password = "…"`, `"db.password": "…"`, `CORDA_DB_PASSWORD=…`, `secret: …` in free text */
+/** `password = "…"`, `"db.password": "…"`, `CORDA_DB_PASSWORD=…`, `secret: …` in free text (not a path: `/etc/passwd: …`) */
 const KEY_VALUE =
-  /(\b[\w.-]*(?:password|passwd|passphrase|secret|pwd|token)[\w-]*["']?[ \t]*[=:][ \t]*)(?!\[REDACTED\])("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}\])]+)/gi;
+  /((?<![\w./\\-])[\w.-]*(?:password|passwd|passphrase|secret|pwd|token)[\w-]*["']?[ \t]*[=:][ \t]*)(?!\[REDACTED\])("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}\])]+)/gi;
 
 let compiled: { key: string; re?: RegExp; exact: Set<string> } | undefined;
 

@@ -32,6 +32,9 @@ export function closestKey(typed: string, known: readonly string[]): string | un
   const lower = typed.toLowerCase();
   const sameCase = known.find((k) => k.toLowerCase() === lower);
   if (sameCase) return sameCase;
+  // a name cut short or run on: `allowExec` for `allowExecAuth`
+  const prefix = lower.length >= 4 ? known.filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase())) : [];
+  if (prefix.length === 1) return prefix[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {

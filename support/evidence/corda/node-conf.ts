@@ -76,14 +76,20 @@ function workOf(value: unknown): number {
 function hocon(): HoconParser {
   if (parser) return parser;
   const p = require('@pushcorn/hocon-parser') as HoconParser;
-  const disabled = (adapter: string, name: string) => {
+  /** A component replaced by one that refuses to be built, under the same name and every alias (`classpath` for modulepath). */
+  const disabled = (adapter: string, original: string) => {
     const Base = p.getClass(adapter);
+    const name = original.split('.').pop()!;
+    const aliases = (p.getClass(original) as unknown as { aliases?: string[] }).aliases ?? [];
     const what = name.replace(/(Transform|Source|Builder)$/, '').toLowerCase();
     return {
       [name]: class extends Base {
+        static get aliases(): string[] {
+          return aliases;
+        }
         constructor(...args: unknown[]) {
           super(...args);
-          throw new Error(`"${what}" is not HOCON and is disabled when reading node.conf`);
+          throw new Error(`"${[what, ...aliases].join('"/"')}" is not HOCON and is disabled when reading node.conf`);
         }
       },
     }[name];
@@ -101,7 +107,8 @@ function hocon(): HoconParser {
       const path = fileURLToPath(this.context.url.href);
       if (path === run.root) return run.rootText;
       const from = this.context.parent?.url ? fileURLToPath(this.context.parent.url.href) : run.root;
-      const namedBy = { file: from, field: `include ${JSON.stringify(relative(dirname(from), path) || path)}` };
+      const near = relative(dirname(from), path);
+      const namedBy = { file: from, field: `include ${JSON.stringify(near && !near.startsWith('..') ? near : path)}` };
       if (++run.includes > HOCON_LIMITS.maxIncludes) throw new InputError(namedBy.file, namedBy.field, `more than ${HOCON_LIMITS.maxIncludes} includes (docs/input-limits.md)`);
       if (KEY_FILE.test(path)) throw new InputError(namedBy.file, namedBy.field, `${path}: includes a key or keystore file; configuration is not read from key material`);
       const within = relative(dirname(run.root), path);
@@ -124,11 +131,11 @@ function hocon(): HoconParser {
     }
   }
   p.Context.registerComponent(
-    ...transforms.map((t) => disabled('core.TransformAdapter', `${t}Transform`)),
-    disabled('core.SourceAdapter', 'HttpSource'),
-    disabled('core.SourceAdapter', 'HttpsSource'),
-    disabled('core.SourceAdapter', 'ModulepathSource'),
-    disabled('core.BuilderAdapter', 'ScriptBuilder'),
+    ...transforms.map((t) => disabled('core.TransformAdapter', `transforms.${t}Transform`)),
+    disabled('core.SourceAdapter', 'sources.HttpSource'),
+    disabled('core.SourceAdapter', 'sources.HttpsSource'),
+    disabled('core.SourceAdapter', 'sources.ModulepathSource'),
+    disabled('core.BuilderAdapter', 'builders.ScriptBuilder'),
     FileSource as unknown as new (...args: unknown[]) => object,
   );
   // every resolution step is counted, weighted by what it produced: a substitution that doubles a string at each

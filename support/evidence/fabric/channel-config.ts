@@ -8,6 +8,7 @@
  */
 import { extname } from 'node:path';
 import { common, msp, orderer, peer } from '@hyperledger/fabric-protos';
+import './protobuf-bounds.ts';
 import { InputError } from '../../errors.ts';
 import { CertificateReader } from '../certificates.ts';
 import { isRecord, parseJson, readBytes, showValue, type InputBudget } from '../input.ts';

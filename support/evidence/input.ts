@@ -10,8 +10,8 @@
  *   detected) are bounded;
  * - errors quote at most a short excerpt, sanitised by the redaction layer.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, statfsSync, type Stats } from 'node:fs';
+import { open, readdir, realpath, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Composer, LineCounter, Parser, isAlias, visit, type Document } from 'yaml';
 import { InputError } from '../errors.ts';
@@ -163,29 +163,52 @@ export function describeType(st: Stats): string {
  */
 export async function inspectPath(path: string, expect: 'file' | 'dir' | 'any', kind?: InputKind): Promise<string | undefined> {
   let st: Stats;
+  let fsType: number | undefined;
   try {
     st = await stat(path);
+    if (st.isFile()) fsType = (await statfs(path)).type;
   } catch (err) {
     return describeFsError(err);
   }
-  return problemOf(st, expect, kind);
+  return problemOf(st, expect, kind, fsType);
 }
 
 /** `inspectPath` for synchronous callers. */
 export function inspectPathSync(path: string, expect: 'file' | 'dir' | 'any', kind?: InputKind): string | undefined {
   let st: Stats;
+  let fsType: number | undefined;
   try {
     st = statSync(path);
+    if (st.isFile()) fsType = statfsSync(path).type;
   } catch (err) {
     return describeFsError(err);
   }
-  return problemOf(st, expect, kind);
+  return problemOf(st, expect, kind, fsType);
 }
 
-function problemOf(st: Stats, expect: 'file' | 'dir' | 'any', kind: InputKind | undefined): string | undefined {
+/**
+ * The kernel's pseudo file systems (their "files" look regular, report size 0 and are generated on read):
+ * /proc/self/environ would hand the harness's own environment to an error message. Not an input.
+ */
+const PSEUDO_FS: Record<number, string> = {
+  0x9fa0: '/proc',
+  0x62656572: '/sys',
+  0x64626720: 'debugfs',
+  0x73636673: 'securityfs',
+  0x74726163: 'tracefs',
+  0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2',
+  0x62656570: 'configfs',
+  0xde5e81e4: 'efivarfs',
+  0xcafe4a11: 'bpf',
+};
+
+function problemOf(st: Stats, expect: 'file' | 'dir' | 'any', kind: InputKind | undefined, fsType?: number): string | undefined {
   if (st.isDirectory()) return expect === 'file' ? 'is a directory, expected a file' : undefined;
   if (expect === 'dir') return st.isFile() ? 'is a file, expected a directory' : `is ${describeType(st)}, expected a directory`;
   if (!st.isFile()) return `is ${describeType(st)}, expected a regular file`;
+  const pseudo = fsType === undefined ? undefined : PSEUDO_FS[fsType];
+  if (pseudo) return `is a file of the kernel's ${pseudo} pseudo file system, not an input (expected a regular file)`;
   if (kind && st.size > INPUT_LIMITS[kind].maxBytes) return tooBig(kind, st.size);
   return undefined;
 }

@@ -31,7 +31,8 @@ const USAGE = `Usage:
                            (read-only: connections, handshakes, metrics and SELECTs; nothing is changed)
   --list                   print the catalogue of guarantees
 
-Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look).`;
+Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look).
+Input limits, what never appears in output, and where --live may connect: docs/input-limits.md`;
 
 interface Args {
   target?: string;

@@ -51,14 +51,15 @@ export interface InputKindLimits {
 export const INPUT_LIMITS: Record<InputKind, InputKindLimits> = {
   descriptor: { what: 'target descriptor', maxBytes: 1 * MiB, maxTotalBytes: 2 * MiB, privateKeys: 'refuse' },
   envFile: { what: 'envFile', maxBytes: 64 * KiB, privateKeys: 'quiet' },
-  manifest: { what: 'Kubernetes manifest', maxBytes: 4 * MiB, maxTotalBytes: 8 * MiB, privateKeys: 'quiet' },
+  manifest: { what: 'Kubernetes manifest', maxBytes: 4 * MiB, maxTotalBytes: 6 * MiB, privateKeys: 'quiet' },
   kindConfig: { what: 'KIND cluster config', maxBytes: 256 * KiB, privateKeys: 'refuse' },
   kubeconfig: { what: 'kubeconfig', maxBytes: 1 * MiB, privateKeys: 'quiet' },
   certificate: { what: 'certificate file (PEM or DER)', maxBytes: 1 * MiB, maxTotalBytes: 64 * MiB, privateKeys: 'quiet' },
   channelConfig: { what: 'channel configuration', maxBytes: 32 * MiB, maxTotalBytes: 64 * MiB, privateKeys: 'refuse' },
   nodeConf: { what: 'node.conf (HOCON)', maxBytes: 64 * KiB, maxTotalBytes: 1 * MiB, privateKeys: 'refuse' },
   lbExport: { what: 'load-balancer export', maxBytes: 8 * MiB, privateKeys: 'refuse' },
-  hashed: { what: 'file compared between the Corda nodes', maxBytes: 512 * MiB, maxTotalBytes: 4 * GiB, privateKeys: 'quiet' },
+  // SHA-256 runs at about 500 MB/s: 1 GiB of CorDapps, certificates and node infos is two seconds
+  hashed: { what: 'file compared between the Corda nodes', maxBytes: 256 * MiB, maxTotalBytes: 1 * GiB, privateKeys: 'quiet' },
 };
 
 /** Bounds on structure, whatever the file's size. */
@@ -614,10 +615,10 @@ function yamlError(file: string, e: { message: string; pos?: [number, number] },
 
 const YAML_OPTIONS = { uniqueKeys: true, version: '1.2' as const, schema: 'core' as const };
 
-function yamlToJs(doc: Document, file: string, lines: LineCounter): unknown {
+function yamlToJs(doc: Document, file: string, lines: LineCounter, hasAliases: boolean): unknown {
   if (doc.errors.length) throw yamlError(file, doc.errors[0], lines);
   // an alias to an anchor that is not there is only found when converting; find it first, with its line
-  visit(doc, {
+  if (hasAliases) visit(doc, {
     Alias(_, node) {
       if (isAlias(node) && node.resolve(doc) === undefined) {
         const pos = node.range ? lines.linePos(node.range[0]) : undefined;
@@ -662,12 +663,14 @@ function composeYaml(text: string, file: string, single: boolean): Array<{ index
   const out: Array<{ index: number; value: unknown }> = [];
   const lines = new LineCounter();
   const composer = new Composer(YAML_OPTIONS);
+  // an alias is written *name: without a "*" there is none to check
+  const hasAliases = text.includes('*');
   let index = 0;
   try {
     for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
       if (single && index === 1) throw new InputError(file, '', 'expected one YAML document, found more than one (a "---" line starts another)');
       if (index >= STRUCTURE_LIMITS.maxYamlDocuments) throw new InputError(file, '', `more than ${STRUCTURE_LIMITS.maxYamlDocuments} YAML documents in one file (${LIMITS_DOC})`);
-      const value = yamlToJs(doc as Document, file, lines);
+      const value = yamlToJs(doc as Document, file, lines, hasAliases);
       if (value !== null && value !== undefined) out.push({ index, value });
       index++;
     }
@@ -684,39 +687,49 @@ function composeYaml(text: string, file: string, single: boolean): Array<{ index
  * enclosing anchor). Iterative, so the check itself cannot overflow the stack.
  */
 export function checkShape(value: unknown, file: string, what: string): void {
-  interface Frame {
-    value: object;
-    parent: Frame | undefined;
-    key: string | number;
-    depth: number;
-    exit?: boolean;
-  }
+  if (value === null || typeof value !== 'object') return;
+  // parallel stacks (this runs over every node of an 8 MiB manifest): the value, its depth, its parent's index and
+  // key (for the field path of an error), and whether the entry marks leaving the value (for cycle detection)
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  const parents: number[] = [-1];
+  const keys: Array<string | number> = [''];
+  const leaving: boolean[] = [false];
+  const frames: Array<{ parent: number; key: string | number }> = [];
   const onPath = new Set<object>();
-  const stack: Frame[] = [];
-  if (value !== null && typeof value === 'object') stack.push({ value, parent: undefined, key: '', depth: 1 });
-  const pathOf = (f: Frame): string => {
-    const segs: Array<string | number> = [];
-    for (let c: Frame | undefined = f; c && c.parent; c = c.parent) segs.unshift(c.key);
+  const pathOf = (frame: number, last?: string | number): string => {
+    const segs: Array<string | number> = last === undefined ? [] : [last];
+    for (let f = frame; f >= 0 && frames[f].parent !== -1; f = frames[f].parent) segs.unshift(frames[f].key);
     return segs.reduce<string>((acc, s) => fieldPath(acc, s), '');
   };
-  while (stack.length) {
-    const f = stack.pop()!;
-    if (f.exit) {
-      onPath.delete(f.value);
+  while (values.length) {
+    const v = values.pop()!;
+    const depth = depths.pop()!;
+    const parent = parents.pop()!;
+    const key = keys.pop()!;
+    if (leaving.pop()) {
+      onPath.delete(v);
       continue;
     }
-    if (f.depth > STRUCTURE_LIMITS.maxDepth) {
-      throw new InputError(file, pathOf(f), `${what} nested more than ${STRUCTURE_LIMITS.maxDepth} levels deep (${LIMITS_DOC})`);
-    }
-    onPath.add(f.value);
-    stack.push({ ...f, exit: true });
-    const entries: Array<[string | number, unknown]> = Array.isArray(f.value) ? f.value.map((v, i) => [i, v]) : Object.entries(f.value);
-    for (const [k, v] of entries) {
-      if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
-      const child: Frame = { value: v, parent: f, key: k, depth: f.depth + 1 };
-      if (onPath.has(v)) throw new InputError(file, pathOf(child), `a YAML alias refers to a node that contains it (a self-referencing alias cannot be read)`);
-      stack.push(child);
-    }
+    const frame = frames.push({ parent, key }) - 1;
+    if (depth > STRUCTURE_LIMITS.maxDepth) throw new InputError(file, pathOf(frame), `${what} nested more than ${STRUCTURE_LIMITS.maxDepth} levels deep (${LIMITS_DOC})`);
+    onPath.add(v);
+    values.push(v);
+    depths.push(depth);
+    parents.push(parent);
+    keys.push(key);
+    leaving.push(true);
+    const push = (k: string | number, child: unknown) => {
+      if (child === null || typeof child !== 'object' || ArrayBuffer.isView(child)) return;
+      if (onPath.has(child)) throw new InputError(file, pathOf(frame, k), 'a YAML alias refers to a node that contains it (a self-referencing alias cannot be read)');
+      values.push(child);
+      depths.push(depth + 1);
+      parents.push(frame);
+      keys.push(k);
+      leaving.push(false);
+    };
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) push(i, v[i]);
+    else for (const k in v) push(k, (v as Record<string, unknown>)[k]);
   }
 }
 

@@ -215,7 +215,7 @@ describe('hostile-input corpus through ha-validate', { concurrency: 3 }, () => {
     const biggest = [...measured].sort((a, b) => b.maxRssKb - a.maxRssKb).slice(0, 5);
     const fmt = (m: Measured) => `${m.name} ${Math.round(m.wallMs)} ms wall, ${m.cpuMs} ms CPU, ${Math.round(m.maxRssKb / 1024)} MiB peak RSS`;
     process.stdout.write(
-      `# corpus: ${measured.length} cases\n` +
+      `# corpus: ${measured.length} cases, ${Math.round(measured.reduce((t, m) => t + m.cpuMs, 0) / 1000)} s of CPU in all\n` +
         `# slowest (wall):\n${slowest.map((m) => `#   ${fmt(m)}`).join('\n')}\n` +
         `# costliest (CPU):\n${costliest.map((m) => `#   ${fmt(m)}`).join('\n')}\n` +
         `# largest (peak RSS):\n${biggest.map((m) => `#   ${fmt(m)}`).join('\n')}\n`,

@@ -1,7 +1,7 @@
 /**
  * Live TLS evidence: the certificate a server presents, and whether a handshake by a given name verifies
- * against the organization's CA, as a client dialling that name would. Names are resolved by the descriptor's
- * `live.hosts` map (never by changing the machine's DNS).
+ * against the organization's CA, as a client dialling that name would. The caller gives the address to dial
+ * (`addressOf` in collect.ts: the descriptor's `live.hosts`, never the machine's DNS unless `live.resolveNames`).
  */
 import { connect, type PeerCertificate } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
@@ -17,10 +17,6 @@ export interface HandshakeResult {
   cert?: CertificateInfo;
   /** the first line the server sent after the handshake, when it sends one (local stand-ins name themselves) */
   banner?: string;
-}
-
-export function resolveHost(hosts: Record<string, string> | undefined, name: string): string {
-  return hosts?.[name] ?? name;
 }
 
 export function handshake(opts: {

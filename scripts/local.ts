@@ -6,6 +6,7 @@
 import { localEnvironment, localVariants } from '../support/environments/local/index.ts';
 import { describeStandIns } from '../support/environments/index.ts';
 import { errorMessage } from '../support/errors.ts';
+import { redactText } from '../support/evidence/redact.ts';
 
 function usage(): string {
   const variants = Object.entries(localVariants()).map(([k, v]) => `    ${k.padEnd(32)} ${v}`).join('\n');
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const env = localEnvironment({ variant, parts, settings, log: (l) => process.stderr.write(`local: ${l}\n`) });
+  const env = localEnvironment({ variant, parts, settings, log: (l) => process.stderr.write(`local: ${redactText(l)}\n`) });
   const problems = await env.preflight();
   if (problems.length) {
     process.stderr.write(problems.map((p) => `local: ${p}\n`).join(''));
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`local: ${errorMessage(err)}\n`);
+    process.stderr.write(`local: ${redactText(errorMessage(err))}\n`);
     process.exit(3);
   },
 );

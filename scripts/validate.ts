@@ -4,17 +4,23 @@
  * applicable check passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness could not look (broken);
  * with several targets the worst of theirs (support/targets.ts).
  */
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFile, mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../support/errors.ts';
 import { catalogue } from '../support/checks/catalogue.ts';
 import type { ValidateOptions } from '../support/validate.ts';
 import { observationWindow } from '../support/observe/limits.ts';
-import { redact } from '../support/evidence/redact.ts';
+import { redact, redactText } from '../support/evidence/redact.ts';
+import { describeType } from '../support/evidence/input.ts';
+import { closestKey } from '../support/target/suggest.ts';
 import { FAIL_ON, writeAllureResults, type FailOn } from '../support/report/formats.ts';
 import { closingLines, describeError, errorJson, formatTargets, REPORT_FORMATS, type ReportFormat } from '../support/report/many.ts';
 import { DEFAULT_CONCURRENCY, exitCodeOfTargets, expandTargets, runErrorOf, validateTargets } from '../support/targets.ts';
 import { DEFAULT_INTERVAL_MS, DEFAULT_LISTEN, parseDuration, parseListen } from '../support/serve/options.ts';
+
+/** Everything this program prints goes through the redaction layer: no secret reaches stdout or stderr. */
+const out = (text: string) => process.stdout.write(redactText(text));
+const err = (text: string) => process.stderr.write(redactText(text));
 
 const USAGE = `Usage:
   ha-validate --target <file|folder> [--target ...] [--only ID,...] [--format table|json|junit|sarif]
@@ -26,7 +32,7 @@ const USAGE = `Usage:
 
   --target <file|folder>   a target descriptor (YAML) of a deployment to check; repeat it, or name a folder (its
                            *.yaml and *.yml files), for several: one report each, then a summary
-  --only ID,...            run only these guarantee IDs (see --list)
+  --only ID,...            run only these guarantee IDs (see --list; any case)
   --format <f>             table (default, for people), json, junit, or sarif (SARIF 2.1.0, for code scanning)
   --output <file>          write the report there instead of standard output
   --allure-results <dir>   also write Allure result files there
@@ -49,7 +55,8 @@ Waivers (the descriptor's \`waivers\`) report an accepted violation as "waived" 
 waiver covers nothing, so the violation fails again.
 
 Exit codes: 0 all applicable checks passed, 1 a guarantee failed, 2 bad input or usage, 3 broken (could not look);
-with several targets the worst: 2, else 1, else 3. \`--format json\` writes {"error": ...} when there is no report.`;
+with several targets the worst: 2, else 1, else 3. \`--format json\` writes {"error": ...} when there is no report.
+Input limits, what never appears in output, and where --live may connect: docs/input-limits.md`;
 
 interface Args {
   command: 'validate' | 'serve';
@@ -97,7 +104,12 @@ function parseArgs(argv: string[]): Args {
     given.add(flag);
     switch (flag) {
       case '--target': args.targets.push(take()); args.target ??= args.targets[0]; break;
-      case '--only': args.only = take().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--only': {
+        const raw = take();
+        args.only = [...(args.only ?? []), ...raw.split(',').map((s) => s.trim()).filter(Boolean)];
+        if (args.only.length === 0) errors.push(`--only ${JSON.stringify(raw)} names no guarantee ID (see ha-validate --list)`);
+        break;
+      }
       case '--format': args.format = take(); break;
       case '--output': args.output = take(); break;
       case '--allure-results': args.allureResults = take(); break;
@@ -108,8 +120,8 @@ function parseArgs(argv: string[]): Args {
         const next = inline ?? (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : undefined);
         try {
           args.observeMs = observationWindow(next, '--observe');
-        } catch (err) {
-          errors.push(errorMessage(err));
+        } catch (e) {
+          errors.push(errorMessage(e));
         }
         break;
       }
@@ -153,10 +165,63 @@ function parseArgs(argv: string[]): Args {
   if (args.command === 'serve' && args.observeMs !== undefined && args.observeMs >= args.intervalMs) {
     errors.push(`--observe: the window (${args.observeMs / 1000} s) must be shorter than --interval (${args.intervalMs / 1000} s)`);
   }
-  const known = new Set(catalogue.map((c) => c.id));
-  for (const id of args.only ?? []) if (!known.has(id)) errors.push(`--only: unknown guarantee ID "${id}" (see ha-validate --list)`);
+  if (args.only) args.only = canonicalIds(args.only, errors);
   if (errors.length) throw new UsageError(errors.join('\n'));
   return args;
+}
+
+/** Guarantee IDs as the catalogue spells them (the catalogue finds IDs in any case); unknown ones are usage errors. */
+function canonicalIds(ids: string[], errors: string[]): string[] {
+  const byUpper = new Map(catalogue.map((c) => [c.id.toUpperCase(), c.id]));
+  const known: string[] = [];
+  for (const id of ids) {
+    const canonical = byUpper.get(id.toUpperCase());
+    if (canonical) {
+      if (!known.includes(canonical)) known.push(canonical);
+      continue;
+    }
+    const guess = closestKey(id.toUpperCase(), [...byUpper.keys()]);
+    errors.push(`--only: unknown guarantee ID ${JSON.stringify(id)}${guess ? ` (did you mean ${byUpper.get(guess)}?)` : ''} (see ha-validate --list)`);
+  }
+  return known;
+}
+
+/**
+ * Where reports go must be usable before anything is read: `--output` a file (not a directory, a socket or a
+ * device), `--allure-results` a directory (not a file), each under a parent that is a directory.
+ */
+async function checkOutputs(args: Args): Promise<string[]> {
+  const problems: string[] = [];
+  const kindOf = async (p: string) => stat(p).then(
+    (st) => st,
+    () => undefined,
+  );
+  const parentProblem = async (flag: string, p: string) => {
+    for (let dir = dirname(resolve(p)); ; dir = dirname(dir)) {
+      const st = await kindOf(dir);
+      if (st) return st.isDirectory() ? undefined : `${flag} ${p}: ${dir} is ${describeType(st)}, not a directory`;
+      if (dirname(dir) === dir) return undefined;
+    }
+  };
+  if (args.output !== undefined) {
+    const st = await kindOf(args.output);
+    const ext = args.format === 'junit' ? 'xml' : args.format === 'json' || args.format === 'sarif' ? args.format === 'sarif' ? 'sarif' : 'json' : 'txt';
+    if (st?.isDirectory()) problems.push(`--output ${args.output} is a directory; name the report file, e.g. ${args.output.replace(/\/$/, '')}/validate.${ext}`);
+    else if (st && (st.isSocket() || st.isBlockDevice())) problems.push(`--output ${args.output} is ${describeType(st)}, expected a file`);
+    else if (!st) {
+      const p = await parentProblem('--output', args.output);
+      if (p) problems.push(p);
+    }
+  }
+  if (args.allureResults !== undefined) {
+    const st = await kindOf(args.allureResults);
+    if (st && !st.isDirectory()) problems.push(`--allure-results ${args.allureResults} is ${describeType(st)}; it names the directory Allure result files are written to`);
+    else if (!st) {
+      const p = await parentProblem('--allure-results', args.allureResults);
+      if (p) problems.push(p);
+    }
+  }
+  return problems;
 }
 
 async function listCatalogue(format: string): Promise<string> {
@@ -181,7 +246,7 @@ async function observer(windowMs: number, only: string[] | undefined, interactiv
     const stop = new AbortController();
     const onSignal = () => {
       if (stop.signal.aborted) process.exit(130);
-      process.stderr.write('ha-validate: ending the observation window early (Ctrl-C again to quit at once)\n');
+      err('ha-validate: ending the observation window early (Ctrl-C again to quit at once)\n');
       stop.abort();
     };
     if (interactive) process.on('SIGINT', onSignal);
@@ -190,7 +255,7 @@ async function observer(windowMs: number, only: string[] | undefined, interactiv
         windowMs,
         only,
         signal: stop.signal,
-        log: (line) => process.stderr.write(`ha-validate: ${line}\n`),
+        log: (line) => err(`ha-validate: ${line}\n`),
       });
       return result.live;
     } finally {
@@ -201,11 +266,11 @@ async function observer(windowMs: number, only: string[] | undefined, interactiv
 
 async function emit(text: string, output: string | undefined): Promise<void> {
   if (!output) {
-    process.stdout.write(text);
+    out(text);
     return;
   }
   await mkdir(dirname(output), { recursive: true });
-  await writeFile(output, text);
+  await writeFile(output, redactText(text));
 }
 
 /** `--format json` among arguments that could not be parsed: the usage error is written as JSON too. */
@@ -217,14 +282,20 @@ export async function main(argv: string[]): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
-  } catch (err) {
-    process.stderr.write(`ha-validate: ${errorMessage(err)}\n\n${USAGE}\n`);
-    if (wantsJson(argv)) process.stdout.write(errorJson({ exitCode: 2, kind: 'usage', message: errorMessage(err), problems: [] }));
+  } catch (e) {
+    err(`ha-validate: ${errorMessage(e)}\n\n${USAGE}\n`);
+    if (wantsJson(argv)) out(errorJson({ exitCode: 2, kind: 'usage', message: errorMessage(e), problems: [] }));
     return 2;
   }
   if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+    out(`${USAGE}\n`);
     return 0;
+  }
+  const outputProblems = await checkOutputs(args);
+  if (outputProblems.length) {
+    err(`ha-validate: ${outputProblems.join('\n')}\n\n${USAGE}\n`);
+    if (args.format === 'json') out(errorJson({ exitCode: 2, kind: 'usage', message: outputProblems.join('; '), problems: [] }));
+    return 2;
   }
   if (args.list) {
     await emit(await listCatalogue(args.format), args.output);
@@ -235,7 +306,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.command === 'serve') {
     const { serve } = await import('../support/serve/index.ts');
     const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only, false) : undefined;
-    return serve({ targets: args.targets, intervalMs: args.intervalMs, listen: args.listen, only: args.only, concurrency: args.concurrency, liveOf, observe, log: (line) => process.stderr.write(`${line}\n`) });
+    return serve({ targets: args.targets, intervalMs: args.intervalMs, listen: args.listen, only: args.only, concurrency: args.concurrency, liveOf, observe, log: (line) => err(`${line}\n`) });
   }
   const json = args.format === 'json';
   try {
@@ -245,8 +316,8 @@ export async function main(argv: string[]): Promise<number> {
     const many = outcomes.length > 1;
     for (const o of outcomes) {
       if (!o.error) continue;
-      process.stderr.write(describeError(o, many));
-      if (o.error.stack && process.env.HA_DEBUG) process.stderr.write(`${o.error.stack}\n`);
+      err(describeError(o, many));
+      if (o.error.stack && process.env.HA_DEBUG) err(`${o.error.stack}\n`);
     }
     const code = exitCodeOfTargets(outcomes, args.failOn);
     // one target without a report: nothing on standard output, but the JSON error object
@@ -261,14 +332,14 @@ export async function main(argv: string[]): Promise<number> {
         await writeAllureResults(args.allureResults, o.report, checks, timelines);
       }
     }
-    if (args.output) process.stderr.write(closingLines(outcomes, { failOn: args.failOn }));
+    if (args.output) err(closingLines(outcomes, { failOn: args.failOn }));
     return code;
-  } catch (err) {
-    const error = runErrorOf(err);
-    process.stderr.write(describeError({ file: args.target ?? '', error }, false));
-    if (process.env.HA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
+  } catch (e) {
+    const error = runErrorOf(e);
+    err(describeError({ file: args.target ?? '', error }, false));
+    if (process.env.HA_DEBUG && error.stack) err(`${error.stack}\n`);
     // where the report would have gone; standard output when that is what failed
-    if (json) await emit(errorJson(error), args.output).catch(() => process.stdout.write(errorJson(error)));
+    if (json) await emit(errorJson(error), args.output).catch(() => out(errorJson(error)));
     return error.exitCode;
   }
 }

@@ -12,10 +12,11 @@ export class InputError extends Error {
     readonly file: string,
     /** dotted field path inside the file, or '' when the whole file is unreadable */
     readonly field: string,
-    message: string,
+    /** what is wrong, without the file and field */
+    readonly problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}${field ? ` (field ${field})` : ''}: ${message}`, options);
+    super(`${file}${field ? ` (field ${field})` : ''}: ${problem}`, options);
   }
 }
 

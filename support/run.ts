@@ -15,6 +15,7 @@ import { ORIGIN_DEFAULT, SETTING_KEYS, settingOf, withSettings } from './evidenc
 import { choiceFromEnv, describeStandIns, environmentFor, type EnvironmentChoice } from './environments/index.ts';
 import { validateTarget } from './validate.ts';
 import { BrokenError, errorMessage } from './errors.ts';
+import { redactText } from './evidence/redact.ts';
 
 /** Why a guarantee cannot be observed here: the text a skipped scenario shows. */
 export const NOT_DISPOSABLE =
@@ -85,7 +86,8 @@ export class Run {
   }
 
   log(line: string): void {
-    const stamped = `${new Date().toISOString()} ${line}`;
+    // the harness log is output like any other: through the redaction layer
+    const stamped = `${new Date().toISOString()} ${redactText(line)}`;
     this.logLines.push(stamped);
     if (this.options.logFile) {
       // synchronous: a few lines per run, kept in order, and still written when a signal ends the process

@@ -15,6 +15,7 @@ import { setDefinitionFunctionWrapper } from '@cucumber/cucumber';
 import * as allure from 'allure-js-commons';
 import type { Verdict } from './checks/types.ts';
 import { BrokenError, GuaranteeViolation, SkipError, errorMessage } from './errors.ts';
+import { redactText } from './evidence/redact.ts';
 
 export type StepOutcome = 'skipped' | undefined;
 
@@ -29,25 +30,27 @@ export function summarizeEvidence(evidence: unknown, limit = EVIDENCE_SUMMARY_CH
   } catch {
     text = String(evidence);
   }
+  text = redactText(text);
   return text.length > limit ? `${text.slice(0, limit)}… (${text.length} characters; the full evidence is attached)` : text;
 }
 
+/** Attachments are report content: every one goes through the redaction layer. */
 export async function attachText(name: string, text: string): Promise<void> {
-  await allure.attachment(name, text, { contentType: 'text/plain' });
+  await allure.attachment(name, redactText(text), { contentType: 'text/plain' });
 }
 
 export async function attachJson(name: string, value: unknown): Promise<void> {
-  await allure.attachment(name, JSON.stringify(value, null, 2) ?? 'null', { contentType: 'application/json', fileExtension: '.json' });
+  await allure.attachment(name, redactText(JSON.stringify(value, null, 2) ?? 'null'), { contentType: 'application/json', fileExtension: '.json' });
 }
 
 export async function attachCsv(name: string, rows: string[][]): Promise<void> {
   const cell = (c: string) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
   const csv = rows.map((r) => r.map(cell).join(',')).join('\n') + '\n';
-  await allure.attachment(name, csv, { contentType: 'text/csv', fileExtension: '.csv' });
+  await allure.attachment(name, redactText(csv), { contentType: 'text/csv', fileExtension: '.csv' });
 }
 
 export async function attachSvg(name: string, svg: string): Promise<void> {
-  await allure.attachment(name, svg, { contentType: 'image/svg+xml', fileExtension: '.svg' });
+  await allure.attachment(name, redactText(svg), { contentType: 'image/svg+xml', fileExtension: '.svg' });
 }
 
 /** the attachment name support/report/allure-listener.mjs looks for, to give a skipped scenario its reason */
@@ -94,6 +97,11 @@ function skippable(fn: DefinitionFunction): DefinitionFunction {
       if (err instanceof SkipError) return skipWith(err.message);
       if (err instanceof BrokenError) dropStack(err);
       else if (err instanceof GuaranteeViolation) shortenStack(err);
+      // what Cucumber prints and writes (progress, junit.xml, cucumber.json, Allure) passes through the redaction layer
+      if (err instanceof Error) {
+        err.message = redactText(err.message);
+        if (err.stack) err.stack = redactText(err.stack);
+      }
       throw err;
     }
   };

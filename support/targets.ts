@@ -67,7 +67,7 @@ export async function expandTargets(paths: readonly string[]): Promise<string[]>
     const st = await stat(abs).catch(() => undefined);
     if (st?.isDirectory()) {
       const names = (await readdir(abs, { withFileTypes: true })).filter((e) => e.isFile() && DESCRIPTOR.test(e.name)).map((e) => e.name).sort();
-      if (!names.length) errors.push(new InputError(abs, '', 'the folder given as --target holds no target descriptor (*.yaml, *.yml)'));
+      if (!names.length) errors.push(new InputError(abs, '', 'the directory given as --target holds no target descriptor (*.yaml, *.yml)'));
       files.push(...names.map((n) => join(abs, n)));
     } else {
       files.push(abs);

@@ -17,6 +17,7 @@ import type {
   TimelineEvent,
 } from '../evidence/model.ts';
 import { verdict, type Verdict } from './types.ts';
+import { redactCredentials } from '../evidence/redact.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Time
@@ -246,9 +247,9 @@ export function isReachabilityError(message: string | undefined): boolean {
   );
 }
 
-/** a URL or JDBC URL with any password in it masked */
+/** a URL or JDBC URL with any password in it masked (every form the redaction layer knows) */
 export function redactUrl(url: string): string {
-  return url.replace(/((?:password|pwd)=)[^&;]*/gi, '$1***').replace(/(\/\/[^/:@]+:)[^@/]*@/, '$1***@');
+  return redactCredentials(url);
 }
 
 /** the compact, secret-free summary of a certificate for a verdict's evidence */

@@ -7,9 +7,8 @@
  * from twenty channel configurations costs one parse.
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
-import { describeFsError } from './input.ts';
+import { readBytes, type InputBudget } from './input.ts';
 import type { CertificateInfo } from './model.ts';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
@@ -28,19 +27,14 @@ export class CertificateReader {
   private readonly publicKeys = new Map<string, KeyObject>();
   private readonly files = new Map<string, Promise<CertificateInfo[]>>();
 
+  /** `budget` counts the certificate files read against the run's limits (docs/input-limits.md). */
+  constructor(private readonly budget?: InputBudget) {}
+
   /** Read every certificate in a file (PEM with one or many certificates, or DER). Cached by path. */
   readFile(file: string): Promise<CertificateInfo[]> {
     let p = this.files.get(file);
     if (!p) {
-      p = (async () => {
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(file);
-        } catch (err) {
-          throw new InputError(file, '', describeFsError(err), { cause: err });
-        }
-        return this.parse(bytes, file, '');
-      })();
+      p = (async () => this.parse(await readBytes(file, 'certificate', { budget: this.budget }), file, ''))();
       this.files.set(file, p);
     }
     return p;

@@ -10,7 +10,6 @@ import { InputError, InputErrors } from '../errors.ts';
 import type { RegionSpec, TargetDescriptor } from '../target/types.ts';
 import { CertificateReader } from './certificates.ts';
 import { readCordaNode } from './corda/node-conf.ts';
-import { readChannelConfig } from './fabric/channel-config.ts';
 import { readKindConfig } from './kubernetes/kind-config.ts';
 import { readKubernetesManifests } from './kubernetes/manifests.ts';
 import { readLoadBalancer } from './load-balancer/index.ts';
@@ -28,7 +27,8 @@ import {
   type PeerInfo,
   type PlacementClaims,
 } from './model.ts';
-import { redact } from './redact.ts';
+import { InputBudget } from './input.ts';
+import { redact, redactCredentials } from './redact.ts';
 import { placeFabric } from './placement.ts';
 import { SETTING_KEYS, descriptorOrigin } from './settings.ts';
 
@@ -37,9 +37,9 @@ export interface CollectOptions {
   processEnv?: NodeJS.ProcessEnv;
 }
 
-/** Hide a password carried inside a JDBC URL's parameters. */
+/** Hide a password carried inside a URL or JDBC URL (every form the redaction layer knows). */
 export function redactUrlPassword(url: string): string {
-  return url.replace(/([?&;](?:password|pwd)=)[^&;]*/gi, '$1[REDACTED]');
+  return redactCredentials(url);
 }
 
 export async function collectStaticEvidence(descriptor: TargetDescriptor, options: CollectOptions = {}): Promise<Evidence> {
@@ -57,10 +57,12 @@ export async function collectStaticEvidence(descriptor: TargetDescriptor, option
 
   const settings: CheckSettings = { ...defaultSettings, ...(descriptor.settings as Partial<CheckSettings>) };
   const settingOrigins = Object.fromEntries(SETTING_KEYS.filter((k) => descriptor.settings[k] !== undefined).map((k) => [k, descriptorOrigin(k)]));
-  const reader = new CertificateReader();
+  // one budget per run: the caps for all files of a kind together (docs/input-limits.md)
+  const budget = new InputBudget();
+  const reader = new CertificateReader(budget);
   const [fabric, corda] = await Promise.all([
-    descriptor.fabric ? collectFabric(descriptor, reader, guard) : Promise.resolve(undefined),
-    descriptor.corda ? collectCorda(descriptor, options, guard) : Promise.resolve(undefined),
+    descriptor.fabric ? collectFabric(descriptor, reader, guard, budget) : Promise.resolve(undefined),
+    descriptor.corda ? collectCorda(descriptor, options, guard, budget) : Promise.resolve(undefined),
   ]);
   if (errors.length) throw new InputErrors(dedupe(errors));
 
@@ -85,11 +87,11 @@ function dedupe(errors: InputError[]): InputError[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Fabric
 
-async function collectCluster(region: RegionSpec, guard: Guard): Promise<KubernetesClusterInfo | undefined> {
+async function collectCluster(region: RegionSpec, guard: Guard, budget: InputBudget): Promise<KubernetesClusterInfo | undefined> {
   const k = region.kubernetes;
   if (!k || (!k.manifests?.length && !k.kindConfig)) return undefined;
   const [manifests, kind] = await Promise.all([
-    k.manifests?.length ? guard(readKubernetesManifests(k.manifests, region.name)) : Promise.resolve(undefined),
+    k.manifests?.length ? guard(readKubernetesManifests(k.manifests, region.name, { budget })) : Promise.resolve(undefined),
     k.kindConfig ? guard(readKindConfig(k.kindConfig)) : Promise.resolve(undefined),
   ]);
   const cluster: KubernetesClusterInfo = manifests ?? { region: region.name, origin: 'manifests', pods: [], services: [], nodes: [], sources: [] };
@@ -125,10 +127,15 @@ async function readCas(reader: CertificateReader, files: string[], guard: Guard)
   return lists.flatMap((l) => l ?? []);
 }
 
-async function collectFabric(descriptor: TargetDescriptor, reader: CertificateReader, guard: Guard): Promise<FabricEvidence> {
+async function collectFabric(descriptor: TargetDescriptor, reader: CertificateReader, guard: Guard, budget: InputBudget): Promise<FabricEvidence> {
   const spec = descriptor.fabric!;
 
-  const clustersP = Promise.all(descriptor.regions.map((r) => collectCluster(r, guard)));
+  // regions one after the other: manifests are the slowest input to parse, and memory holds one file's text at a time
+  const clustersP = (async () => {
+    const out: Array<KubernetesClusterInfo | undefined> = [];
+    for (const r of descriptor.regions) out.push(await collectCluster(r, guard, budget));
+    return out;
+  })();
 
   const orderingP = Promise.all(
     spec.ordering.map(async (org) => {
@@ -148,7 +155,10 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
       return { org, cas, peers };
     }),
   );
-  const channelsP = Promise.all(spec.channels.map((c) => guard(readChannelConfig(c.config, { name: c.name, reader }))));
+  // loaded only when a channel is listed: the Fabric protobuf definitions are the largest module of a validation
+  const channelsP = spec.channels.length
+    ? import('./fabric/channel-config.ts').then(({ readChannelConfig }) => Promise.all(spec.channels.map((c) => guard(readChannelConfig(c.config, { name: c.name, reader, budget })))))
+    : Promise.resolve([]);
 
   const [clusterList, ordering, orgs, channelList] = await Promise.all([clustersP, orderingP, orgsP, channelsP]);
   const kubernetes = clusterList.filter((c): c is KubernetesClusterInfo => c !== undefined);
@@ -230,10 +240,10 @@ function claimsOf(n: { region?: string; workerNode?: string; zone?: string }, so
 // ---------------------------------------------------------------------------------------------------------------
 // Corda
 
-async function collectCorda(descriptor: TargetDescriptor, options: CollectOptions, guard: Guard): Promise<CordaEvidence> {
+async function collectCorda(descriptor: TargetDescriptor, options: CollectOptions, guard: Guard, budget: InputBudget): Promise<CordaEvidence> {
   const spec = descriptor.corda!;
   const [nodes, loadBalancer] = await Promise.all([
-    Promise.all(spec.nodes.map((n) => guard(readCordaNode(n, { filesToMatch: spec.filesToMatch, processEnv: options.processEnv })))),
+    Promise.all(spec.nodes.map((n) => guard(readCordaNode(n, { filesToMatch: spec.filesToMatch, processEnv: options.processEnv, budget })))),
     spec.loadBalancer?.export ? guard(readLoadBalancer(spec.loadBalancer.export, { format: spec.loadBalancer.format })) : Promise.resolve(undefined),
   ]);
   const corda: CordaEvidence = {

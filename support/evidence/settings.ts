@@ -141,13 +141,23 @@ export function descriptorOrigin(key: SettingKey): string {
   return `descriptor settings.${key}`;
 }
 
+/**
+ * The largest valid value of a setting: its own, else a bound by unit that no deployment needs to exceed (an hour
+ * of milliseconds, ten years of days), so a typo of a few digits is refused instead of driving a wait or a loop.
+ */
+export function maximumOf(key: SettingKey): number {
+  const s = SETTINGS[key];
+  if (s.maximum !== undefined) return s.maximum;
+  return { ms: 3_600_000, days: 3650, blocks: 1_000_000_000, '': 1_000_000 }[s.unit];
+}
+
 /** why a value is not valid for `key`, or undefined when it is */
 export function settingProblem(key: SettingKey, value: unknown): string | undefined {
   const s = SETTINGS[key];
   if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${JSON.stringify(value)}`;
   if (s.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
   if (s.exclusive ? value <= s.minimum : value < s.minimum) return `must be ${s.exclusive ? 'greater than' : 'at least'} ${s.minimum}, got ${value}`;
-  if (s.maximum !== undefined && value > s.maximum) return `must be at most ${s.maximum}, got ${value}`;
+  if (value > maximumOf(key)) return `must be at most ${maximumOf(key)}, got ${value}`;
   return undefined;
 }
 

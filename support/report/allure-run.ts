@@ -4,9 +4,9 @@
  * `categories.json` ("Guarantee violated" apart from "Environment problem"). Also the paths the Cucumber profile and
  * the hooks agree on.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeCategories } from './formats.ts';
+import { writeCategories, writeReportFile } from './formats.ts';
 
 /** The reports folder (HA_REPORTS_DIR, default `reports`): the profile writes JUnit, JSON and Allure under it. */
 export function reportsDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -57,7 +57,7 @@ export function environmentProperties(facts: RunFacts): string {
 
 export async function writeRunFiles(dir: string, facts: RunFacts): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'environment.properties'), environmentProperties(facts));
+  await writeReportFile(join(dir, 'environment.properties'), environmentProperties(facts));
   const executor = {
     name: 'ha-conformance',
     type: 'cucumber-js',
@@ -65,7 +65,7 @@ export async function writeRunFiles(dir: string, facts: RunFacts): Promise<void>
     buildName: `${facts.environment}${facts.variant ? ` (${facts.variant})` : ''} run ${facts.runId ?? 'not started'}`,
     reportName: `HA conformance: ${facts.target ?? facts.environment}`,
   };
-  await writeFile(join(dir, 'executor.json'), JSON.stringify(executor, null, 2));
+  await writeReportFile(join(dir, 'executor.json'), JSON.stringify(executor, null, 2));
   await writeCategories(dir);
 }
 

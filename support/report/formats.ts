@@ -11,6 +11,12 @@ import type { Timeline } from '../evidence/model.ts';
 import type { ReportStatus, WaiverOutcome } from '../waivers.ts';
 import { allureLabels, sourceLinks } from './labels.ts';
 import { timelineSvg } from './timeline-chart.ts';
+import { redactText } from '../evidence/redact.ts';
+
+/** Every report file is written through the redaction layer: no secret reaches a file a report reader opens. */
+export async function writeReportFile(path: string, text: string): Promise<void> {
+  await writeFile(path, redactText(text));
+}
 
 /** One observation window of the run: the guarantees it served, and how it was sampled. */
 export type ObservationSummary = SamplingFacts & { guarantees: string[]; startedAt: string };
@@ -256,7 +262,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
     const attachments = [];
     if (r.evidence !== null && r.evidence !== undefined) {
       const source = `${uuid}-evidence.json`;
-      await writeFile(join(dir, source), JSON.stringify(r.evidence, null, 2));
+      await writeReportFile(join(dir, source), JSON.stringify(r.evidence, null, 2));
       attachments.push({ name: 'evidence', source, type: 'application/json' });
     }
     const tl = timelines[r.id];
@@ -264,8 +270,8 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
     if (tl) {
       const json = `${uuid}-timeline.json`;
       const svg = `${uuid}-timeline.svg`;
-      await writeFile(join(dir, json), JSON.stringify(tl, null, 2));
-      await writeFile(join(dir, svg), timelineSvg(tl));
+      await writeReportFile(join(dir, json), JSON.stringify(tl, null, 2));
+      await writeReportFile(join(dir, svg), timelineSvg(tl));
       attachments.push({ name: `${r.id} timeline`, source: json, type: 'application/json' }, { name: `${r.id} timeline chart`, source: svg, type: 'image/svg+xml' });
       const o = report.observations?.find((x) => x.guarantees.includes(r.id));
       if (o) parameters.push({ name: 'observation', value: describeObservation(o) });
@@ -294,7 +300,7 @@ export async function writeAllureResults(dir: string, report: RunReport, checks:
         ...(r.waivers ?? []).map((w) => ({ name: `waiver${w.scope ? ` ${w.scope}` : ''}`, value: `${w.state} (until ${w.expires}): ${w.note}; ${w.justification}` })),
       ],
     };
-    await writeFile(join(dir, `${uuid}-result.json`), JSON.stringify(result, null, 2));
+    await writeReportFile(join(dir, `${uuid}-result.json`), JSON.stringify(result, null, 2));
   }
   await writeCategories(dir);
 }
@@ -317,5 +323,5 @@ export const ALLURE_CATEGORIES = [
 ];
 
 export async function writeCategories(dir: string): Promise<void> {
-  await writeFile(join(dir, 'categories.json'), JSON.stringify(ALLURE_CATEGORIES, null, 2));
+  await writeReportFile(join(dir, 'categories.json'), JSON.stringify(ALLURE_CATEGORIES, null, 2));
 }

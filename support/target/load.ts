@@ -7,15 +7,17 @@
  * Provenance is tracked per field (container object → key → declaring file), so after merging an error still
  * points at the file the operator has to edit, and a path is resolved against the right folder.
  */
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, InputErrors } from '../errors.ts';
-import { describeFsError, fieldPath, isRecord, parseYaml, showValue } from '../evidence/input.ts';
+import { InputBudget, STRUCTURE_LIMITS, fieldPath, inspectPath, isRecord, parseYaml, readText, showValue, type InputKind } from '../evidence/input.ts';
+import { SECRET_KEY, registerSecrets } from '../evidence/redact.ts';
 import { targetSchema } from './schema.ts';
 import { byId } from '../checks/catalogue.ts';
 import { waiverExpiry } from '../waivers.ts';
+import { closestKey } from './suggest.ts';
 import type { ChannelSpec, CordaSpec, LiveEndpoints, OrderingOrgSpec, OrganizationSpec, RegionSpec, TargetDescriptor, WaiverSpec } from './types.ts';
 
 export const API_VERSION = 'ha-conformance/v1';
@@ -27,12 +29,26 @@ type Seg = string | number;
 /** container → key → the file that declared the value under that key */
 type Origins = WeakMap<object, Map<string, string>>;
 
-const SECRET_KEY = /password|secret|passphrase|private|token/i;
+/**
+ * RFC 3339 date-time (the profile of ISO-8601 that names its time zone): `2026-01-01T00:00:00Z`,
+ * `2026-01-01T09:30:00.5+02:00`. A real calendar date (no February 30th).
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+export function isDateTime(v: string): boolean {
+  const m = DATE_TIME.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && !Number.isNaN(Date.parse(v));
+}
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator(): ReturnType<Ajv['compile']> {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: false });
+    // verbose: errors carry the schema they broke, for "did you mean"
+    const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: false, verbose: true });
+    ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
     compiled = ajv.compile(targetSchema as unknown as object);
   }
   return compiled;
@@ -43,14 +59,17 @@ export async function loadTarget(file: string, env: NodeJS.ProcessEnv = process.
   const top = resolve(file);
   const origins: Origins = new WeakMap();
   const errors: InputError[] = [];
-  const root = await loadLayer(top, [], origins, errors);
+  const budget = new InputBudget();
+  const root = await loadLayer(top, [], origins, errors, budget);
   if (!root) throw new InputErrors(errors);
   delete root.extends;
   checkLeftoverRemoves(root, [], top, origins, errors);
 
   const secrets = new Set<string>();
-  const fileEnv = await readEnvFile(root, top, errors);
+  const fileEnv = await readEnvFile(root, top, origins, errors);
   expandEnv(root, [], top, origins, fileEnv ? { ...fileEnv, ...env } : env, secrets, errors);
+  collectSecretValues(root, secrets);
+  registerSecrets(secrets);
   resolvePaths(root, top, origins);
 
   const validate = validator();
@@ -66,37 +85,67 @@ export async function loadTarget(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * `envFile: <path>` (relative to the descriptor): KEY=VALUE lines that `${KEY}` references may use, so secrets can
- * live in a file only the operator can read rather than in the descriptor or the shell. The process environment
- * wins over the file.
+ * `envFile: <path>` (relative to the file that declares it): KEY=VALUE lines that `${KEY}` references may use, so
+ * secrets can live in a file only the operator can read rather than in the descriptor or the shell. The file must be
+ * a regular file owned by the user running the harness and not readable or writable by group or others (chmod 600),
+ * or it is refused. Every value is a secret. The process environment wins over the file.
  */
-async function readEnvFile(root: Record<string, unknown>, top: string, errors: InputError[]): Promise<Record<string, string> | undefined> {
+async function readEnvFile(root: Record<string, unknown>, top: string, origins: Origins, errors: InputError[]): Promise<Record<string, string> | undefined> {
   const ref = root.envFile;
+  const declaredIn = originAt(origins, root, 'envFile', top);
   delete root.envFile;
   if (ref === undefined) return undefined;
   if (typeof ref !== 'string' || !ref) {
-    errors.push(new InputError(top, 'envFile', `must be a file path, not ${JSON.stringify(ref)}`));
+    errors.push(new InputError(declaredIn, 'envFile', `must be a file path, not ${showValue(ref)}`));
     return undefined;
   }
-  const file = resolve(dirname(top), ref);
-  let text: string;
+  const p = expandHome(ref);
+  const file = isAbsolute(p) ? resolve(p) : resolve(dirname(declaredIn), p);
+  const namedBy = { file: declaredIn, field: 'envFile' };
   try {
-    text = await readFile(file, 'utf8');
+    const st = await stat(file);
+    const problem = st.isFile() ? envFileAccessProblem(st) : undefined;
+    if (problem) {
+      errors.push(new InputError(declaredIn, 'envFile', `${file}: ${problem}`));
+      return undefined;
+    }
+    const text = await readText(file, 'envFile', { namedBy });
+    return parseEnvFile(text, file, errors);
   } catch (err) {
-    errors.push(new InputError(top, 'envFile', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err }));
+    if (err instanceof InputError) errors.push(err);
+    else errors.push(new InputError(declaredIn, 'envFile', `${file}: ${(await inspectPath(file, 'file', 'envFile')) ?? 'cannot read'}`, { cause: err }));
     return undefined;
   }
+}
+
+/** Owner-only and owned by us: what the README promises for a file of secrets. */
+function envFileAccessProblem(st: { mode: number; uid: number }): string | undefined {
+  const loose = st.mode & 0o077;
+  if (loose) {
+    const who = [loose & 0o070 ? 'its group' : '', loose & 0o007 ? 'other users' : ''].filter(Boolean).join(' and ');
+    return `holds secrets but its permissions ${(st.mode & 0o777).toString(8).padStart(3, '0')} give ${who} access; make it owner-only (chmod 600)`;
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    return `holds secrets but is owned by uid ${st.uid}, not by the user running the harness (uid ${uid}); chown it to that user`;
+  }
+  return undefined;
+}
+
+function parseEnvFile(text: string, file: string, errors: InputError[]): Record<string, string> {
   const vars: Record<string, string> = {};
   text.split('\n').forEach((line, i) => {
     const l = line.trim();
     if (!l || l.startsWith('#')) return;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(l);
     if (!m) {
-      errors.push(new InputError(file, `line ${i + 1}`, 'expected KEY=VALUE'));
+      // the line is not quoted: it may hold a secret
+      errors.push(new InputError(file, `line ${i + 1}`, 'expected KEY=VALUE (the line is not shown: an envFile holds secrets)'));
       return;
     }
     vars[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
   });
+  registerSecrets(Object.values(vars));
   return vars;
 }
 
@@ -121,22 +170,26 @@ function annotate(value: unknown, file: string, origins: Origins): void {
   }
 }
 
-async function loadLayer(file: string, stack: string[], origins: Origins, errors: InputError[], via?: { file: string; field: string }): Promise<Record<string, unknown> | undefined> {
+async function loadLayer(
+  file: string,
+  stack: string[],
+  origins: Origins,
+  errors: InputError[],
+  budget: InputBudget,
+  via?: { file: string; field: string },
+): Promise<Record<string, unknown> | undefined> {
   if (stack.includes(file)) {
     const cycle = [...stack.slice(stack.indexOf(file)), file].join(' → ');
     errors.push(new InputError(via?.file ?? file, via?.field ?? 'extends', `extends forms a cycle: ${cycle}`));
     return undefined;
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (via) errors.push(new InputError(via.file, via.field, `${describeFsError(err)}: ${file}`, { cause: err }));
-    else errors.push(new InputError(file, '', describeFsError(err), { cause: err }));
+  if (stack.length >= STRUCTURE_LIMITS.maxExtendsDepth) {
+    errors.push(new InputError(via?.file ?? file, via?.field ?? 'extends', `extends goes more than ${STRUCTURE_LIMITS.maxExtendsDepth} layers deep (docs/input-limits.md)`));
     return undefined;
   }
   let doc: unknown;
   try {
+    const text = await readText(file, 'descriptor', { namedBy: via, budget });
     doc = parseYaml(text, file);
   } catch (err) {
     if (err instanceof InputError) errors.push(err);
@@ -145,18 +198,18 @@ async function loadLayer(file: string, stack: string[], origins: Origins, errors
   }
   if (doc === null || doc === undefined) doc = {};
   if (!isRecord(doc)) {
-    errors.push(new InputError(file, '', `a target descriptor must be a YAML mapping, got ${Array.isArray(doc) ? 'a list' : showValue(doc)}`));
+    errors.push(new InputError(file, '', `a target descriptor must be a YAML mapping, got ${Array.isArray(doc) ? 'a list' : showValue(doc, { file })}`));
     return undefined;
   }
   annotate(doc, file, origins);
   const ext = doc.extends;
   if (ext === undefined || ext === null) return doc;
   if (typeof ext !== 'string' || ext.trim() === '') {
-    errors.push(new InputError(file, 'extends', `must be a path to a base descriptor, got ${showValue(ext)}`));
+    errors.push(new InputError(file, 'extends', `must be a path to a base descriptor, got ${showValue(ext, { file })}`));
     return undefined;
   }
   const basePath = resolve(dirname(file), expandHome(ext));
-  const base = await loadLayer(basePath, [...stack, file], origins, errors, { file, field: 'extends' });
+  const base = await loadLayer(basePath, [...stack, file], origins, errors, budget, { file, field: 'extends' });
   if (!base) return undefined;
   delete base.extends;
   delete doc.extends;
@@ -294,7 +347,11 @@ function expandEnv(value: unknown, path: Seg[], top: string, origins: Origins, e
           errors.push(new InputError(file, field, `environment variable ${n} is not set (referenced as \${${n}})`));
           return whole;
         }
-        if (val !== '') secrets.add(val);
+        if (val !== '') {
+          secrets.add(val);
+          // at once: an error about this field (a wrong type, say) must not quote the value
+          registerSecrets([val]);
+        }
         return val;
       });
       (value as Record<string, unknown>)[k as string] = out;
@@ -316,55 +373,40 @@ interface PathRef {
   container: Record<string, unknown> | unknown[];
   key: string | number;
   path: Seg[];
-  kind: 'file' | 'dir' | 'any';
+  /** what it must point to */
+  expect: 'file' | 'dir' | 'any';
+  /** which input limits apply to the file */
+  input?: InputKind;
 }
 
-/** Every path field of the descriptor: where it sits and what it must point to. */
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
+  'x-path'?: { expect: PathRef['expect']; input?: InputKind };
+}
+
+/** Every path field of the descriptor, found by the schema's `x-path` marks: where it sits and what it must point to. */
 function pathFields(root: Record<string, unknown>): PathRef[] {
   const refs: PathRef[] = [];
-  const field = (c: unknown, key: string, path: Seg[], kind: PathRef['kind']) => {
-    if (isRecord(c) && typeof c[key] === 'string') refs.push({ container: c, key, path: [...path, key], kind });
+  const walk = (schema: SchemaNode | undefined, container: Record<string, unknown> | unknown[], key: string | number, path: Seg[]) => {
+    if (!schema) return;
+    const value = (container as Record<string, unknown>)[key as string];
+    const mark = schema['x-path'];
+    if (mark) {
+      if (typeof value === 'string') refs.push({ container, key, path, expect: mark.expect, ...(mark.input ? { input: mark.input } : {}) });
+      return;
+    }
+    if (Array.isArray(value) && schema.items) value.forEach((_, i) => walk(schema.items, value, i, [...path, i]));
+    else if (isRecord(value)) {
+      for (const k of Object.keys(value)) {
+        const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+        walk(child, value, k, [...path, k]);
+      }
+    }
   };
-  const list = (c: unknown, key: string, path: Seg[], kind: PathRef['kind']) => {
-    if (!isRecord(c) || !Array.isArray(c[key])) return;
-    const arr = c[key] as unknown[];
-    arr.forEach((v, i) => {
-      if (typeof v === 'string') refs.push({ container: arr, key: i, path: [...path, key, i], kind });
-    });
-  };
-  const each = (c: unknown, key: string, path: Seg[], fn: (item: unknown, p: Seg[]) => void) => {
-    if (isRecord(c) && Array.isArray(c[key])) (c[key] as unknown[]).forEach((item, i) => fn(item, [...path, key, i]));
-  };
-  each(root, 'regions', [], (r, p) => {
-    if (!isRecord(r)) return;
-    const k = r.kubernetes;
-    list(k, 'manifests', [...p, 'kubernetes'], 'any');
-    field(k, 'kindConfig', [...p, 'kubernetes'], 'file');
-    field(k, 'kubeconfig', [...p, 'kubernetes'], 'file');
-  });
-  const fabric = root.fabric;
-  each(fabric, 'ordering', ['fabric'], (o, p) => {
-    list(o, 'ca', p, 'file');
-    each(o, 'nodes', p, (n, q) => {
-      field(n, 'tlsCert', q, 'file');
-      field(n, 'enrollmentCert', q, 'file');
-    });
-  });
-  each(fabric, 'organizations', ['fabric'], (o, p) => {
-    list(o, 'ca', p, 'file');
-    each(o, 'peers', p, (n, q) => {
-      field(n, 'tlsCert', q, 'file');
-      field(n, 'enrollmentCert', q, 'file');
-    });
-  });
-  each(fabric, 'channels', ['fabric'], (c, p) => field(c, 'config', p, 'file'));
-  field(fabric, 'roundTripMeasurements', ['fabric'], 'file');
-  const corda = root.corda;
-  each(corda, 'nodes', ['corda'], (n, p) => {
-    field(n, 'config', p, 'file');
-    field(n, 'baseDirectory', p, 'dir');
-  });
-  if (isRecord(corda)) field(corda.loadBalancer, 'export', ['corda', 'loadBalancer'], 'file');
+  const top = { root };
+  walk(targetSchema as unknown as SchemaNode, top, 'root', []);
   return refs;
 }
 
@@ -378,19 +420,14 @@ function resolvePaths(root: Record<string, unknown>, top: string, origins: Origi
   }
 }
 
+/** Every path exists and is what its field expects: a regular file within its size cap, or a directory. Nothing is opened. */
 async function checkFiles(root: Record<string, unknown>, top: string, origins: Origins, errors: InputError[]): Promise<void> {
   const refs = pathFields(root);
   const results = await Promise.all(
     refs.map(async (ref) => {
       const p = (ref.container as Record<string, unknown>)[ref.key as string] as string;
-      try {
-        const st = await stat(p);
-        if (ref.kind === 'file' && !st.isFile()) return `expected a file, found a directory: ${p}`;
-        if (ref.kind === 'dir' && !st.isDirectory()) return `expected a directory, found a file: ${p}`;
-        return undefined;
-      } catch (err) {
-        return `${describeFsError(err)}: ${p}`;
-      }
+      const problem = await inspectPath(p, ref.expect, ref.input);
+      return problem ? `${problem}: ${p}` : undefined;
     }),
   );
   results.forEach((problem, i) => {
@@ -425,6 +462,8 @@ function valueAt(root: unknown, path: Seg[]): unknown {
 function schemaError(e: ErrorObject, root: unknown, top: string, origins: Origins): InputError {
   let path = pointerToPath(e.instancePath);
   const value = valueAt(root, path);
+  const file = () => originOfPath(root, path, top, origins);
+  const shown = () => showValue(value, { field: display(path), file: file() });
   let message: string;
   switch (e.keyword) {
     case 'required':
@@ -434,17 +473,43 @@ function schemaError(e: ErrorObject, root: unknown, top: string, origins: Origin
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       path = [...path, extra];
-      message = `unknown field ${showValue(extra)}`;
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const guess = closestKey(extra, known);
+      message = `unknown field ${showValue(extra)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : known.length ? ` (known here: ${known.join(', ')})` : ''}`;
       break;
     }
     case 'enum':
-      message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => showValue(v)).join(', ')}, got ${showValue(value)}`;
+      message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => showValue(v)).join(', ')}, got ${shown()}`;
       break;
     case 'type':
-      message = `must be ${(e.params as { type: string }).type}, got ${showValue(value)}`;
+      message = `must be ${(e.params as { type: string }).type}, got ${shown()}`;
+      break;
+    case 'format':
+      message =
+        (e.params as { format: string }).format === 'date-time'
+          ? `must be an RFC 3339 (ISO-8601) date-time with a time zone, such as 2026-01-01T00:00:00Z, got ${shown()}`
+          : `must be a ${(e.params as { format: string }).format}, got ${shown()}`;
+      break;
+    case 'maxItems':
+      message = `lists ${Array.isArray(value) ? value.length : 'too many'} items, more than the ${(e.params as { limit: number }).limit} allowed (docs/input-limits.md)`;
+      break;
+    case 'maxProperties':
+      message = `has more than the ${(e.params as { limit: number }).limit} entries allowed (docs/input-limits.md)`;
+      break;
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      message = `${e.message ?? 'is out of range'}, got ${shown()}`;
+      break;
+    case 'maxLength':
+      message = `is longer than the ${(e.params as { limit: number }).limit} characters allowed`;
+      break;
+    case 'pattern':
+      message = path[path.length - 2] === 'filesToMatch' ? `must be a path inside the base directory (relative, without ".."), got ${shown()}` : `is not valid here, got ${shown()}`;
       break;
     default:
-      message = `${e.message ?? 'is invalid'}, got ${showValue(value)}`;
+      message = `${e.message ?? 'is invalid'}, got ${shown()}`;
   }
   return new InputError(originOfPath(root, path, top, origins), display(path), message);
 }
@@ -515,10 +580,6 @@ function crossCheck(root: Record<string, unknown>, top: string, origins: Origins
     if (first !== undefined) err(['waivers', i], `a second waiver for ${w.id}${typeof w.scope === 'string' ? ` with scope ${showValue(w.scope)}` : ' without a scope'} (first at waivers[${first}])`);
     else seenWaivers.set(key, i);
   }
-  const settings = isRecord(root.settings) ? root.settings : undefined;
-  if (settings && typeof settings.now === 'string' && Number.isNaN(Date.parse(settings.now))) {
-    err(['settings', 'now'], `not an ISO-8601 date-time: ${showValue(settings.now)}`);
-  }
 }
 
 function dedupe(errors: InputError[]): InputError[] {
@@ -529,6 +590,7 @@ function dedupe(errors: InputError[]): InputError[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Secrets and defaults
 
+/** Values of secret-looking fields (`SECRET_KEY`), and every value of a Corda node's `env` whose name is secret-looking. */
 function collectSecretValues(value: unknown, secrets: Set<string>, key = ''): void {
   if (typeof value === 'string') {
     if (key && SECRET_KEY.test(key) && value !== '') secrets.add(value);

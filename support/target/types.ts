@@ -17,7 +17,7 @@
  *       manifests: [k8s/r1]              # files or directories of YAML
  *       kindConfig: k8s/r1/kind-config.yaml
  *       context: kind-r1                 # live: a kubeconfig context
- *       kubeconfig: ~/.kube/config
+ *       kubeconfig: ~/.kube/config       #   in this file (--live never reads $KUBECONFIG on its own)
  *       # inCluster: true                  # live, instead of context: the service account of the pod ha-validate runs in
  * fabric:
  *   ordering:
@@ -52,7 +52,7 @@
  *   database: { url: jdbc:postgresql://db:5432/corda, user: corda, password: ${CORDA_DB_PASSWORD} }
  *   ports: { p2p: 10002, rpc: 10003, web: 10004 }
  *   filesToMatch: [certificates, additional-node-infos, network-parameters, cordapps]
- * live: {}                                # filled by environments that provision; see LiveEndpoints
+ * live: {}                                # where --live may connect; filled by environments that provision; see LiveEndpoints
  * waivers:                                # accepted violations, reported as "waived" until they expire
  *   - { id: FAB-ORD-07, scope: r3, justification: "r3 is 140 ms away; accepted by ops (CHG-1234)", expires: 2026-06-30 }
  * ```
@@ -172,6 +172,16 @@ export interface LiveEndpoints {
   database?: { host: string; port: number; database: string; user: string; password?: string };
   /** HAProxy runtime API (stats socket path) or stats URL, for the load balancer's own view */
   loadBalancerAdmin?: string;
+  /** Kubernetes: the namespace live reads are limited to (default: every namespace) */
+  namespace?: string;
+  /** Kubernetes: what a region's kubeconfig may make the harness do */
+  kubernetes?: {
+    /** let exec and auth-provider plugins run (default false: such a context is refused) */
+    allowExecAuth?: boolean;
+    /** a region with a context but no kubeconfig uses $KUBECONFIG or ~/.kube/config (default false: refused) */
+    ambientKubeconfig?: boolean;
+  };
+  /** records a provisioning environment writes about what it started (runId, fabricGateways, kind, docker, …; see the schema) */
   [key: string]: unknown;
 }
 

@@ -43,8 +43,8 @@ describe('small helpers', () => {
     assert.ok(Math.abs(t - Date.now()) < 5000);
   });
   it('masks passwords in URLs', () => {
-    assert.equal(redactUrl('postgresql://corda:pw@db:5432/corda'), 'postgresql://corda:***@db:5432/corda');
-    assert.equal(redactUrl('jdbc:sqlserver://db:1433;user=corda;password=pw'), 'jdbc:sqlserver://db:1433;user=corda;password=***');
+    assert.equal(redactUrl('postgresql://corda:pw@db:5432/corda'), 'postgresql://corda:[REDACTED]@db:5432/corda');
+    assert.equal(redactUrl('jdbc:sqlserver://db:1433;user=corda;password=pw'), 'jdbc:sqlserver://db:1433;user=corda;password=[REDACTED]');
   });
   it('finds the pods of a workload by app label or by name with a replica suffix only', () => {
     const cluster = buildEvidence().fabric!.kubernetes[0];

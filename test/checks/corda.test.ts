@@ -113,7 +113,7 @@ describe('CORDA-DB-01 one shared database', () => {
   it('fails when the database is not reachable, without leaking a password', () => {
     const e = buildEvidence();
     e.live.database = { reachable: false, error: 'connect ECONNREFUSED 10.0.0.20:5432', source: 'postgresql://corda:s3cret@10.0.0.20:5432/corda' };
-    const v = expectStatus('CORDA-DB-01', e, 'failed', /database postgresql:\/\/corda:\*\*\*@10\.0\.0\.20:5432\/corda is not reachable: connect ECONNREFUSED/);
+    const v = expectStatus('CORDA-DB-01', e, 'failed', /database postgresql:\/\/corda:\[REDACTED\]@10\.0\.0\.20:5432\/corda is not reachable: connect ECONNREFUSED/);
     if (JSON.stringify(v).includes('s3cret')) throw new Error('password leaked into the verdict');
   });
   it('is broken when the harness cannot log in', () => {

@@ -177,7 +177,7 @@ describe('in-cluster: the service account of the pod, opted into with inCluster'
     const empty = join(dir, 'no-serviceaccount');
     await assert.rejects(
       collectKubernetesApiEvidence('r1', { inCluster: true, serviceAccountDir: empty, env, namespace: NS }),
-      (err: unknown) => err instanceof InputError && err.message.startsWith(join(empty, 'token')) && /token cannot be read \(ENOENT\)/.test(err.message),
+      (err: unknown) => err instanceof InputError && err.message.startsWith(join(empty, 'token')) && /token cannot be read \(file not found\)/.test(err.message),
     );
   });
 

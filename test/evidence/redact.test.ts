@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { issueCA } from '../../support/pki/issue.ts';
-import { redact, redactString, REDACTED } from '../../support/evidence/redact.ts';
+import { isSecretField, redact, redactString, redactText, registerSecrets, REDACTED } from '../../support/evidence/redact.ts';
 
 it('replaces secret strings and PEM private keys deeply, without touching the input', async () => {
   const ca = await issueCA({ commonName: 'ca' });
@@ -35,4 +35,59 @@ it('optionally redacts values under secret-looking keys, and survives cycles', (
   assert.equal(out.keyStorePassword, REDACTED);
   assert.deepEqual(out.nested, { clientSecret: REDACTED, name: 'n' });
   assert.equal(out.self, out);
+});
+
+it('redacts credentials in URLs and connection strings of every common form, keeping the rest readable', () => {
+  const cases: Array<[string, string]> = [
+    ['postgresql://corda:s3cret@db:5432/corda', 'postgresql://corda:[REDACTED]@db:5432/corda'],
+    ['jdbc:postgresql://db/corda?user=u&password=p4ss&ssl=true', 'jdbc:postgresql://db/corda?user=u&password=[REDACTED]&ssl=true'],
+    ['jdbc:sqlserver://h:1433;user=u;password=p4ss;encrypt=true', 'jdbc:sqlserver://h:1433;user=u;password=[REDACTED];encrypt=true'],
+    ['jdbc:sqlserver://h;user=u;password={p;4ss}', 'jdbc:sqlserver://h;user=u;password=[REDACTED]'],
+    ['jdbc:mysql://h/db?pwd=p4ss', 'jdbc:mysql://h/db?pwd=[REDACTED]'],
+    ['jdbc:h2:tcp://h/db;USER=sa;PASSWORD=p4ss', 'jdbc:h2:tcp://h/db;USER=sa;PASSWORD=[REDACTED]'],
+    ['jdbc:oracle:thin:corda/p4ss@//db:1521/ORCL', 'jdbc:oracle:thin:corda/[REDACTED]@//db:1521/ORCL'],
+    ['jdbc:oracle:thin:corda/p4ss@CORDADB', 'jdbc:oracle:thin:corda/[REDACTED]@CORDADB'],
+    ['jdbc:oracle:thin:corda/"p/4ss"@db:1521:ORCL', 'jdbc:oracle:thin:corda/[REDACTED]@db:1521:ORCL'],
+    ['sqlplus corda/p4ss@//db:1521/ORCL', 'sqlplus corda/[REDACTED]@//db:1521/ORCL'],
+    ['https://user:tok%40en@registry.example/v2', 'https://user:[REDACTED]@registry.example/v2'],
+    ['dataSource.password = "p4ss"', 'dataSource.password = [REDACTED]'],
+    ['{"password": "p4ss", "user": "u"}', '{"password": [REDACTED], "user": "u"}'],
+    ['CORDA_DB_PASSWORD=p4ss', 'CORDA_DB_PASSWORD=[REDACTED]'],
+    ['keyStorePassword: p4ss', 'keyStorePassword: [REDACTED]'],
+  ];
+  for (const [input, expected] of cases) assert.equal(redactString(input, []), expected, input);
+});
+
+it('leaves what only looks like a credential alone: paths, URLs without a password, prose about passwords', () => {
+  for (const text of [
+    '/etc/passwd: outside the folder of node.conf',
+    '/srv/secrets/db-password: file not found',
+    'https://registry.example/v2/app@sha256:abc',
+    'jdbc:postgresql://db:5432/corda',
+    'environment variable CORDA_DB_PASSWORD is not set (referenced as ${CORDA_DB_PASSWORD})',
+    'target.yaml (field corda.database.password): missing required field',
+    'images/logo@2x.png',
+  ]) {
+    assert.equal(redactString(text, []), text, text);
+  }
+});
+
+it('redacts private keys cut short by an excerpt, and base64 of a private key', async () => {
+  const ca = await issueCA({ commonName: 'ca' });
+  const cut = ca.keyPem.slice(0, 60);
+  assert.equal(redactString(`got "${cut}`, []), `got "${REDACTED}`);
+  const b64 = Buffer.from(ca.keyPem).toString('base64');
+  assert.equal(redactString(`client-key-data: ${b64}`, []), `client-key-data: ${REDACTED}`);
+  const certB64 = Buffer.from(ca.certPem).toString('base64');
+  assert.equal(redactString(certB64, []), certB64, 'base64 of a certificate is public');
+});
+
+it('redacts every secret registered by whatever read it, in any later output', () => {
+  registerSecrets(['registered-s3cret-value', '']);
+  assert.equal(redactText('the value was registered-s3cret-value, then'), `the value was ${REDACTED}, then`);
+});
+
+it('knows secret fields by the last segment of their path', () => {
+  for (const f of ['corda.database.password', 'dataSourceProperties."dataSource.password"', 'env.CORDA_DB_PASSWORD', 'users[0].token', 'apiKey', 'DB_PASS']) assert.ok(isSecretField(f), f);
+  for (const f of ['corda.database.user', 'tokenFile', 'privateIPAddress', 'passwordFile', 'bypass']) assert.equal(isSecretField(f), f === 'passwordFile', f);
 });

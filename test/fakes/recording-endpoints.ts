@@ -148,7 +148,8 @@ export interface PgRecord extends Closable {
 
 /**
  * A PostgreSQL server speaking the wire protocol (v3) well enough for node-pg: no TLS, trust authentication,
- * simple queries. The lease SELECT is answered with `leaseRow`; any other statement with an error.
+ * simple queries. The lease SELECT is answered with `leaseRow`, `current_setting('default_transaction_read_only')`
+ * with "on" exactly when the startup options asked for it; any other statement with an error.
  */
 export async function recordingPostgres(host: string, port: number, leaseRow: () => { machineName: string; pid: string; timestamp: string; version: number } | null): Promise<PgRecord> {
   const rec: Omit<PgRecord, 'close'> = { startups: [], messages: [] };
@@ -176,12 +177,13 @@ export async function recordingPostgres(host: string, port: number, leaseRow: ()
     ['mutual_exclusion_timestamp', 1114],
     ['version', 20],
   ];
-  const rowDescription = () =>
-    msg('T', Buffer.concat([int16(columns.length), ...columns.map(([name, oid]) => Buffer.concat([cstr(name), int32(0), int16(0), int32(oid), int16(-1), int32(-1), int16(0)]))]));
+  const rowDescription = (cols: Array<[string, number]> = columns) =>
+    msg('T', Buffer.concat([int16(cols.length), ...cols.map(([name, oid]) => Buffer.concat([cstr(name), int32(0), int16(0), int32(oid), int16(-1), int32(-1), int16(0)]))]));
   const dataRow = (values: string[]) => msg('D', Buffer.concat([int16(values.length), ...values.map((v) => Buffer.concat([int32(Buffer.byteLength(v)), Buffer.from(v)]))]));
   const server = createNetServer((s) => {
     let buf = Buffer.alloc(0);
     let started = false;
+    let options = '';
     s.on('error', () => undefined);
     s.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
@@ -201,6 +203,7 @@ export async function recordingPostgres(host: string, port: number, leaseRow: ()
           const params: Record<string, string> = {};
           for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]) params[parts[i]] = parts[i + 1];
           rec.startups.push(params);
+          options = params.options ?? '';
           started = true;
           s.write(
             Buffer.concat([
@@ -223,7 +226,10 @@ export async function recordingPostgres(host: string, port: number, leaseRow: ()
         if (type === 'Q') {
           const sql = body.toString('utf8').replace(/\0$/, '');
           rec.messages.push({ type, sql });
-          if (/^\s*SELECT\b[\s\S]*\bnode_mutual_exclusion\b/i.test(sql)) {
+          if (/^\s*SELECT current_setting\('default_transaction_read_only'\)/i.test(sql)) {
+            const on = /default_transaction_read_only=on/.test(options);
+            s.write(Buffer.concat([rowDescription([['ro', 25]]), dataRow([on ? 'on' : 'off']), msg('C', cstr('SELECT 1')), ready()]));
+          } else if (/^\s*SELECT\b[\s\S]*\bnode_mutual_exclusion\b/i.test(sql)) {
             const row = leaseRow();
             s.write(
               Buffer.concat([

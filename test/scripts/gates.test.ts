@@ -294,7 +294,7 @@ describe('several targets', () => {
     await mkdir(empty);
     const none = haValidate(['--target', empty]);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /empty-fleet: the folder given as --target holds no target descriptor/);
+    assert.match(none.stderr, /empty-fleet: the directory given as --target holds no target descriptor/);
 
     const ten = join(tmp, 'ten');
     await mkdir(ten);

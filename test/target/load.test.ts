@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { chmod, chown } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { loadTarget } from '../../support/target/load.ts';
 import { assertError, expectInputErrors, tmp, type TmpDir } from '../evidence/helpers.ts';
@@ -186,7 +187,8 @@ live:
   });
 
   it('reads ${VAR} values from an envFile beside the descriptor, the process environment winning, and redacts them', async () => {
-    await t.write('envfile/secrets.env', '# secrets\nDB_PW=from-file-secret\nexport OTHER="quoted value"\n');
+    const envFile = await t.write('envfile/secrets.env', '# secrets\nDB_PW=from-file-secret\nexport OTHER="quoted value"\n');
+    await chmod(envFile, 0o600);
     const f = await t.write('envfile/target.yaml', 'name: e\nenvFile: secrets.env\ncorda:\n  nodes: []\n  database:\n    url: jdbc:x\n    user: u\n    password: ${DB_PW}\n');
     const d = await loadTarget(f, {});
     assert.equal(d.corda?.database?.password, 'from-file-secret');
@@ -214,5 +216,21 @@ live:
     const typo = await t.write('in-cluster-type/target.yaml', 'name: c\nregions:\n  - { name: r1, kubernetes: { inCluster: maybe } }\n');
     errors = await expectInputErrors(() => loadTarget(typo, {}));
     assertError(errors, { file: typo, field: 'regions[0].kubernetes.inCluster', includes: ['must be boolean'] });
+  });
+
+  it('refuses an envFile that group or others may read, or that another user owns, as the README promises', async () => {
+    const envFile = await t.write('envfile-loose/secrets.env', 'DB_PW=loose-secret\n');
+    const f = await t.write('envfile-loose/target.yaml', 'name: e\nenvFile: secrets.env\n');
+    for (const mode of [0o640, 0o604, 0o620]) {
+      await chmod(envFile, mode);
+      const errors = await expectInputErrors(() => loadTarget(f, {}));
+      assertError(errors, { file: f, field: 'envFile', includes: ['secrets.env', mode.toString(8), 'chmod 600'] });
+    }
+    await chmod(envFile, 0o600);
+    if (process.getuid?.() === 0) {
+      await chown(envFile, 65534, 65534);
+      const errors = await expectInputErrors(() => loadTarget(f, {}));
+      assertError(errors, { file: f, field: 'envFile', includes: ['uid 65534', 'uid 0'] });
+    }
   });
 });

@@ -58,7 +58,7 @@ function rec(v: unknown): Obj {
 export async function readManifestObjects(paths: string[]): Promise<ManifestObject[]> {
   const out: ManifestObject[] = [];
   for (const file of await listManifestFiles(paths)) {
-    const text = await readText(file);
+    const text = await readText(file, 'manifest');
     const docs: Array<{ index: number; value: unknown }> =
       extname(file).toLowerCase() === '.json' ? [{ index: 0, value: parseJson(text, file, 'Kubernetes manifest JSON') }] : parseYamlDocuments(text, file);
     for (const { index, value } of docs) {

@@ -8,51 +8,148 @@
  *
  * The parser (`@pushcorn/hocon-parser`) goes beyond HOCON: `| eval {...}` transforms run JavaScript, and
  * includes may fetch URLs or run `.js` files. A configuration file is data, so those extensions are disabled
- * here before anything is parsed.
+ * here before anything is parsed. Its file source is replaced by one that reads through the bounded input layer
+ * and treats paths as paths (the parser's own turns them into URLs, so `a#b/node.conf` read as `a` and `x%41` as
+ * `xA`): node.conf and each include are regular files within the size caps, an include of key material (by name
+ * or content) or of a FIFO or device is refused, and the evaluation is bounded (nesting, includes, work).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InputError } from '../../errors.ts';
 import type { CordaNodeSpec } from '../../target/types.ts';
-import { fieldPath, isRecord, readText, showValue } from '../input.ts';
+import { describeType, fieldPath, isRecord, parserMessage, readText, showValue, streamFile, walkFiles, type InputBudget } from '../input.ts';
 import type { CordaNodeInfo } from '../model.ts';
-import { REDACTED, SECRET_KEY } from '../redact.ts';
+import { REDACTED, SECRET_KEY, isSecretField, registerSecrets } from '../redact.ts';
+
+interface HoconNode {
+  resolve(scope?: unknown): Promise<unknown>;
+}
 
 interface HoconParser {
   (opts: { text?: string; url?: string; strict?: boolean; scope?: Record<string, unknown>; env?: boolean }): Promise<unknown>;
   getClass(name: string): new (...args: unknown[]) => object;
   Context: { registerComponent(...classes: Array<new (...args: unknown[]) => object>): void };
+  Node: { prototype: HoconNode };
 }
+
+/** The bounds of one node.conf evaluation (docs/input-limits.md). */
+export const HOCON_LIMITS = {
+  /** `{`/`[` nesting plus the dots of a key path */
+  maxDepth: 32,
+  /** include statements followed, in all */
+  maxIncludes: 16,
+  /** resolution steps of the parser, each weighted by the size of what it produced: bounds substitution bombs and merge storms */
+  maxWork: 2_000_000,
+} as const;
+
+/** What one parse may still do, and where errors go. */
+interface HoconRun {
+  root: string;
+  rootText: string;
+  includes: number;
+  work: number;
+  budget?: InputBudget;
+}
+
+const runs = new AsyncLocalStorage<HoconRun>();
+
+class HoconWorkExceeded extends Error {}
+
+/** Extensions of files that hold keys or keystores: never read as configuration. */
+const KEY_FILE = /\.(key|pem|der|p8|p12|pfx|jks|jceks|bks|keystore|truststore|kdb)$/i;
 
 const require = createRequire(import.meta.url);
 let parser: HoconParser | undefined;
 
-/** The HOCON parser with its code-running and network extensions disabled. */
+function workOf(value: unknown): number {
+  if (typeof value === 'string') return 1 + (value.length >> 6);
+  if (Array.isArray(value)) return 1 + value.length;
+  if (value !== null && typeof value === 'object') return 1 + Object.keys(value).length;
+  return 1;
+}
+
+/** The HOCON parser with its code-running and network extensions disabled, its file source bounded. */
 function hocon(): HoconParser {
   if (parser) return parser;
   const p = require('@pushcorn/hocon-parser') as HoconParser;
-  const disabled = (adapter: string, name: string) => {
+  /** A component replaced by one that refuses to be built, under the same name and every alias (`classpath` for modulepath). */
+  const disabled = (adapter: string, original: string) => {
     const Base = p.getClass(adapter);
+    const name = original.split('.').pop()!;
+    const aliases = (p.getClass(original) as unknown as { aliases?: string[] }).aliases ?? [];
     const what = name.replace(/(Transform|Source|Builder)$/, '').toLowerCase();
     return {
       [name]: class extends Base {
+        static get aliases(): string[] {
+          return aliases;
+        }
         constructor(...args: unknown[]) {
           super(...args);
-          throw new Error(`"${what}" is not HOCON and is disabled when reading node.conf`);
+          throw new Error(`"${[what, ...aliases].join('"/"')}" is not HOCON and is disabled when reading node.conf`);
         }
       },
     }[name];
   };
   const transforms = ['Base64Decode', 'Base64Encode', 'Eval', 'Filter', 'Hash', 'Invoke', 'Map', 'Query', 'Reduce', 'Slice', 'Sort', 'Trim', 'Unique'];
+  const BaseFileSource = p.getClass('sources.FileSource') as unknown as new (...args: unknown[]) => {
+    context: { url: { href: string }; parent?: { url?: { href: string } } };
+    notFound: unknown;
+  };
+  // registered under the name "file": replaces the parser's own for node.conf and every include
+  class FileSource extends BaseFileSource {
+    async onLoadFile(): Promise<unknown> {
+      const run = runs.getStore();
+      if (!run) throw new Error('node.conf is read through readCordaNode only');
+      const path = fileURLToPath(this.context.url.href);
+      if (path === run.root) return run.rootText;
+      const from = this.context.parent?.url ? fileURLToPath(this.context.parent.url.href) : run.root;
+      const near = relative(dirname(from), path);
+      const namedBy = { file: from, field: `include ${JSON.stringify(near && !near.startsWith('..') ? near : path)}` };
+      if (++run.includes > HOCON_LIMITS.maxIncludes) throw new InputError(namedBy.file, namedBy.field, `more than ${HOCON_LIMITS.maxIncludes} includes (docs/input-limits.md)`);
+      if (KEY_FILE.test(path)) throw new InputError(namedBy.file, namedBy.field, `${path}: includes a key or keystore file; configuration is not read from key material`);
+      const within = relative(dirname(run.root), path);
+      if (within.startsWith('..') || isAbsolute(within)) {
+        throw new InputError(namedBy.file, namedBy.field, `${path}: outside the folder of ${run.root}; node.conf includes are read from that folder only`);
+      }
+      try {
+        await stat(path);
+      } catch (err) {
+        // HOCON: a missing include is skipped (required(...) makes the parser report it)
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.notFound;
+      }
+      return readText(path, 'nodeConf', { namedBy, budget: run.budget });
+    }
+
+    /** An include's path, relative to the including file: a path, not a URL fragment (`#`, `%` are file name characters). */
+    appendPath(path: string): string {
+      if (isAbsolute(path)) return pathToFileURL(path).href;
+      return pathToFileURL(resolve(dirname(fileURLToPath(this.context.url.href)), path)).href;
+    }
+  }
   p.Context.registerComponent(
-    ...transforms.map((t) => disabled('core.TransformAdapter', `${t}Transform`)),
-    disabled('core.SourceAdapter', 'HttpSource'),
-    disabled('core.SourceAdapter', 'HttpsSource'),
-    disabled('core.SourceAdapter', 'ModulepathSource'),
-    disabled('core.BuilderAdapter', 'ScriptBuilder'),
+    ...transforms.map((t) => disabled('core.TransformAdapter', `transforms.${t}Transform`)),
+    disabled('core.SourceAdapter', 'sources.HttpSource'),
+    disabled('core.SourceAdapter', 'sources.HttpsSource'),
+    disabled('core.SourceAdapter', 'sources.ModulepathSource'),
+    disabled('core.BuilderAdapter', 'builders.ScriptBuilder'),
+    FileSource as unknown as new (...args: unknown[]) => object,
   );
+  // every resolution step is counted, weighted by what it produced: a substitution that doubles a string at each
+  // level, or an object merged again and again (each merge clones it), runs out of work long before memory or time
+  const resolveStep = p.Node.prototype.resolve;
+  p.Node.prototype.resolve = async function (this: HoconNode, scope?: unknown): Promise<unknown> {
+    const run = runs.getStore();
+    const value = await resolveStep.call(this, scope);
+    if (run) {
+      run.work += workOf(value);
+      if (run.work > HOCON_LIMITS.maxWork) throw new HoconWorkExceeded('too much work');
+    }
+    return value;
+  };
   parser = p;
   return p;
 }
@@ -62,24 +159,75 @@ export interface NodeConfOptions {
   filesToMatch?: string[];
   /** the environment `${VAR}` falls back to after the node's own `env` (default: process.env) */
   processEnv?: NodeJS.ProcessEnv;
+  /** counts the bytes read against the run's limits */
+  budget?: InputBudget;
+}
+
+/**
+ * The nesting a HOCON text asks for, without parsing it: `{`/`[` depth plus the dots of the deepest key path
+ * (`a.b.c = 1` nests three levels). Strings and comments are skipped. The parser clones each level on every merge,
+ * so a few thousand levels take minutes; this refuses them first.
+ */
+export function hoconDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      if (text.startsWith('"""', i)) {
+        const end = text.indexOf('"""', i + 3);
+        i = end < 0 ? text.length : end + 2;
+      } else {
+        for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+      }
+      continue;
+    }
+    if (c === '#' || (c === '/' && text[i + 1] === '/')) {
+      while (i < text.length && text[i] !== '\n') i++;
+      dots = 0;
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      depth++;
+      dots = 0;
+    } else if (c === '}' || c === ']') {
+      depth = Math.max(0, depth - 1);
+    } else if (c === '.') {
+      dots++;
+    } else if (c === '=' || c === ':' || c === '\n' || c === ',') {
+      dots = 0;
+    }
+    max = Math.max(max, depth + dots);
+  }
+  return max;
 }
 
 /** Parse a node.conf into plain data. Malformed HOCON or an unset `${VAR}` → InputError with file and line. */
-export async function parseNodeConf(file: string, env: Record<string, string> = {}, processEnv: NodeJS.ProcessEnv = process.env): Promise<Record<string, unknown>> {
-  const text = await readText(file);
+export async function parseNodeConf(
+  file: string,
+  env: Record<string, string> = {},
+  processEnv: NodeJS.ProcessEnv = process.env,
+  opts: { budget?: InputBudget } = {},
+): Promise<Record<string, unknown>> {
+  const text = await readText(file, 'nodeConf', { budget: opts.budget });
   if (/^\s*\{?\s*\}?\s*$/.test(text)) return {};
+  const depth = hoconDepth(text);
+  if (depth > HOCON_LIMITS.maxDepth) throw new InputError(file, '', `HOCON nested ${depth} levels deep, more than the ${HOCON_LIMITS.maxDepth} allowed (docs/input-limits.md)`);
   // the scope is consulted before the process environment; when a caller supplies its own processEnv, merge it in
   // and turn the parser's own process.env lookup off
   const usingProcess = processEnv === process.env;
   const scope: Record<string, unknown> = usingProcess ? { ...env } : { ...definedOnly(processEnv), ...env };
+  const run: HoconRun = { root: resolve(file), rootText: text, includes: 0, work: 0, budget: opts.budget };
   let result: unknown;
   try {
-    result = await hocon()({ url: file, strict: true, scope, env: usingProcess });
+    const p = hocon();
+    result = await runs.run(run, () => p({ url: pathToFileURL(run.root).href, strict: true, scope, env: usingProcess }));
   } catch (err) {
     throw hoconError(err, file);
   }
   if (result === undefined || result === null) return {};
-  if (!isRecord(result)) throw new InputError(file, '', `expected a HOCON object at the top level, got ${showValue(result)}`);
+  if (!isRecord(result)) throw new InputError(file, '', `expected a HOCON object at the top level, got ${showValue(result, { file })}`);
   return result;
 }
 
@@ -90,18 +238,24 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 function hoconError(err: unknown, file: string): InputError {
+  if (err instanceof InputError) return err;
+  if (err instanceof HoconWorkExceeded) {
+    return new InputError(file, '', `evaluating this HOCON takes more than ${HOCON_LIMITS.maxWork} steps (substitutions that keep doubling a value, or one object merged over and over?) (docs/input-limits.md)`, { cause: err });
+  }
+  if (err instanceof RangeError) return new InputError(file, '', `HOCON too complex to evaluate (${parserMessage(err.message)})`, { cause: err });
   const msg = err instanceof Error ? err.message : String(err);
   const pos = /line: (\d+), col: (\d+)/.exec(msg);
   const where = pos ? ` at line ${pos[1]}, column ${pos[2]}` : '';
   const unresolved = /Unable to resolve '([^']+)'/.exec(msg);
   if (unresolved) {
-    return new InputError(file, '', `\${${unresolved[1]}}${where} is not set (neither in the descriptor's env for this node nor in the environment)`, { cause: err });
+    return new InputError(file, '', `\${${parserMessage(unresolved[1], 80)}}${where} is not set (neither in the descriptor's env for this node nor in the environment)`, { cause: err });
   }
+  // the parser quotes the token it stopped at and the text around it: never shown, the line may hold a password
   const core = msg
     .split(/ \(Source:| \(text:|\. Token:/)[0]
     .replace(/\s+$/, '')
     .replace(/[.!]$/, '');
-  return new InputError(file, '', `malformed HOCON${where}: ${core}`, { cause: err });
+  return new InputError(file, '', `malformed HOCON${where}: ${parserMessage(core)}`, { cause: err });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -110,7 +264,8 @@ const PLACEHOLDER = /\$\{\??[^}]*\}/;
 
 function findPlaceholders(value: unknown, path: string, out: Array<{ field: string; value: string }>): void {
   if (typeof value === 'string') {
-    if (PLACEHOLDER.test(value)) out.push({ field: path, value });
+    // a password written as "abc${X}" is still a password: the field is reported, its text is not
+    if (PLACEHOLDER.test(value)) out.push({ field: path, value: isSecretField(path) ? REDACTED : value });
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => findPlaceholders(v, fieldPath(path, i), out));
   } else if (isRecord(value)) {
@@ -118,7 +273,18 @@ function findPlaceholders(value: unknown, path: string, out: Array<{ field: stri
   }
 }
 
-/** A deep copy with values under secret-looking keys (password, secret, passphrase, private) replaced. */
+/** Register every string under a secret-looking key as a secret (so no later output can show it). */
+function registerConfigSecrets(value: unknown, key = ''): void {
+  if (typeof value === 'string') {
+    if (key && SECRET_KEY.test(key)) registerSecrets([value]);
+  } else if (Array.isArray(value)) {
+    for (const v of value) registerConfigSecrets(v, key);
+  } else if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) registerConfigSecrets(v, k);
+  }
+}
+
+/** A deep copy with values under secret-looking keys (`SECRET_KEY`: password, secret, token, …) replaced. */
 export function redactConfig(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactConfig);
   if (isRecord(value)) {
@@ -150,7 +316,7 @@ function optString(v: unknown, file: string, field: string): string | undefined 
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
-  throw new InputError(file, field, `expected a string, got ${showValue(v)}`);
+  throw new InputError(file, field, `expected a string, got ${showValue(v, { file, field })}`);
 }
 
 function optBool(v: unknown, file: string, field: string): boolean | undefined {
@@ -158,26 +324,27 @@ function optBool(v: unknown, file: string, field: string): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'on' || v === 'yes') return true;
   if (v === 'false' || v === 'off' || v === 'no') return false;
-  throw new InputError(file, field, `expected true or false, got ${showValue(v)}`);
+  throw new InputError(file, field, `expected true or false, got ${showValue(v, { file, field })}`);
 }
 
 function optMillis(v: unknown, file: string, field: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  throw new InputError(file, field, `expected a number of milliseconds, got ${showValue(v)}`);
+  throw new InputError(file, field, `expected a number of milliseconds, got ${showValue(v, { file, field })}`);
 }
 
 /** Read one Corda node of the descriptor: its node.conf, artemis directory and the hashes of files to match. */
 export async function readCordaNode(spec: CordaNodeSpec, opts: NodeConfOptions = {}): Promise<CordaNodeInfo> {
   const file = spec.config;
-  const conf = await parseNodeConf(file, spec.env ?? {}, opts.processEnv ?? process.env);
+  const conf = await parseNodeConf(file, spec.env ?? {}, opts.processEnv ?? process.env, { budget: opts.budget });
+  registerConfigSecrets(conf);
   const literalPlaceholders: CordaNodeInfo['literalPlaceholders'] = [];
   findPlaceholders(conf, '', literalPlaceholders);
 
   const mx = 'enterpriseConfiguration.mutualExclusionConfiguration';
   const mxConf = lookup(conf, 'enterpriseConfiguration', 'mutualExclusionConfiguration');
-  if (mxConf !== undefined && mxConf !== null && !isRecord(mxConf)) throw new InputError(file, mx, `expected an object, got ${showValue(mxConf)}`);
+  if (mxConf !== undefined && mxConf !== null && !isRecord(mxConf)) throw new InputError(file, mx, `expected an object, got ${showValue(mxConf, { file, field: mx })}`);
   const mutualExclusion: CordaNodeInfo['mutualExclusion'] = {};
   if (isRecord(mxConf)) {
     const on = optBool(mxConf.on, file, `${mx}.on`);
@@ -192,7 +359,7 @@ export async function readCordaNode(spec: CordaNodeSpec, opts: NodeConfOptions =
 
   const ds = 'dataSourceProperties';
   const dsConf = conf[ds];
-  if (dsConf !== undefined && dsConf !== null && !isRecord(dsConf)) throw new InputError(file, ds, `expected an object, got ${showValue(dsConf)}`);
+  if (dsConf !== undefined && dsConf !== null && !isRecord(dsConf)) throw new InputError(file, ds, `expected an object, got ${showValue(dsConf, { file, field: ds })}`);
   const dataSource: CordaNodeInfo['dataSource'] = {};
   if (isRecord(dsConf)) {
     const className = optString(dsConf.dataSourceClassName, file, `${ds}.dataSourceClassName`);
@@ -235,7 +402,7 @@ export async function readCordaNode(spec: CordaNodeSpec, opts: NodeConfOptions =
       exists = false;
     }
     info.artemis = realPath ? { path: artemis, realPath, exists } : { path: artemis, exists };
-    info.fileHashes = await hashFiles(spec.baseDirectory, opts.filesToMatch ?? []);
+    info.fileHashes = await hashFiles(spec.baseDirectory, opts.filesToMatch ?? [], { budget: opts.budget });
   }
   return info;
 }
@@ -243,27 +410,33 @@ export async function readCordaNode(spec: CordaNodeSpec, opts: NodeConfOptions =
 /** Marker for an entry of `filesToMatch` that does not exist under the base directory. */
 export const MISSING = '(missing)';
 
-/** SHA-256 of every file under each entry (directories recursed), keyed by path relative to `baseDir`. */
-export async function hashFiles(baseDir: string, entries: string[]): Promise<Record<string, string>> {
+/**
+ * SHA-256 of every file under each entry (directories recursed, symbolic links followed with loop detection), keyed by
+ * path relative to `baseDir`. A FIFO, socket or device is bad input (it cannot be compared, and reading it could block
+ * or never end); files are streamed within the caps of docs/input-limits.md.
+ */
+export async function hashFiles(baseDir: string, entries: string[], opts: { budget?: InputBudget } = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const rel = (p: string) => relative(baseDir, p).split(sep).join('/');
-  const visit = async (p: string, depth: number): Promise<void> => {
-    let st;
+  for (const e of entries) {
+    const listed = join(baseDir, e);
+    let found;
     try {
-      st = await stat(p);
-    } catch {
-      // a dangling link inside a directory is reported like a missing entry
-      if (depth === 0 || (await lstat(p).then(() => true, () => false))) out[rel(p)] = MISSING;
-      return;
+      found = await walkFiles([listed], { what: 'files compared between the Corda nodes', onDangling: (p) => (out[rel(p)] = MISSING) });
+    } catch (err) {
+      // an entry the base directory does not have is reported as missing, for the check to judge
+      if (err instanceof InputError && err.file === listed && /file not found/.test(err.problem)) {
+        out[rel(listed)] = MISSING;
+        continue;
+      }
+      throw err;
     }
-    if (st.isDirectory()) {
-      if (depth > 32) return;
-      const names = (await readdir(p)).sort();
-      await Promise.all(names.map((n) => visit(join(p, n), depth + 1)));
-    } else if (st.isFile()) {
-      out[rel(p)] = createHash('sha256').update(await readFile(p)).digest('hex');
+    for (const f of found) {
+      if (!f.stats.isFile()) throw new InputError(f.path, '', `is ${describeType(f.stats)}: files compared between the Corda nodes must be regular files`);
+      const hash = createHash('sha256');
+      await streamFile(f.path, 'hashed', (chunk) => hash.update(chunk), { budget: opts.budget });
+      out[rel(f.path)] = hash.digest('hex');
     }
-  };
-  await Promise.all(entries.map((e) => visit(join(baseDir, e), 0)));
+  }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

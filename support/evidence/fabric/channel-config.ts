@@ -8,9 +8,10 @@
  */
 import { extname } from 'node:path';
 import { common, msp, orderer, peer } from '@hyperledger/fabric-protos';
+import './protobuf-bounds.ts';
 import { InputError } from '../../errors.ts';
 import { CertificateReader } from '../certificates.ts';
-import { isRecord, parseJson, readBytes, showValue } from '../input.ts';
+import { isRecord, parseJson, readBytes, showValue, type InputBudget } from '../input.ts';
 import type { CertificateInfo, ChannelConfigInfo, ChannelOrgInfo, ConsenterInfo } from '../model.ts';
 
 type Bytes = Uint8Array | string;
@@ -52,11 +53,13 @@ export interface ChannelConfigReadOptions {
   reader?: CertificateReader;
   /** force the format instead of guessing from the extension and content */
   format?: 'protobuf' | 'json';
+  /** counts the bytes read against the run's limits */
+  budget?: InputBudget;
 }
 
 /** Read and decode a channel configuration file (.pb/.block protobuf or configtxlator .json). */
 export async function readChannelConfig(file: string, opts: ChannelConfigReadOptions = {}): Promise<ChannelConfigInfo> {
-  const bytes = await readBytes(file);
+  const bytes = await readBytes(file, 'channelConfig', { budget: opts.budget });
   return decodeChannelConfig(bytes, file, opts);
 }
 
@@ -297,7 +300,7 @@ function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelI
 type J = Record<string, unknown>;
 
 function fromJson(doc: unknown, file: string): RawConfig {
-  if (!isRecord(doc)) throw new InputError(file, '', `expected a JSON object (a configtxlator block or config), got ${showValue(doc)}`);
+  if (!isRecord(doc)) throw new InputError(file, '', `expected a JSON object (a configtxlator block or config), got ${showValue(doc, { file, field: '' })}`);
   // block
   const data = isRecord(doc.data) ? doc.data.data : undefined;
   if (Array.isArray(data)) {
@@ -308,7 +311,7 @@ function fromJson(doc: unknown, file: string): RawConfig {
     const ch = isRecord(header.channel_header) ? header.channel_header : {};
     const type = ch.type;
     if (type !== undefined && Number(type) !== 1) {
-      throw new InputError(file, 'data.data[0].payload.header.channel_header.type', `not a config block (header type ${showValue(type)}, expected 1 = CONFIG)`);
+      throw new InputError(file, 'data.data[0].payload.header.channel_header.type', `not a config block (header type ${showValue(type, { file, field: 'data.data[0].payload.header.channel_header.type' })}, expected 1 = CONFIG)`);
     }
     const config = isRecord(payload.data) ? payload.data.config : undefined;
     if (!isRecord(config)) throw new InputError(file, 'data.data[0].payload.data.config', 'the block holds no channel configuration');
@@ -327,9 +330,9 @@ function fromJson(doc: unknown, file: string): RawConfig {
 
 function jGroups(g: J, field: string, file: string): Array<[string, J]> {
   if (g.groups === undefined || g.groups === null) return [];
-  if (!isRecord(g.groups)) throw new InputError(file, `${field}.groups`, `expected an object of groups, got ${showValue(g.groups)}`);
+  if (!isRecord(g.groups)) throw new InputError(file, `${field}.groups`, `expected an object of groups, got ${showValue(g.groups, { file, field: `${field}.groups` })}`);
   return Object.entries(g.groups).map(([k, v]) => {
-    if (!isRecord(v)) throw new InputError(file, `${field}.groups.${k}`, `expected a config group object, got ${showValue(v)}`);
+    if (!isRecord(v)) throw new InputError(file, `${field}.groups.${k}`, `expected a config group object, got ${showValue(v, { file, field: `${field}.groups.${k}` })}`);
     return [k, v];
   });
 }
@@ -343,25 +346,25 @@ function jValue(g: J, name: string): unknown {
 
 function jNumber(v: unknown, file: string, field: string): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v, { file, field })}`);
   return n;
 }
 
 function jString(v: unknown, file: string, field: string): string {
   if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v)}`);
+  if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v, { file, field })}`);
   return v;
 }
 
 function jCert(v: unknown, file: string, field: string): RawCert | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new InputError(file, field, `expected a base64 certificate, got ${showValue(v)}`);
+  if (typeof v !== 'string') throw new InputError(file, field, `expected a base64 certificate, got ${showValue(v, { file, field })}`);
   return { bytes: v, field };
 }
 
 function jArray(v: unknown, file: string, field: string): unknown[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v)}`);
+  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v, { file, field })}`);
   return v;
 }
 
@@ -371,7 +374,7 @@ function jMsp(og: J, file: string, field: string): { mspId?: string; rootCerts: 
   const f = `${field}.values.MSP.value`;
   if (v.type !== undefined && Number(v.type) !== 0) return { rootCerts: [] };
   const cfg = v.config;
-  if (!isRecord(cfg)) throw new InputError(file, `${f}.config`, `expected the decoded FabricMSPConfig object, got ${showValue(cfg)}`);
+  if (!isRecord(cfg)) throw new InputError(file, `${f}.config`, `expected the decoded FabricMSPConfig object, got ${showValue(cfg, { file, field: `${f}.config` })}`);
   return {
     mspId: jString(cfg.name, file, `${f}.config.name`) || undefined,
     rootCerts: jArray(cfg.root_certs, file, `${f}.config.root_certs`).flatMap((c, i) => {
@@ -400,7 +403,7 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
     const of = p('channel_group.groups.Orderer');
     const ct = jValue(og, 'ConsensusType');
     if (ct !== undefined) {
-      if (!isRecord(ct)) throw new InputError(file, `${of}.values.ConsensusType.value`, `expected an object, got ${showValue(ct)}`);
+      if (!isRecord(ct)) throw new InputError(file, `${of}.values.ConsensusType.value`, `expected an object, got ${showValue(ct, { file, field: `${of}.values.ConsensusType.value` })}`);
       raw.consensusType = jString(ct.type, file, `${of}.values.ConsensusType.value.type`);
       if (raw.consensusType === 'etcdraft') {
         const mf = `${of}.values.ConsensusType.value.metadata`;
@@ -420,7 +423,7 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
         const list = isRecord(md) ? jArray(md.consenters, file, `${mf}.consenters`) : [];
         raw.consenters = list.map((c, i) => {
           const f = `${mf}.consenters[${i}]`;
-          if (!isRecord(c)) throw new InputError(file, f, `expected a consenter object, got ${showValue(c)}`);
+          if (!isRecord(c)) throw new InputError(file, f, `expected a consenter object, got ${showValue(c, { file, field: f })}`);
           return {
             host: jString(c.host, file, `${f}.host`),
             port: jNumber(c.port, file, `${f}.port`),
@@ -435,7 +438,7 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
       const mf = `${of}.values.Orderers.value`;
       raw.consenters = jArray(os.consenter_mapping, file, `${mf}.consenter_mapping`).map((c, i) => {
         const f = `${mf}.consenter_mapping[${i}]`;
-        if (!isRecord(c)) throw new InputError(file, f, `expected a consenter object, got ${showValue(c)}`);
+        if (!isRecord(c)) throw new InputError(file, f, `expected a consenter object, got ${showValue(c, { file, field: f })}`);
         const rc: RawConsenter = {
           host: jString(c.host, file, `${f}.host`),
           port: jNumber(c.port, file, `${f}.port`),
@@ -472,7 +475,7 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
       if (isRecord(ap)) {
         org.anchorPeers = jArray(ap.anchor_peers, file, `${f}.values.AnchorPeers.value.anchor_peers`).map((a, i) => {
           const af2 = `${f}.values.AnchorPeers.value.anchor_peers[${i}]`;
-          if (!isRecord(a)) throw new InputError(file, af2, `expected {host, port}, got ${showValue(a)}`);
+          if (!isRecord(a)) throw new InputError(file, af2, `expected {host, port}, got ${showValue(a, { file, field: af2 })}`);
           return { host: jString(a.host, file, `${af2}.host`), port: jNumber(a.port, file, `${af2}.port`) };
         });
       }

@@ -9,23 +9,29 @@
  * (`addManifestObject` of `manifests.ts`), so a live pod and a manifest pod land in exactly the same `PodInfo`
  * shape; only what a manifest cannot know (the controlling owner, readiness, endpoints) is added here.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import YAML from 'yaml';
 import { ApiException, CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { BrokenError, InputError } from '../../errors.ts';
+import { inspectPathSync, parserMessage, readBytesSync, type NamedBy } from '../input.ts';
 import type { KubernetesClusterInfo } from '../model.ts';
 import { addManifestObject, type ManifestContents } from './manifests.ts';
 
-/** Where the API is and who asks: a kubeconfig context, or the in-cluster configuration of the pod. */
-export type KubernetesApiAccess =
+/**
+ * Where a Kubernetes client may read a cluster from. Only what the descriptor names: a kubeconfig file and a context
+ * in it, or — when a region says `inCluster: true` — the service account of the pod the validator runs in. Chosen in
+ * `kubeAccessOf` (live/collect.ts), built in `kubeConfigFor`.
+ */
+export type KubeAccess =
   | {
+      inCluster?: false;
       /** kubeconfig file */
       kubeconfig: string;
       /** context in that file */
       context: string;
-      inCluster?: undefined;
+      /** the descriptor field that named the kubeconfig, for errors */
+      namedBy?: NamedBy;
     }
   | {
       inCluster: true;
@@ -35,7 +41,14 @@ export type KubernetesApiAccess =
       env?: NodeJS.ProcessEnv;
     };
 
-export type KubernetesApiOptions = KubernetesApiAccess & {
+export interface KubeAccessPolicy {
+  /** let the kubeconfig's exec and auth-provider plugins run (they start programs and may call other servers) */
+  allowExecAuth?: boolean;
+}
+
+export type KubernetesApiOptions = KubeAccess & {
+  /** what the kubeconfig may make the client do */
+  policy?: KubeAccessPolicy;
   /** read pods, Services and endpoints of this namespace only (default: every namespace) */
   namespace?: string;
   /** bound per API call, ms (default 20 s) */
@@ -54,20 +67,54 @@ type Obj = Record<string, unknown>;
 
 const PAGE = 500;
 
-/** A KubeConfig on `context`, or an InputError naming the file and the contexts it has. */
-export function loadKubeConfig(kubeconfig: string, context: string): KubeConfig {
-  if (!existsSync(kubeconfig)) throw new InputError(kubeconfig, '', 'the kubeconfig file does not exist');
+/**
+ * The one place a Kubernetes client configuration is built. The kubeconfig is read through the bounded input layer
+ * (a regular file within its cap; nothing from it is quoted), on `context`; the files it names are checked the same
+ * way; exec and auth-provider plugins are refused unless the policy allows them. Never $KUBECONFIG, ~/.kube/config
+ * or in-cluster defaults: only the access given.
+ */
+export function kubeConfigFor(access: KubeAccess, policy: KubeAccessPolicy = {}): KubeConfig {
+  if (access.inCluster) return inClusterKubeConfig(access.serviceAccountDir, access.env);
+  const { kubeconfig, context } = access;
+  const text = readBytesSync(kubeconfig, 'kubeconfig', { namedBy: access.namedBy }).toString('utf8');
   const kc = new KubeConfig();
   try {
-    kc.loadFromFile(kubeconfig);
+    kc.loadFromString(text);
   } catch (err) {
-    throw new InputError(kubeconfig, '', `not a readable kubeconfig: ${(err as Error).message}`, { cause: err });
+    // the YAML parser quotes the text around a problem, and a kubeconfig holds credentials: only where, and what
+    const mark = (err as { mark?: { line?: number; column?: number } }).mark;
+    const reason = (err as { reason?: string }).reason ?? (mark ? 'YAML syntax error' : parserMessage((err as Error).message));
+    const where = mark?.line !== undefined ? ` at line ${mark.line + 1}, column ${(mark.column ?? 0) + 1}` : '';
+    throw new InputError(kubeconfig, '', `not a readable kubeconfig${where}: ${reason}`, { cause: err });
   }
+  kc.makePathsAbsolute(dirname(kubeconfig));
   const names = kc.getContexts().map((c) => c.name);
   if (!names.includes(context)) {
     throw new InputError(kubeconfig, 'contexts', `no context named "${context}"; the file has ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'}`);
   }
   kc.setCurrentContext(context);
+  const ctx = kc.getContextObject(context);
+  const user = kc.getCurrentUser();
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new InputError(kubeconfig, `contexts[${JSON.stringify(context)}].cluster`, `context "${context}" names a cluster the file does not have`);
+  if (user && (user.exec || user.authProvider) && !policy.allowExecAuth) {
+    const plugin = user.exec ? `an exec plugin (${JSON.stringify(String((user.exec as { command?: unknown }).command ?? ''))})` : `an auth-provider plugin (${JSON.stringify(String((user.authProvider as { name?: unknown }).name ?? ''))})`;
+    throw new InputError(
+      kubeconfig,
+      `users[${JSON.stringify(ctx?.user ?? user.name)}].${user.exec ? 'exec' : 'auth-provider'}`,
+      `the credentials of context "${context}" come from ${plugin}, which runs a program or calls another server; --live does not unless the descriptor sets live.kubernetes.allowExecAuth: true`,
+    );
+  }
+  // the files the context points at (CA, client certificate and key): regular files within the caps, or nothing is read
+  const files: Array<[string, string | undefined]> = [
+    ['certificate-authority', cluster.caFile],
+    ['client-certificate', user?.certFile],
+    ['client-key', user?.keyFile],
+  ];
+  for (const [field, file] of files) {
+    const problem = file ? inspectPathSync(file, 'file', 'certificate') : undefined;
+    if (problem) throw new InputError(kubeconfig, field, `${file}: ${problem}`);
+  }
   return kc;
 }
 
@@ -83,20 +130,28 @@ export function inClusterKubeConfig(dir: string = SERVICE_ACCOUNT_DIR, env: Node
   if (!host || !port) throw new InputError(dir, '', `KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: not running in a Kubernetes pod (${hint})`);
   const tokenFile = join(dir, 'token');
   const caFile = join(dir, 'ca.crt');
+  // the bounded input layer: regular files under their caps (a projected token is a symlink to one)
   let token: string;
   try {
-    token = readFileSync(tokenFile, 'utf8').trim();
+    token = readBytesSync(tokenFile, 'kubeconfig').toString('utf8').trim();
   } catch (err) {
-    throw new InputError(tokenFile, '', `the service-account token cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${hint}`, { cause: err });
+    const reason = err instanceof InputError ? err.problem : (err as Error).message;
+    throw new InputError(tokenFile, '', `the service-account token cannot be read (${reason}): ${hint}`, { cause: err });
   }
   if (!token) throw new InputError(tokenFile, '', `the service-account token is empty (${hint})`);
-  if (!existsSync(caFile)) throw new InputError(caFile, '', `the cluster CA is missing (${hint})`);
+  const caProblem = inspectPathSync(caFile, 'file', 'certificate');
+  if (caProblem) throw new InputError(caFile, '', `the cluster CA cannot be read: ${caProblem} (${hint})`);
   const kc = new KubeConfig();
   kc.loadFromClusterAndUser(
     { name: IN_CLUSTER_CONTEXT, server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`, caFile, skipTLSVerify: false },
     { name: 'service-account', token },
   );
   return kc;
+}
+
+/** A KubeConfig on `context` of a kubeconfig file the harness was given (see `kubeConfigFor`). */
+export function loadKubeConfig(kubeconfig: string, context: string, policy: KubeAccessPolicy = {}, namedBy?: NamedBy): KubeConfig {
+  return kubeConfigFor({ kubeconfig, context, ...(namedBy ? { namedBy } : {}) }, policy);
 }
 
 function describeApiError(err: unknown): string {
@@ -253,7 +308,7 @@ export function kubeProxyModeFrom(configConf: string | undefined, source: string
 
 /** Read one region's cluster through the API. GET/LIST only. */
 export async function collectKubernetesApiEvidence(region: string, o: KubernetesApiOptions): Promise<KubernetesClusterInfo> {
-  const kc = o.inCluster ? inClusterKubeConfig(o.serviceAccountDir, o.env) : loadKubeConfig(o.kubeconfig, o.context);
+  const kc = kubeConfigFor(o, o.policy);
   const context = o.inCluster ? IN_CLUSTER_CONTEXT : o.context;
   const server = kc.getCurrentCluster()?.server ?? '(no server)';
   const r = new ApiReader(context, server, o.timeoutMs ?? 20_000);

@@ -20,20 +20,20 @@ export interface KindConfigInfo {
 }
 
 export async function readKindConfig(file: string, opts: { clusterName?: string } = {}): Promise<KindConfigInfo> {
-  return parseKindConfig(await readText(file), file, opts);
+  return parseKindConfig(await readText(file, 'kindConfig'), file, opts);
 }
 
 export function parseKindConfig(text: string, file: string, opts: { clusterName?: string } = {}): KindConfigInfo {
   const doc = parseYaml(text, file);
-  if (!isRecord(doc)) throw new InputError(file, '', `expected a KIND Cluster config mapping, got ${showValue(doc)}`);
-  if (doc.kind !== 'Cluster') throw new InputError(file, 'kind', `expected "Cluster" (a KIND cluster config), got ${showValue(doc.kind)}`);
+  if (!isRecord(doc)) throw new InputError(file, '', `expected a KIND Cluster config mapping, got ${showValue(doc, { file, field: '' })}`);
+  if (doc.kind !== 'Cluster') throw new InputError(file, 'kind', `expected "Cluster" (a KIND cluster config), got ${showValue(doc.kind, { file, field: 'kind' })}`);
   if (typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith('kind.x-k8s.io/')) {
-    throw new InputError(file, 'apiVersion', `expected kind.x-k8s.io/v1alpha4, got ${showValue(doc.apiVersion)}`);
+    throw new InputError(file, 'apiVersion', `expected kind.x-k8s.io/v1alpha4, got ${showValue(doc.apiVersion, { file, field: 'apiVersion' })}`);
   }
   const clusterName = opts.clusterName ?? (typeof doc.name === 'string' && doc.name ? doc.name : 'kind');
   let networking: Record<string, unknown> = {};
   if (doc.networking !== undefined && doc.networking !== null) {
-    if (!isRecord(doc.networking)) throw new InputError(file, 'networking', `expected a mapping, got ${showValue(doc.networking)}`);
+    if (!isRecord(doc.networking)) throw new InputError(file, 'networking', `expected a mapping, got ${showValue(doc.networking, { file, field: 'networking' })}`);
     networking = doc.networking;
   }
   const mode = networking.kubeProxyMode;
@@ -43,22 +43,22 @@ export function parseKindConfig(text: string, file: string, opts: { clusterName?
   } else if (typeof mode === 'string' && mode !== '') {
     kubeProxyMode = { mode, source: `${file}#networking.kubeProxyMode`, defaulted: false };
   } else {
-    throw new InputError(file, 'networking.kubeProxyMode', `expected "iptables", "ipvs", "nftables" or "none", got ${showValue(mode)}`);
+    throw new InputError(file, 'networking.kubeProxyMode', `expected "iptables", "ipvs", "nftables" or "none", got ${showValue(mode, { file, field: 'networking.kubeProxyMode' })}`);
   }
 
   const rawNodes = doc.nodes === undefined || doc.nodes === null ? [{ role: 'control-plane' }] : doc.nodes;
-  if (!Array.isArray(rawNodes)) throw new InputError(file, 'nodes', `expected a list, got ${showValue(rawNodes)}`);
+  if (!Array.isArray(rawNodes)) throw new InputError(file, 'nodes', `expected a list, got ${showValue(rawNodes, { file, field: 'nodes' })}`);
   const counters: Record<string, number> = {};
   const nodes = rawNodes.map((n, i) => {
-    if (!isRecord(n)) throw new InputError(file, `nodes[${i}]`, `expected a mapping, got ${showValue(n)}`);
+    if (!isRecord(n)) throw new InputError(file, `nodes[${i}]`, `expected a mapping, got ${showValue(n, { file, field: `nodes[${i}]` })}`);
     const role = n.role === undefined ? 'control-plane' : n.role;
-    if (role !== 'control-plane' && role !== 'worker') throw new InputError(file, `nodes[${i}].role`, `expected "control-plane" or "worker", got ${showValue(role)}`);
+    if (role !== 'control-plane' && role !== 'worker') throw new InputError(file, `nodes[${i}].role`, `expected "control-plane" or "worker", got ${showValue(role, { file, field: `nodes[${i}].role` })}`);
     const count = (counters[role] = (counters[role] ?? 0) + 1);
     const labels: Record<string, string> = {};
     if (n.labels !== undefined && n.labels !== null) {
-      if (!isRecord(n.labels)) throw new InputError(file, `nodes[${i}].labels`, `expected a mapping, got ${showValue(n.labels)}`);
+      if (!isRecord(n.labels)) throw new InputError(file, `nodes[${i}].labels`, `expected a mapping, got ${showValue(n.labels, { file, field: `nodes[${i}].labels` })}`);
       for (const [k, v] of Object.entries(n.labels)) {
-        if (v === null || typeof v === 'object') throw new InputError(file, `nodes[${i}].labels.${JSON.stringify(k)}`, `expected a label value, got ${showValue(v)}`);
+        if (v === null || typeof v === 'object') throw new InputError(file, `nodes[${i}].labels.${JSON.stringify(k)}`, `expected a label value, got ${showValue(v, { file, field: `nodes[${i}].labels.${JSON.stringify(k)}` })}`);
         labels[k] = String(v);
       }
     }

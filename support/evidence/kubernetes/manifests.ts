@@ -4,14 +4,20 @@
  * pod template; Pods keep their `nodeName`; Services and Nodes are read as they are; `List` kinds are unpacked.
  * Other kinds (ConfigMaps, a KIND cluster config lying in the same folder, ...) are ignored.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { InputError } from '../../errors.ts';
-import { describeFsError, fieldPath, isRecord, parseJson, parseYamlDocuments, readText, showValue } from '../input.ts';
+import { boundedInt, describeType, fieldPath, isRecord, parseJson, parseYamlDocuments, portNumber, readText, showValue, walkFiles, type InputBudget } from '../input.ts';
 import type { KubernetesClusterInfo, NodeInfo, PodAffinityInfo, PodInfo, ServiceInfo } from '../model.ts';
 
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
+/**
+ * Pods a workload's `replicas` may expand to, and pods one cluster's evidence may hold: each replica becomes a
+ * `PodInfo`, so `replicas: 100000000` would be a hundred million objects. Kubernetes supports 150,000 pods per
+ * cluster; an HA deployment under test holds far fewer.
+ */
+export const MANIFEST_LIMITS = { maxReplicas: 10_000, maxPodsPerCluster: 50_000 } as const;
 
 type Obj = Record<string, unknown>;
 
@@ -23,36 +29,24 @@ export interface ManifestContents {
   files: string[];
 }
 
-/** Expand files and directories (recursively, sorted) into the manifest files they hold. */
+/** Expand files and directories (recursively, sorted, symbolic links followed with loop detection) into the manifest files they hold. */
 export async function listManifestFiles(paths: string[]): Promise<string[]> {
+  const entries = await walkFiles(paths, { what: 'manifest folder', skipHidden: true });
   const out: string[] = [];
-  const visit = async (p: string, explicit: boolean): Promise<void> => {
-    let st;
-    try {
-      st = await stat(p);
-    } catch (err) {
-      throw new InputError(p, '', describeFsError(err), { cause: err });
-    }
-    if (st.isDirectory()) {
-      const entries = (await readdir(p)).sort();
-      for (const e of entries) {
-        if (e.startsWith('.')) continue;
-        await visit(join(p, e), false);
-      }
-    } else if (explicit || MANIFEST_EXT.has(extname(p).toLowerCase())) {
-      out.push(p);
-    }
-  };
-  for (const p of paths) await visit(p, true);
+  for (const e of entries) {
+    // a listed path is read whatever its name; inside a folder only manifest extensions count
+    if (!e.listed && !MANIFEST_EXT.has(extname(e.path).toLowerCase())) continue;
+    if (!e.stats.isFile()) throw new InputError(e.path, '', `is ${describeType(e.stats)}, expected a regular file (a Kubernetes manifest)`);
+    out.push(e.path);
+  }
   return out;
 }
 
-/** Read manifests for one region's cluster. */
-export async function readKubernetesManifests(paths: string[], region: string): Promise<KubernetesClusterInfo> {
+/** Read manifests for one region's cluster: one file at a time, so memory holds one file's text. */
+export async function readKubernetesManifests(paths: string[], region: string, opts: { budget?: InputBudget } = {}): Promise<KubernetesClusterInfo> {
   const files = await listManifestFiles(paths);
-  const texts = await Promise.all(files.map((f) => readText(f)));
   const contents: ManifestContents = { pods: [], services: [], nodes: [], files };
-  files.forEach((f, i) => addManifestText(contents, texts[i], f));
+  for (const f of files) addManifestText(contents, await readText(f, 'manifest', { budget: opts.budget }), f);
   return { region, origin: 'manifests', pods: contents.pods, services: contents.services, nodes: contents.nodes, sources: files };
 }
 
@@ -65,11 +59,11 @@ function addManifestText(into: ManifestContents, text: string, file: string): vo
 
 /** One Kubernetes object (already parsed, e.g. from the API) into `into`; errors name `file` and `field`. */
 export function addManifestObject(into: ManifestContents, value: unknown, file: string, field: string): void {
-  if (!isRecord(value)) throw new InputError(file, field, `expected a Kubernetes object, got ${showValue(value)}`);
+  if (!isRecord(value)) throw new InputError(file, field, `expected a Kubernetes object, got ${showValue(value, { file, field })}`);
   const kind = value.kind;
   if (typeof kind !== 'string') {
     if (value.kind === undefined && value.apiVersion === undefined) return; // not a Kubernetes object (e.g. values file)
-    throw new InputError(file, `${field}.kind`, `expected a string, got ${showValue(kind)}`);
+    throw new InputError(file, `${field}.kind`, `expected a string, got ${showValue(kind, { file, field: `${field}.kind` })}`);
   }
   if (kind === 'List' || kind.endsWith('List')) {
     arr(value.items, file, `${field}.items`).forEach((item, i) => addManifestObject(into, item, file, `${field}.items[${i}]`));
@@ -82,10 +76,16 @@ export function addManifestObject(into: ManifestContents, value: unknown, file: 
   const source = `${file}#${kind}/${name}`;
   if (kind === 'Pod') {
     const spec = obj(value.spec, file, `${field}.spec`);
+    if (into.pods.length >= MANIFEST_LIMITS.maxPodsPerCluster) {
+      throw new InputError(file, field, `this Pod brings the cluster's pods above the limit of ${MANIFEST_LIMITS.maxPodsPerCluster} (docs/input-limits.md)`);
+    }
     into.pods.push(podFrom(name, namespace, `Pod/${name}`, labels(meta.labels, file, `${field}.metadata.labels`), spec, file, `${field}.spec`, source));
   } else if (WORKLOADS.has(kind)) {
     const spec = obj(value.spec, file, `${field}.spec`);
-    const replicas = spec.replicas === undefined || spec.replicas === null ? 1 : int(spec.replicas, file, `${field}.spec.replicas`);
+    const replicas = spec.replicas === undefined || spec.replicas === null ? 1 : boundedInt(spec.replicas, file, `${field}.spec.replicas`, 0, MANIFEST_LIMITS.maxReplicas, 'a replica count');
+    if (into.pods.length + replicas > MANIFEST_LIMITS.maxPodsPerCluster) {
+      throw new InputError(file, `${field}.spec.replicas`, `${replicas} replicas bring this cluster's pods above the limit of ${MANIFEST_LIMITS.maxPodsPerCluster} (docs/input-limits.md)`);
+    }
     const template = obj(spec.template, file, `${field}.spec.template`);
     const tmeta = obj(template.metadata, file, `${field}.spec.template.metadata`);
     const tspec = obj(template.spec, file, `${field}.spec.template.spec`);
@@ -98,11 +98,12 @@ export function addManifestObject(into: ManifestContents, value: unknown, file: 
     const ports = arr(spec.ports, file, `${field}.spec.ports`).map((p, i) => {
       const f = `${field}.spec.ports[${i}]`;
       const po = obj(p, file, f);
-      const port = int(po.port, file, `${f}.port`);
+      const port = portNumber(po.port, file, `${f}.port`);
       const tp = po.targetPort;
       let targetPort: number | string = port;
-      if (typeof tp === 'number' || typeof tp === 'string') targetPort = typeof tp === 'string' && /^\d+$/.test(tp) ? Number(tp) : tp;
-      else if (tp !== undefined && tp !== null) throw new InputError(file, `${f}.targetPort`, `expected a number or a port name, got ${showValue(tp)}`);
+      if (typeof tp === 'number' || (typeof tp === 'string' && /^\d+$/.test(tp))) targetPort = portNumber(tp, file, `${f}.targetPort`);
+      else if (typeof tp === 'string' && tp !== '') targetPort = tp;
+      else if (tp !== undefined && tp !== null) throw new InputError(file, `${f}.targetPort`, `expected a number or a port name, got ${showValue(tp, { file, field: `${f}.targetPort` })}`);
       const out: ServiceInfo['ports'][number] = { port, targetPort };
       const pname = optStr(po.name, file, `${f}.name`);
       if (pname) out.name = pname;
@@ -127,7 +128,7 @@ function podFrom(name: string, namespace: string, owner: string, podLabels: Reco
     const co = obj(c, file, `${field}.containers[${i}]`);
     arr(co.ports, file, `${field}.containers[${i}].ports`).forEach((p, j) => {
       const po = obj(p, file, `${field}.containers[${i}].ports[${j}]`);
-      containerPorts.push(int(po.containerPort, file, `${field}.containers[${i}].ports[${j}].containerPort`));
+      containerPorts.push(portNumber(po.containerPort, file, `${field}.containers[${i}].ports[${j}].containerPort`));
     });
   });
   const pod: PodInfo = { name, namespace, owner, labels: podLabels, containerPorts, affinity: affinityFrom(spec, file, field), source };
@@ -166,7 +167,7 @@ function affinityFrom(spec: Obj, file: string, field: string): PodAffinityInfo {
     info.preferredAntiAffinity.push({
       topologyKey: str(term.topologyKey, file, `${f}.podAffinityTerm.topologyKey`),
       matchLabels: selectorLabels(term.labelSelector, file, `${f}.podAffinityTerm.labelSelector`),
-      weight: w.weight === undefined ? 1 : int(w.weight, file, `${f}.weight`),
+      weight: w.weight === undefined ? 1 : boundedInt(w.weight, file, `${f}.weight`, 1, 100, 'a weight'),
     });
   });
   const nodeAff = aff.nodeAffinity === undefined || aff.nodeAffinity === null ? {} : obj(aff.nodeAffinity, file, `${field}.affinity.nodeAffinity`);
@@ -196,7 +197,7 @@ function affinityFrom(spec: Obj, file: string, field: string): PodAffinityInfo {
     const co = obj(c, file, f);
     info.topologySpread.push({
       topologyKey: str(co.topologyKey, file, `${f}.topologyKey`),
-      maxSkew: co.maxSkew === undefined ? 1 : int(co.maxSkew, file, `${f}.maxSkew`),
+      maxSkew: co.maxSkew === undefined ? 1 : boundedInt(co.maxSkew, file, `${f}.maxSkew`, 1, 1_000_000, 'a skew'),
       hard: (co.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule',
       matchLabels: selectorLabels(co.labelSelector, file, `${f}.labelSelector`),
     });
@@ -209,33 +210,29 @@ function affinityFrom(spec: Obj, file: string, field: string): PodAffinityInfo {
 
 function obj(v: unknown, file: string, field: string): Obj {
   if (v === undefined || v === null) return {};
-  if (!isRecord(v)) throw new InputError(file, field, `expected a mapping, got ${showValue(v)}`);
+  if (!isRecord(v)) throw new InputError(file, field, `expected a mapping, got ${showValue(v, { file, field })}`);
   return v;
 }
 function arr(v: unknown, file: string, field: string): unknown[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v)}`);
+  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v, { file, field })}`);
   return v;
 }
 function str(v: unknown, file: string, field: string): string {
-  if (typeof v !== 'string' || v === '') throw new InputError(file, field, `expected a non-empty string, got ${showValue(v)}`);
+  if (typeof v !== 'string' || v === '') throw new InputError(file, field, `expected a non-empty string, got ${showValue(v, { file, field })}`);
   return v;
 }
 function optStr(v: unknown, file: string, field: string): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v)}`);
+  if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v, { file, field })}`);
   return v;
-}
-function int(v: unknown, file: string, field: string): number {
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new InputError(file, field, `expected a non-negative integer, got ${showValue(v)}`);
-  return n;
 }
 function labels(v: unknown, file: string, field: string): Record<string, string> {
   const o = obj(v, file, field);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(o)) {
-    if (val === null || typeof val === 'object') throw new InputError(file, fieldPath(field, k), `expected a label value, got ${showValue(val)}`);
+    const f = fieldPath(field, k);
+    if (val === null || typeof val === 'object') throw new InputError(file, f, `expected a label value, got ${showValue(val, { file, field: f })}`);
     out[k] = String(val);
   }
   return out;

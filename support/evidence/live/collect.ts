@@ -1,28 +1,31 @@
 /**
  * Read-only live evidence from the endpoints a descriptor names: TLS handshakes to peers, orderers and gateway
  * Services (by name, verified against the organization CA; the peer behind a Service is named by the certificate
- * it presents), the Corda lease row and database reachability, and the ordering nodes' own round-trip figures.
+ * it presents), the Corda lease row and database reachability, each region's cluster through the Kubernetes API,
+ * and the ordering nodes' own round-trip figures. Where it may connect is decided by `address.ts` (only where the
+ * descriptor's `live` section says) and, for Kubernetes, by `kubeAccessOf` below.
  * Used by `ha-validate --live` on an existing deployment and by every provisioning environment, so the same
  * observation means the same thing everywhere. Nothing here writes to the deployment.
  */
-import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { X509Certificate } from 'node:crypto';
-import type { CertificateInfo, LiveEvidence } from '../model.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
-import { join } from 'node:path';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../errors.ts';
+import { readText } from '../input.ts';
+import type { CertificateInfo, LiveEvidence } from '../model.ts';
+import type { RegionSpec, TargetDescriptor } from '../../target/types.ts';
+import type { KubeAccess, KubeAccessPolicy } from '../kubernetes/api.ts';
 import { handshake } from './tls.ts';
-import { addressOf } from './address.ts';
+import { addressOf, dialAddress, liveEndpoint } from './address.ts';
 import { collectRoundTrips } from './round-trips.ts';
-import { readLeaseRow, readOnlySession, type LeaseRow } from './lease.ts';
+import { readLeaseRow, ReadOnlySession, type LeaseRow } from './lease.ts';
 
 export { readLeaseRow, type LeaseRow };
 
 export { addressOf };
 
 async function readPems(files: string[]): Promise<string[]> {
-  return Promise.all(files.map((f) => readFile(f, 'utf8')));
+  return Promise.all(files.map((f) => readText(f, 'certificate')));
 }
 
 /** A described peer, as a presented certificate can name it: its host and its own TLS certificate, when known. */
@@ -59,7 +62,7 @@ async function knownPeers(peers: Array<{ name: string; host: string; tlsCert?: s
   return Promise.all(
     peers.map(async (p) => {
       if (!p.tlsCert) return { name: p.name, host: p.host };
-      const pem = await readFile(p.tlsCert, 'utf8').catch(() => undefined);
+      const pem = await readText(p.tlsCert, 'certificate').catch(() => undefined);
       let fingerprint256: string | undefined;
       try {
         fingerprint256 = pem ? new X509Certificate(pem).fingerprint256 : undefined;
@@ -80,7 +83,7 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
   for (const org of d.fabric.organizations) {
     const ca = await readPems(org.ca);
     for (const peer of org.peers) {
-      const address = addressOf(d, peer.host);
+      const address = dialAddress(d, peer.host);
       if (!address) continue;
       jobs.push(
         handshake({ name: peer.host, address, port: peer.port, ca, timeoutMs }).then((h) => {
@@ -100,7 +103,7 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
   for (const ordOrg of d.fabric.ordering) {
     const ca = await readPems(ordOrg.ca);
     for (const node of ordOrg.nodes) {
-      const address = addressOf(d, node.host);
+      const address = dialAddress(d, node.host);
       if (!address) continue;
       jobs.push(
         handshake({ name: node.host, address, port: node.port, ca, timeoutMs }).then((h) => {
@@ -114,17 +117,29 @@ export async function collectTlsEvidence(d: TargetDescriptor, timeoutMs = 2000):
   return { presentedCerts, handshakes };
 }
 
-/** Database reachability and the lease row, from the descriptor's `live.database`. */
+/**
+ * Database reachability and the lease row, from the descriptor's `live.database`, over a read-only session that
+ * runs single SELECTs. Its host, written in the live section, is dialled as written when it is an address; a name
+ * through `live.hosts`, or only with `live.resolveNames: true` (else an InputError).
+ */
 export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3000): Promise<Partial<LiveEvidence>> {
   const db = d.live.database;
   if (!db) return {};
+  const address = liveEndpoint(d, db.host);
+  if (!address) {
+    throw new InputError(
+      d.file,
+      'live.database.host',
+      `${JSON.stringify(db.host)} is a host name: --live connects only to addresses the descriptor gives; map it in live.hosts, or set live.resolveNames: true`,
+    );
+  }
   const source = `postgresql://${db.user}@${db.host}:${db.port}/${db.database}`;
-  let client: pg.Client | undefined;
+  let session: ReadOnlySession | undefined;
   try {
-    client = await readOnlySession(db, db.host, timeoutMs)();
+    session = await ReadOnlySession.open({ host: address, port: db.port, database: db.database, user: db.user, password: db.password, timeoutMs });
     let leaseRow: LeaseRow | null = null;
     try {
-      leaseRow = await readLeaseRow(client);
+      leaseRow = await readLeaseRow(session);
     } catch (err) {
       // No lease table yet: reachable, but no node has ever claimed the lease.
       if (!/does not exist/.test((err as Error).message)) throw err;
@@ -133,26 +148,43 @@ export async function collectDatabaseEvidence(d: TargetDescriptor, timeoutMs = 3
   } catch (err) {
     return { database: { reachable: false, error: (err as Error).message, source } };
   } finally {
-    await client?.end().catch(() => undefined);
+    await session?.end();
   }
 }
 
+/**
+ * How --live may reach a region's cluster, the one place this is decided: the service account of the pod the
+ * validator runs in when the region says `inCluster: true`; else the kubeconfig and context the region names. A
+ * context without a kubeconfig uses $KUBECONFIG (its first file) or ~/.kube/config only when the descriptor says
+ * `live.kubernetes.ambientKubeconfig: true`; otherwise it is an InputError.
+ */
+export function kubeAccessOf(d: TargetDescriptor, region: RegionSpec, index: number, env: NodeJS.ProcessEnv = process.env): KubeAccess {
+  const k = region.kubernetes!;
+  if (k.inCluster) return { inCluster: true, env };
+  const field = `regions[${index}].kubernetes.kubeconfig`;
+  if (k.kubeconfig) return { kubeconfig: k.kubeconfig, context: k.context!, namedBy: { file: d.file, field } };
+  if (d.live.kubernetes?.ambientKubeconfig !== true) {
+    throw new InputError(
+      d.file,
+      field,
+      `region ${region.name} names context ${JSON.stringify(k.context)} but no kubeconfig: --live reads clusters only through the kubeconfig the descriptor names (set kubeconfig, or live.kubernetes.ambientKubeconfig: true to use $KUBECONFIG or ~/.kube/config)`,
+    );
+  }
+  const ambient = env.KUBECONFIG?.split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
+  return { kubeconfig: ambient, context: k.context!, namedBy: { file: d.file, field: 'live.kubernetes.ambientKubeconfig' } };
+}
+
 /** Each region with a kubeconfig context or `inCluster: true`, read from the Kubernetes API (GET and LIST only). */
-export async function collectKubernetesEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const regions = d.regions.filter((r) => r.kubernetes?.context || r.kubernetes?.inCluster);
+export async function collectKubernetesEvidence(d: TargetDescriptor, env: NodeJS.ProcessEnv = process.env): Promise<Partial<LiveEvidence>> {
+  const regions = d.regions.map((r, i) => ({ r, i })).filter(({ r }) => r.kubernetes?.context || r.kubernetes?.inCluster);
   if (!regions.length) return {};
+  // decided before anything is loaded or dialled: a region the descriptor gives no way to reach is bad input
+  const accesses = regions.map(({ r, i }) => ({ region: r.name, access: kubeAccessOf(d, r, i, env) }));
+  const policy: KubeAccessPolicy = { allowExecAuth: d.live.kubernetes?.allowExecAuth === true };
   // loaded only when a region names a context: the Kubernetes client is large and slow to import
   const { collectKubernetesApiEvidence } = await import('../kubernetes/api.ts');
-  const defaultKubeconfig = process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
   const namespace = typeof d.live.namespace === 'string' ? d.live.namespace : undefined;
-  const kubernetes = await Promise.all(
-    regions.map((r) =>
-      collectKubernetesApiEvidence(
-        r.name,
-        r.kubernetes!.inCluster ? { inCluster: true, namespace } : { kubeconfig: r.kubernetes!.kubeconfig ?? defaultKubeconfig, context: r.kubernetes!.context!, namespace },
-      ),
-    ),
-  );
+  const kubernetes = await Promise.all(accesses.map(({ region, access }) => collectKubernetesApiEvidence(region, { ...access, policy, namespace })));
   return { kubernetes };
 }
 

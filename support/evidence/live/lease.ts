@@ -13,8 +13,13 @@ export interface LeaseRow {
   version: number;
 }
 
+/** What reading the lease needs of a database client: one query at a time. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>>;
+}
+
 /** Read the Corda mutual-exclusion lease row (SELECT only). */
-export async function readLeaseRow(client: pg.Client): Promise<LeaseRow | null> {
+export async function readLeaseRow(client: Queryable): Promise<LeaseRow | null> {
   const r = await client.query<{ machine_name: string; pid: string; mutual_exclusion_timestamp: Date; version: string }>(
     "SELECT machine_name, pid, mutual_exclusion_timestamp, version FROM node_mutual_exclusion WHERE mutual_exclusion_id = 'X'",
   );
@@ -28,14 +33,20 @@ export async function readLeaseRow(client: pg.Client): Promise<LeaseRow | null> 
   };
 }
 
+/** A database session the lease reader can use: queries, an end, and word when the connection is gone. */
+export interface LeaseSession extends Queryable {
+  on(event: 'error' | 'end', listener: () => void): unknown;
+  end(): Promise<void>;
+}
+
 export class LeaseReader {
-  private client: Promise<pg.Client> | null = null;
+  private client: Promise<LeaseSession> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   /** `connect` opens a new session; `closedError` is what a read after `close()` throws */
   constructor(
-    private readonly connect: () => Promise<pg.Client>,
+    private readonly connect: () => Promise<LeaseSession>,
     private readonly closedError: () => Error = () => new Error('the lease reader is closed'),
   ) {}
 
@@ -74,29 +85,61 @@ export class LeaseReader {
   }
 }
 
-/** A PostgreSQL session that can only read: `default_transaction_read_only`, and a statement timeout. */
-export function readOnlySession(db: NonNullable<TargetDescriptor['live']['database']>, host: string, timeoutMs: number): () => Promise<pg.Client> {
-  return async () => {
+/** PostgreSQL's startup `options`: every transaction of the session is read-only, whatever a statement asks. */
+export const READ_ONLY_SESSION = '-c default_transaction_read_only=on';
+
+/**
+ * A PostgreSQL session for --live and observations: opened read-only (the startup options), checked to be so before
+ * anything is read, and able to run one SELECT statement at a time, nothing else.
+ */
+export class ReadOnlySession implements LeaseSession {
+  private constructor(private readonly client: pg.Client) {}
+
+  static async open(config: { host: string; port: number; database: string; user: string; password?: string; timeoutMs: number }): Promise<ReadOnlySession> {
     const client = new pg.Client({
-      host,
-      port: db.port,
-      database: db.database,
-      user: db.user,
-      password: db.password,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs,
-      statement_timeout: timeoutMs,
-      options: '-c default_transaction_read_only=on',
+      host: config.host,
+      port: config.port,
+      database: config.database,
+      user: config.user,
+      // never ~/.pgpass or $PGPASSWORD: the descriptor's password, or none
+      password: config.password ?? '',
+      options: READ_ONLY_SESSION,
+      connectionTimeoutMillis: config.timeoutMs,
+      query_timeout: config.timeoutMs,
+      statement_timeout: config.timeoutMs,
       application_name: 'ha-conformance (read-only)',
     });
     client.on('error', () => undefined);
+    const session = new ReadOnlySession(client);
     try {
       await client.connect();
+      const r = await session.query<{ ro: string }>("SELECT current_setting('default_transaction_read_only') AS ro");
+      if (r.rows[0]?.ro !== 'on') throw new Error(`the session is not read-only (default_transaction_read_only is ${JSON.stringify(r.rows[0]?.ro ?? null)}); nothing is read`);
     } catch (err) {
-      await client.end().catch(() => undefined);
+      await session.end();
       throw err;
     }
-    return client;
-  };
+    return session;
+  }
+
+  query<R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> {
+    if (!/^\s*SELECT\b/i.test(sql) || sql.replace(/;\s*$/, '').includes(';')) {
+      return Promise.reject(new Error(`a read-only session runs single SELECT statements only, not: ${sql.slice(0, 40)}`));
+    }
+    return this.client.query<R>(sql);
+  }
+
+  on(event: 'error' | 'end', listener: () => void): this {
+    this.client.on(event, listener);
+    return this;
+  }
+
+  async end(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
 }
 
+/** Opens read-only sessions to the descriptor's `live.database` at `host` (the address the live rules allow). */
+export function readOnlySession(db: NonNullable<TargetDescriptor['live']['database']>, host: string, timeoutMs: number): () => Promise<ReadOnlySession> {
+  return () => ReadOnlySession.open({ host, port: db.port, database: db.database, user: db.user, password: db.password, timeoutMs });
+}

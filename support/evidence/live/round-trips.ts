@@ -27,9 +27,8 @@
  *
  * Every request is a GET of a metrics page; nothing is written to a node.
  */
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml, readText } from '../input.ts';
 import type { LiveEvidence } from '../model.ts';
 import type { TargetDescriptor } from '../../target/types.ts';
 import { InputError, InputErrors } from '../../errors.ts';
@@ -120,7 +119,7 @@ function fabricSource(d: TargetDescriptor, timeoutMs: number): MetricsSource | u
       const counters: Counters = {};
       const problems: string[] = [];
       const cas = new Map<string, string[]>();
-      for (const org of d.fabric?.ordering ?? []) cas.set(org.name, await Promise.all(org.ca.map((f) => readFile(f, 'utf8'))));
+      for (const org of d.fabric?.ordering ?? []) cas.set(org.name, await Promise.all(org.ca.map((f) => readText(f, 'certificate'))));
       await Promise.all(
         measuring.map(async (o) => {
           let samples: MetricSample[];
@@ -244,12 +243,8 @@ export async function etcdRoundTrips(members: Array<{ name: string; region: stri
 
 /** The operator's measurement file: its round trips, with every field checked (InputError naming file and field). */
 export async function readMeasurementFile(file: string, d: TargetDescriptor): Promise<{ roundTrips: RoundTrip[]; method: string }> {
-  let doc: unknown;
-  try {
-    doc = parseYaml(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(file, '', `cannot read the round-trip measurement file: ${(err as Error).message}`, { cause: err });
-  }
+  // the bounded input layer: a regular file under its size cap, YAML aliases and nesting bounded
+  const doc = parseYaml(await readText(file, 'roundTrips'), file);
   const errors: InputError[] = [];
   const rec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!rec(doc)) throw new InputError(file, '', 'must be a mapping with measuredBy and roundTrips');

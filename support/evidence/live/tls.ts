@@ -2,8 +2,8 @@
  * Live TLS evidence: the certificate a server presents, and whether a handshake by a given name verifies
  * against the organization's CA, as a client dialling that name would. The handshake is a gRPC client's: the
  * name as SNI and ALPN `h2` offered. Nothing is sent after it: the connection is closed once the certificate is
- * in, so a handshake reads the server and writes nothing to it. Names are resolved by the descriptor's
- * `live.hosts` map (never by changing the machine's DNS).
+ * in, so a handshake reads the server and writes nothing to it. The caller gives the address to dial
+ * (`address.ts`: the descriptor's `live.hosts`, never the machine's DNS unless `live.resolveNames`).
  */
 import { connect, type PeerCertificate } from 'node:tls';
 import { X509Certificate } from 'node:crypto';

@@ -7,7 +7,7 @@
  * `InstanceHealth: { <LoadBalancerName>: { InstanceStates: [...] } }`, or passed separately.
  */
 import { InputError } from '../../errors.ts';
-import { isRecord, showValue } from '../input.ts';
+import { isRecord, portNumber, showValue } from '../input.ts';
 import type { LbPool, LbProbe, LbRule, LoadBalancerInfo, ProbeProtocol } from '../model.ts';
 
 type Obj = Record<string, unknown>;
@@ -15,9 +15,9 @@ type Obj = Record<string, unknown>;
 function list(o: Obj, key: string, file: string, field: string): Obj[] {
   const v = o[key];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v)}`);
+  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v, { file, field })}`);
   return v.map((item, i) => {
-    if (!isRecord(item)) throw new InputError(file, `${field}[${i}]`, `expected an object, got ${showValue(item)}`);
+    if (!isRecord(item)) throw new InputError(file, `${field}[${i}]`, `expected an object, got ${showValue(item, { file, field: `${field}[${i}]` })}`);
     return item;
   });
 }
@@ -25,17 +25,17 @@ function list(o: Obj, key: string, file: string, field: string): Obj[] {
 function num(v: unknown, file: string, field: string, dflt?: number): number {
   if ((v === undefined || v === null) && dflt !== undefined) return dflt;
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v, { file, field })}`);
   return n;
 }
 
 /** `TCP:10002`, `HTTP:10004/`, `HTTPS:443/health`, `SSL:443` → protocol, port and path. */
 export function parseHealthCheckTarget(target: unknown, file: string, field: string): { protocol: ProbeProtocol; port: number; path?: string } {
   const m = typeof target === 'string' ? /^(TCP|SSL|HTTP|HTTPS):(\d+)(\/.*)?$/i.exec(target.trim()) : null;
-  if (!m) throw new InputError(file, field, `expected a health check target such as "TCP:10002" or "HTTP:10004/", got ${showValue(target)}`);
+  if (!m) throw new InputError(file, field, `expected a health check target such as "TCP:10002" or "HTTP:10004/", got ${showValue(target, { file, field })}`);
   const proto = m[1].toUpperCase();
   const protocol: ProbeProtocol = proto === 'HTTP' ? 'http' : proto === 'HTTPS' ? 'https' : 'tcp';
-  const out: { protocol: ProbeProtocol; port: number; path?: string } = { protocol, port: Number(m[2]) };
+  const out: { protocol: ProbeProtocol; port: number; path?: string } = { protocol, port: portNumber(m[2], file, field) };
   if (protocol !== 'tcp') out.path = m[3] ?? '/';
   return out;
 }
@@ -48,10 +48,10 @@ export interface AwsInstanceState {
 }
 
 export function parseInstanceHealth(doc: unknown, file: string, field = '', loadBalancer?: string): AwsInstanceState[] {
-  if (!isRecord(doc)) throw new InputError(file, field, `expected the JSON printed by "describe-instance-health", got ${showValue(doc)}`);
+  if (!isRecord(doc)) throw new InputError(file, field, `expected the JSON printed by "describe-instance-health", got ${showValue(doc, { file, field })}`);
   return list(doc, 'InstanceStates', file, field ? `${field}.InstanceStates` : 'InstanceStates').map((s, i) => {
     const f = `${field ? `${field}.` : ''}InstanceStates[${i}]`;
-    if (typeof s.InstanceId !== 'string') throw new InputError(file, `${f}.InstanceId`, `expected a string, got ${showValue(s.InstanceId)}`);
+    if (typeof s.InstanceId !== 'string') throw new InputError(file, `${f}.InstanceId`, `expected a string, got ${showValue(s.InstanceId, { file, field: `${f}.InstanceId` })}`);
     const out: AwsInstanceState = { instanceId: s.InstanceId, state: typeof s.State === 'string' ? s.State : 'Unknown' };
     if (loadBalancer) out.loadBalancer = loadBalancer;
     if (typeof s.ReasonCode === 'string' && s.ReasonCode !== 'N/A') out.reasonCode = s.ReasonCode;
@@ -60,7 +60,7 @@ export function parseInstanceHealth(doc: unknown, file: string, field = '', load
 }
 
 export function parseAwsElb(doc: unknown, file: string, health?: { doc: unknown; file: string }): LoadBalancerInfo {
-  if (!isRecord(doc)) throw new InputError(file, '', `expected the JSON printed by "aws elb describe-load-balancers", got ${showValue(doc)}`);
+  if (!isRecord(doc)) throw new InputError(file, '', `expected the JSON printed by "aws elb describe-load-balancers", got ${showValue(doc, { file, field: '' })}`);
   const elbs = list(doc, 'LoadBalancerDescriptions', file, 'LoadBalancerDescriptions');
   const probes: LbProbe[] = [];
   const rules: LbRule[] = [];
@@ -69,14 +69,14 @@ export function parseAwsElb(doc: unknown, file: string, health?: { doc: unknown;
   elbs.forEach((elb, i) => {
     const f = `LoadBalancerDescriptions[${i}]`;
     if (typeof elb.LoadBalancerName !== 'string' || !elb.LoadBalancerName) {
-      throw new InputError(file, `${f}.LoadBalancerName`, `expected a non-empty string, got ${showValue(elb.LoadBalancerName)}`);
+      throw new InputError(file, `${f}.LoadBalancerName`, `expected a non-empty string, got ${showValue(elb.LoadBalancerName, { file, field: `${f}.LoadBalancerName` })}`);
     }
     const name = elb.LoadBalancerName;
     names.push(name);
     const hc = elb.HealthCheck;
     let probeName: string | undefined;
     if (hc !== undefined && hc !== null) {
-      if (!isRecord(hc)) throw new InputError(file, `${f}.HealthCheck`, `expected an object, got ${showValue(hc)}`);
+      if (!isRecord(hc)) throw new InputError(file, `${f}.HealthCheck`, `expected an object, got ${showValue(hc, { file, field: `${f}.HealthCheck` })}`);
       const t = parseHealthCheckTarget(hc.Target, file, `${f}.HealthCheck.Target`);
       const probe: LbProbe = {
         name,
@@ -97,13 +97,13 @@ export function parseAwsElb(doc: unknown, file: string, health?: { doc: unknown;
     list(elb, 'ListenerDescriptions', file, `${f}.ListenerDescriptions`).forEach((ld, j) => {
       const lf = `${f}.ListenerDescriptions[${j}].Listener`;
       const l = isRecord(ld.Listener) ? ld.Listener : undefined;
-      if (!l) throw new InputError(file, lf, `expected an object, got ${showValue(ld.Listener)}`);
-      const frontendPort = num(l.LoadBalancerPort, file, `${lf}.LoadBalancerPort`);
+      if (!l) throw new InputError(file, lf, `expected an object, got ${showValue(ld.Listener, { file, field: lf })}`);
+      const frontendPort = portNumber(l.LoadBalancerPort, file, `${lf}.LoadBalancerPort`);
       const rule: LbRule = {
         name: `${name}:${frontendPort}`,
         protocol: typeof l.Protocol === 'string' ? l.Protocol.toLowerCase() : 'tcp',
         frontendPort,
-        backendPort: num(l.InstancePort, file, `${lf}.InstancePort`),
+        backendPort: portNumber(l.InstancePort, file, `${lf}.InstancePort`),
         pool: name,
         sessionPersistence: sticky ? 'cookie' : 'none',
       };
@@ -111,7 +111,7 @@ export function parseAwsElb(doc: unknown, file: string, health?: { doc: unknown;
       rules.push(rule);
     });
     const members = list(elb, 'Instances', file, `${f}.Instances`).map((inst, k) => {
-      if (typeof inst.InstanceId !== 'string') throw new InputError(file, `${f}.Instances[${k}].InstanceId`, `expected a string, got ${showValue(inst.InstanceId)}`);
+      if (typeof inst.InstanceId !== 'string') throw new InputError(file, `${f}.Instances[${k}].InstanceId`, `expected a string, got ${showValue(inst.InstanceId, { file, field: `${f}.Instances[${k}].InstanceId` })}`);
       return inst.InstanceId;
     });
     pools.push({ name, members });

@@ -3,7 +3,7 @@
  * wrapper); an ARM export with `properties` is accepted too. Per-backend health is not part of `lb show`.
  */
 import { InputError } from '../../errors.ts';
-import { isRecord, showValue } from '../input.ts';
+import { boundedInt, isRecord, portNumber, showValue } from '../input.ts';
 import type { LbPool, LbProbe, LbRule, LoadBalancerInfo, ProbeProtocol } from '../model.ts';
 
 type Obj = Record<string, unknown>;
@@ -17,9 +17,9 @@ function flat(v: unknown): Obj {
 function list(o: Obj, key: string, file: string, field = key): Obj[] {
   const v = o[key];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v)}`);
+  if (!Array.isArray(v)) throw new InputError(file, field, `expected a list, got ${showValue(v, { file, field })}`);
   return v.map((item, i) => {
-    if (!isRecord(item)) throw new InputError(file, `${field}[${i}]`, `expected an object, got ${showValue(item)}`);
+    if (!isRecord(item)) throw new InputError(file, `${field}[${i}]`, `expected an object, got ${showValue(item, { file, field: `${field}[${i}]` })}`);
     return flat(item);
   });
 }
@@ -27,12 +27,12 @@ function list(o: Obj, key: string, file: string, field = key): Obj[] {
 function num(v: unknown, file: string, field: string, dflt?: number): number {
   if ((v === undefined || v === null) && dflt !== undefined) return dflt;
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(file, field, `expected a number, got ${showValue(v, { file, field })}`);
   return n;
 }
 
 function str(v: unknown, file: string, field: string): string {
-  if (typeof v !== 'string' || v === '') throw new InputError(file, field, `expected a non-empty string, got ${showValue(v)}`);
+  if (typeof v !== 'string' || v === '') throw new InputError(file, field, `expected a non-empty string, got ${showValue(v, { file, field })}`);
   return v;
 }
 
@@ -46,7 +46,7 @@ export function azureIdName(ref: unknown): string | undefined {
 function protocol(v: unknown, file: string, field: string): ProbeProtocol {
   const p = typeof v === 'string' ? v.toLowerCase() : v;
   if (p === 'tcp' || p === 'http' || p === 'https') return p;
-  throw new InputError(file, field, `expected Tcp, Http or Https, got ${showValue(v)}`);
+  throw new InputError(file, field, `expected Tcp, Http or Https, got ${showValue(v, { file, field })}`);
 }
 
 /** Azure `loadDistribution` → session persistence: `Default` is "None". */
@@ -70,7 +70,7 @@ function poolMember(cfg: Obj): string {
 }
 
 export function parseAzureLb(doc: unknown, file: string): LoadBalancerInfo {
-  if (!isRecord(doc)) throw new InputError(file, '', `expected the JSON object printed by "az network lb show", got ${showValue(doc)}`);
+  if (!isRecord(doc)) throw new InputError(file, '', `expected the JSON object printed by "az network lb show", got ${showValue(doc, { file, field: '' })}`);
   const lb = flat(doc);
   const probes: LbProbe[] = list(lb, 'probes', file).map((p, i) => {
     const f = `probes[${i}]`;
@@ -78,7 +78,7 @@ export function parseAzureLb(doc: unknown, file: string): LoadBalancerInfo {
     const probe: LbProbe = {
       name: str(p.name, file, `${f}.name`),
       protocol: proto,
-      port: num(p.port, file, `${f}.port`),
+      port: portNumber(p.port, file, `${f}.port`),
       intervalSeconds: num(p.intervalInSeconds, file, `${f}.intervalInSeconds`, 15),
       // probeThreshold is what the platform uses now; numberOfProbes is its older name
       unhealthyThreshold: num(p.probeThreshold ?? p.numberOfProbes, file, `${f}.${p.probeThreshold !== undefined ? 'probeThreshold' : 'numberOfProbes'}`, 1),
@@ -91,8 +91,9 @@ export function parseAzureLb(doc: unknown, file: string): LoadBalancerInfo {
     const rule: LbRule = {
       name: str(r.name, file, `${f}.name`),
       protocol: typeof r.protocol === 'string' ? r.protocol.toLowerCase() : 'tcp',
-      frontendPort: num(r.frontendPort, file, `${f}.frontendPort`),
-      backendPort: num(r.backendPort, file, `${f}.backendPort`),
+      // 0 with protocol All: an HA-ports rule
+      frontendPort: boundedInt(r.frontendPort, file, `${f}.frontendPort`, 0, 65535, 'a port number'),
+      backendPort: boundedInt(r.backendPort, file, `${f}.backendPort`, 0, 65535, 'a port number'),
       sessionPersistence: persistence(r.loadDistribution),
     };
     const probe = azureIdName(r.probe);

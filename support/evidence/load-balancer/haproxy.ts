@@ -5,6 +5,7 @@
  * uri /` makes it HTTP). HAProxy's defaults apply where a parameter is absent: inter 2 s, fall 3, rise 2.
  */
 import { InputError } from '../../errors.ts';
+import { showValue } from '../input.ts';
 import type { LbPool, LbProbe, LbRule, LoadBalancerInfo, ProbeProtocol } from '../model.ts';
 
 interface CheckParams {
@@ -47,16 +48,22 @@ const SECTION_KEYWORDS = new Set(['global', 'defaults', 'frontend', 'backend', '
 /** `200ms`, `2s`, `1m`, `2000` (ms) → milliseconds. */
 export function haproxyTime(v: string | undefined, file: string, field: string, line: number): number {
   const m = v === undefined ? null : /^(\d+(?:\.\d+)?)(us|ms|s|m|h|d)?$/.exec(v);
-  if (!m) throw new InputError(file, field, `line ${line}: expected a time such as 200ms or 2s, got ${JSON.stringify(v ?? '')}`);
+  if (!m) throw new InputError(file, field, `line ${line}: expected a time such as 200ms or 2s, got ${showValue(v ?? '', { file, field })}`);
   const n = Number(m[1]);
   const unit = m[2] ?? 'ms';
   const factor: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   return n * factor[unit];
 }
 
-function int(v: string | undefined, file: string, field: string, line: number, what: string): number {
-  if (v === undefined || !/^\d+$/.test(v)) throw new InputError(file, field, `line ${line}: expected ${what}, got ${JSON.stringify(v ?? '')}`);
-  return Number(v);
+function int(v: string | undefined, file: string, field: string, line: number, what: string, max = 1_000_000): number {
+  if (v === undefined || !/^\d+$/.test(v)) throw new InputError(file, field, `line ${line}: expected ${what}, got ${showValue(v ?? '', { file, field })}`);
+  const n = Number(v);
+  if (n > max || (what === 'a port number' && n < 1)) throw new InputError(file, field, `line ${line}: ${n} is out of range for ${what} (1 to ${max})`);
+  return n;
+}
+
+function isPort(n: number | undefined): n is number {
+  return n !== undefined && n >= 1 && n <= 65535;
 }
 
 /** `host:port`, `[v6]:port`, `ipv4@host:port`, `*:port`, `:port`. */
@@ -115,7 +122,7 @@ function checkParams(words: string[], start: number, file: string, field: string
     if (w === 'inter') into.inter = haproxyTime(words[++i], file, `${field}.inter`, line);
     else if (w === 'fall') into.fall = int(words[++i], file, `${field}.fall`, line, 'a count');
     else if (w === 'rise') into.rise = int(words[++i], file, `${field}.rise`, line, 'a count');
-    else if (w === 'port') into.port = int(words[++i], file, `${field}.port`, line, 'a port number');
+    else if (w === 'port') into.port = int(words[++i], file, `${field}.port`, line, 'a port number', 65535);
     else if (w === 'check-ssl') into.ssl = true;
   }
 }
@@ -153,7 +160,7 @@ export function parseHaproxyConfig(text: string, file: string): LoadBalancerInfo
         cur.persistence = defaults.persistence;
         if (kw === 'listen' && words[2]) {
           const a = splitAddress(words[2]);
-          if (a.port === undefined) throw new InputError(file, `${kw}.${words[1]}.bind`, `line ${line}: expected address:port, got ${JSON.stringify(words[2])}`);
+          if (!isPort(a.port)) throw new InputError(file, `${kw}.${words[1]}.bind`, `line ${line}: expected address:port with a port from 1 to 65535, got ${showValue(words[2], { file })}`);
           cur.binds.push({ address: a.host, port: a.port });
         }
         sections.push(cur);
@@ -163,7 +170,7 @@ export function parseHaproxyConfig(text: string, file: string): LoadBalancerInfo
       return;
     }
     if (other) return;
-    if (!cur) throw new InputError(file, kw, `line ${line}: "${kw}" outside of any section (expected global, defaults, frontend, backend or listen first)`);
+    if (!cur) throw new InputError(file, `line ${line}`, `${showValue(kw, { file })} outside of any section (expected global, defaults, frontend, backend or listen first)`);
     const field = cur.type === 'defaults' ? 'defaults' : `${cur.type}.${cur.name}`;
     switch (kw) {
       case 'mode':
@@ -173,7 +180,7 @@ export function parseHaproxyConfig(text: string, file: string): LoadBalancerInfo
         if (!words[1]) throw new InputError(file, `${field}.bind`, `line ${line}: bind needs an address`);
         for (const addr of words[1].split(',')) {
           const a = splitAddress(addr);
-          if (a.port === undefined) throw new InputError(file, `${field}.bind`, `line ${line}: expected address:port, got ${JSON.stringify(addr)}`);
+          if (!isPort(a.port)) throw new InputError(file, `${field}.bind`, `line ${line}: expected address:port with a port from 1 to 65535, got ${showValue(addr, { file })}`);
           cur.binds.push({ address: a.host, port: a.port });
         }
         break;
@@ -193,6 +200,7 @@ export function parseHaproxyConfig(text: string, file: string): LoadBalancerInfo
         const sfield = `${field}.server${sname ? `.${sname}` : ''}`;
         if (!sname || !addr) throw new InputError(file, sfield, `line ${line}: expected "server <name> <address>[:port] [params]"`);
         const a = splitAddress(addr);
+        if (a.port !== undefined && !isPort(a.port)) throw new InputError(file, sfield, `line ${line}: port ${a.port} is out of range (1 to 65535)`);
         const params: CheckParams = {};
         checkParams(words, 3, file, sfield, line, params);
         cur.servers.push({ name: sname, host: a.host, addrPort: a.port, params, check: words.includes('check'), backup: words.includes('backup'), line });
@@ -263,7 +271,7 @@ export function parseHaproxyConfig(text: string, file: string): LoadBalancerInfo
     const target = f.type === 'listen' && f.servers.length ? f.name : f.defaultBackend ?? f.useBackends[0];
     if (!target) continue;
     const b = backends.get(target);
-    if (!b) throw new InputError(file, `${f.type}.${f.name}.default_backend`, `line ${f.line}: backend ${JSON.stringify(target)} is not defined`);
+    if (!b) throw new InputError(file, `${f.type}.${f.name}.default_backend`, `line ${f.line}: backend ${showValue(target, { file })} is not defined`);
     const hasProbe = probes.some((p) => p.name === b.name);
     for (const bind of f.binds) {
       const rule: LbRule = {

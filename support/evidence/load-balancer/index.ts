@@ -22,6 +22,12 @@ export interface LoadBalancerReadOptions {
   instanceHealthFile?: string;
 }
 
+const FORMAT_NAMES: Record<LbFormat, string> = {
+  azure: 'an Azure "az network lb show" JSON',
+  aws: 'an AWS "aws elb describe-load-balancers" JSON',
+  haproxy: 'a HAProxy configuration',
+};
+
 /** Which format a load-balancer export is in, from its content (and file name). */
 export function detectLbFormat(text: string, file: string): LbFormat {
   const t = text.replace(/^\uFEFF/, '').trimStart();
@@ -39,9 +45,24 @@ export function detectLbFormat(text: string, file: string): LbFormat {
   throw new InputError(file, '', 'unrecognized load-balancer export: not JSON and no HAProxy frontend/backend/listen section');
 }
 
-/** Parse export text in a known or detected format. */
+/**
+ * Parse export text. The shape is always detected; when the descriptor names a `format`, an export of another
+ * provider's shape is bad input (its fields would be read as missing, and a check would blame the deployment).
+ */
 export function parseLoadBalancerExport(text: string, file: string, opts: { format?: LbFormat; instanceHealth?: { text: string; file: string } } = {}): LoadBalancerInfo {
-  const format = opts.format ?? detectLbFormat(text, file);
+  let detected: LbFormat;
+  try {
+    detected = detectLbFormat(text, file);
+  } catch (err) {
+    if (opts.format && err instanceof InputError && err.field === '' && /^unrecognized/.test(err.problem)) {
+      throw new InputError(file, '', `corda.loadBalancer.format says ${opts.format}, but this is not ${FORMAT_NAMES[opts.format]}: ${err.problem}`, { cause: err });
+    }
+    throw err;
+  }
+  if (opts.format && opts.format !== detected) {
+    throw new InputError(file, '', `corda.loadBalancer.format says ${opts.format}, but this export is ${FORMAT_NAMES[detected]}; set format: ${detected}, or export from ${opts.format}`);
+  }
+  const format = detected;
   if (format === 'haproxy') return parseHaproxyConfig(text, file);
   const doc = parseJson(text, file, 'load-balancer export JSON');
   if (format === 'azure') return parseAzureLb(doc, file);
@@ -51,7 +72,7 @@ export function parseLoadBalancerExport(text: string, file: string, opts: { form
 
 /** Read a load-balancer export file. */
 export async function readLoadBalancer(file: string, opts: LoadBalancerReadOptions = {}): Promise<LoadBalancerInfo> {
-  const text = await readText(file);
-  const instanceHealth = opts.instanceHealthFile ? { text: await readText(opts.instanceHealthFile), file: opts.instanceHealthFile } : undefined;
+  const text = await readText(file, 'lbExport');
+  const instanceHealth = opts.instanceHealthFile ? { text: await readText(opts.instanceHealthFile, 'lbExport'), file: opts.instanceHealthFile } : undefined;
   return parseLoadBalancerExport(text, file, { format: opts.format, instanceHealth });
 }

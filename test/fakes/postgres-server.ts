@@ -4,8 +4,9 @@
  * connection's startup parameters (user, database, options) and every query text.
  *
  * Answers: `current_setting('default_transaction_read_only')` is "on" exactly when the startup options asked for it
- * (unless `ignoreOptions`, as a connection pooler that drops them would); the Corda lease SELECT returns one row;
- * anything else an empty result.
+ * (unless `ignoreOptions`, as a connection pooler that drops them would); the Corda lease SELECT returns `leaseRow`
+ * (default one fixed row); anything else an empty result, or an error with `onlyKnownQueries` (a target that must
+ * see nothing but these reads). Every message after startup is recorded by its type byte.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -15,10 +16,32 @@ export interface RecordedConnection {
   queries: string[];
 }
 
+export interface LeaseRowAnswer {
+  machineName: string;
+  pid: string;
+  /** `YYYY-MM-DD HH:MM:SS[.fff]`, as PostgreSQL writes a timestamp */
+  timestamp: string;
+  version: number;
+}
+
+export interface FakePostgresOptions {
+  /** a listener on this port (default: any free port) */
+  port?: number;
+  ignoreOptions?: boolean;
+  /** the lease row to answer (null: no row) */
+  leaseRow?: () => LeaseRowAnswer | null;
+  /** answer any other statement with an error instead of an empty result */
+  onlyKnownQueries?: boolean;
+}
+
 export interface FakePostgres {
   host: string;
   port: number;
   connections: RecordedConnection[];
+  /** startup parameters of every session (user, database, options, …) */
+  startups: Array<Record<string, string>>;
+  /** every message after startup, by its type byte ('Q' simple query, 'P' parse, 'X' terminate, …) */
+  messages: Array<{ type: string; sql?: string }>;
   close(): Promise<void>;
 }
 
@@ -65,8 +88,16 @@ function rows(columns: Array<{ name: string; oid: number }>, data: string[][]): 
 
 const READY = message('Z', Buffer.from('I'));
 
-export async function startFakePostgres(host = '127.0.0.1', o: { ignoreOptions?: boolean } = {}): Promise<FakePostgres> {
+const FIXED_LEASE: LeaseRowAnswer = { machineName: 'primary', pid: '1234', timestamp: '2026-01-01 00:00:00', version: 7 };
+
+function errorResponse(text: string): Buffer {
+  return message('E', Buffer.concat([Buffer.from('S'), cstr('ERROR'), Buffer.from('C'), cstr('25006'), Buffer.from('M'), cstr(text), Buffer.from([0])]));
+}
+
+export async function startFakePostgres(host = '127.0.0.1', o: FakePostgresOptions = {}): Promise<FakePostgres> {
   const connections: RecordedConnection[] = [];
+  const startups: FakePostgres['startups'] = [];
+  const messages: FakePostgres['messages'] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -92,6 +123,7 @@ export async function startFakePostgres(host = '127.0.0.1', o: { ignoreOptions?:
           }
           const parts = body.toString('utf8').split('\0');
           for (let i = 0; i + 1 < parts.length && parts[i] !== ''; i += 2) conn.parameters[parts[i]] = parts[i + 1];
+          startups.push(conn.parameters);
           started = true;
           const pid = Buffer.concat([int32(4242), int32(1)]);
           socket.write(Buffer.concat([message('R', int32(0)), message('S', Buffer.concat([cstr('server_version'), cstr('16.0')])), message('K', pid), READY]));
@@ -103,6 +135,7 @@ export async function startFakePostgres(host = '127.0.0.1', o: { ignoreOptions?:
         if (buf.length < len + 1) return;
         const body = buf.subarray(5, len + 1);
         buf = buf.subarray(len + 1);
+        if (type !== 'Q') messages.push({ type });
         if (type === 'X') {
           socket.end();
           return;
@@ -110,11 +143,13 @@ export async function startFakePostgres(host = '127.0.0.1', o: { ignoreOptions?:
         if (type !== 'Q') continue;
         const sql = body.toString('utf8').replace(/\0$/, '');
         conn.queries.push(sql);
+        messages.push({ type, sql });
         let answer: Buffer;
         if (/current_setting\('default_transaction_read_only'\)/.test(sql)) {
           const on = !o.ignoreOptions && /default_transaction_read_only=on/.test(conn.parameters.options ?? '');
           answer = rows([{ name: 'ro', oid: 25 }], [[on ? 'on' : 'off']]);
-        } else if (/FROM node_mutual_exclusion/.test(sql)) {
+        } else if (/^\s*SELECT\b[\s\S]*\bFROM node_mutual_exclusion\b/i.test(sql)) {
+          const row = o.leaseRow ? o.leaseRow() : FIXED_LEASE;
           answer = rows(
             [
               { name: 'machine_name', oid: 25 },
@@ -122,10 +157,10 @@ export async function startFakePostgres(host = '127.0.0.1', o: { ignoreOptions?:
               { name: 'mutual_exclusion_timestamp', oid: 1114 },
               { name: 'version', oid: 20 },
             ],
-            [['primary', '1234', '2026-01-01 00:00:00', '7']],
+            row ? [[row.machineName, row.pid, row.timestamp, String(row.version)]] : [],
           );
         } else {
-          answer = rows([], []);
+          answer = o.onlyKnownQueries ? errorResponse('the fake accepts only the read-only check and the lease SELECT') : rows([], []);
         }
         socket.write(Buffer.concat([answer, READY]));
       }
@@ -133,12 +168,14 @@ export async function startFakePostgres(host = '127.0.0.1', o: { ignoreOptions?:
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(o.port ?? 0, host, () => resolve());
   });
   return {
     host,
     port: (server.address() as AddressInfo).port,
     connections,
+    startups,
+    messages,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -68,6 +68,8 @@ interface NodeVersion {
   basis: string;
   /** why the version cannot be told, when it cannot */
   unknown?: string;
+  /** the live endpoint did not answer and nothing static tells either: the harness could not look */
+  unreachable?: boolean;
 }
 
 interface NodeRef {
@@ -87,7 +89,9 @@ function versionOf(evidence: Evidence, fabric: FabricEvidence, node: NodeRef): N
   }
   const cluster = (fabric.kubernetes ?? []).find((k) => k.region === node.region);
   const pods = cluster ? podsNamed(cluster, node.name) : [];
-  if (!pods.length) return undefined;
+  if (!pods.length) {
+    return live?.error ? { basis: `live GET /version (${live.source})`, unknown: `its operations endpoint did not answer: ${live.error}`, unreachable: true } : undefined;
+  }
   const images = pods.flatMap((p) => (p.images ?? []).map((i) => ({ ...i, source: p.source })));
   const fabricImages = images.filter((i) => imageParts(i.image).name === IMAGE_NAMES[node.kind]);
   if (!fabricImages.length) {
@@ -181,6 +185,7 @@ export const check: Check = {
     const needs = new Map(nodes.map((n) => [n.name, needOf(n)]));
     const problems: string[] = [];
     const unknown: string[] = [];
+    const unreachable: string[] = [];
     const facts: Array<{ node: string; kind: string; requires?: string; because?: string; runs?: string; basis?: string }> = [];
     let judged = 0;
     for (const node of nodes) {
@@ -200,6 +205,7 @@ export const check: Check = {
       }
       if (!have.version) {
         unknown.push(`${node.name}: ${have.unknown}`);
+        if (have.unreachable) unreachable.push(node.name);
         continue;
       }
       judged++;
@@ -220,6 +226,9 @@ export const check: Check = {
         out,
       );
     }
+    if (unknown.length && !judged && unreachable.length === unknown.length) {
+      return verdict.broken(ID, `could not read the version of any node: ${summarize(unknown, 3)}`, out);
+    }
     if (unknown.length) {
       const why = evidence.live?.unobserved?.[ID];
       return verdict.skipped(
@@ -234,11 +243,11 @@ export const check: Check = {
       return verdict.skipped(ID, `${judged} nodes support the levels this harness knows, but it cannot place ${names(out.unplaceable, 4)} in a release`, out);
     }
     const highest = [...needs.values()].filter((n): n is Need => Boolean(n)).reduce((a, b) => (compare(b.version, a.version) > 0 ? b : a));
-    const live = facts.filter((f) => f.basis?.startsWith('live')).length;
+    const live = facts.filter((f) => f.runs && f.basis?.startsWith('live')).length;
+    const from = [live ? `${live} from live GET /version` : '', judged > live ? `${judged - live} from image tags` : ''].filter(Boolean).join(', ');
     return verdict.passed(
       ID,
-      `${judged} nodes run a Fabric release at or above the capability levels of their channels (the highest: ${showVersion(highest.version)}, ${highest.because}); ` +
-        `versions from ${live ? `${live} live GET /version answers` : ''}${live && live < judged ? ' and ' : ''}${live < judged ? `${judged - live} image tags` : ''}`,
+      `${judged} nodes run a Fabric release at or above the capability levels of their channels (the highest: ${showVersion(highest.version)}, ${highest.because}); versions: ${from}`,
       out,
     );
   },

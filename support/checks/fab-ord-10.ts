@@ -1,6 +1,6 @@
 import type { CertificateInfo } from '../evidence/model.ts';
 import { verdict, type Check } from './types.ts';
-import { channelsNotGiven, consenterName, findOrderer, names, noFabric, notGivenReason, plural, summarize, unique } from './common.ts';
+import { channelsNotGiven, consenterName, findOrderer, isReachabilityError, names, noFabric, normalizeHost, notGivenReason, plural, summarize, unique } from './common.ts';
 import { presentedCert } from './identity.ts';
 import { cite, DOCS } from './sources.ts';
 
@@ -57,6 +57,7 @@ export const check: Check = {
     const pairs: Pair[] = [];
     const noEntry: string[] = [];
     const nothingToCompare: string[] = [];
+    const unreachable = new Set<string>();
     for (const ch of channels) {
       for (const c of ch.consenters) {
         const name = consenterName(c);
@@ -72,6 +73,8 @@ export const check: Check = {
         if (live) current.push({ what: 'presented', cert: live });
         if (!current.length) {
           nothingToCompare.push(`${ch.name}/${name}`);
+          const failed = (evidence.live?.handshakes ?? []).find((h) => normalizeHost(h.name) === normalizeHost(c.host) && isReachabilityError(h.error));
+          if (failed) unreachable.add(`${name} (${failed.address}): ${failed.error}`);
           continue;
         }
         const pair: Pair = { channel: ch.name, consenter: name, ...(node ? { node: node.name } : {}), entry: described(entry) };
@@ -92,6 +95,9 @@ export const check: Check = {
     const missing = channelsNotGiven(evidence);
     const out = { channels: channels.map((c) => c.name), pairs, noEntry, nothingToCompare, channelsNotGiven: missing };
     if (problems.length) return verdict.failed(ID, summarize(problems), out);
+    if (!pairs.length && unreachable.size) {
+      return verdict.broken(ID, `no certificate file names the consenters' current TLS certificates, and they could not be reached live: ${summarize([...unreachable], 2)}`, out);
+    }
     if (!pairs.length) {
       return verdict.skipped(
         ID,

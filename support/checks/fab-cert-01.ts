@@ -17,6 +17,8 @@ const KINDS: ReadonlyArray<{ field: keyof ChannelOrgInfo; what: string }> = [
 
 interface Seen {
   channel: string;
+  /** the channel configuration's file */
+  file: string;
   org: string;
   group: 'Application' | 'Orderer';
   what: string;
@@ -73,7 +75,7 @@ export const check: Check = {
               const key = `${ch.name}|${group}|${org.name}|${what}|${cert.fingerprint256}`;
               if (reported.has(key)) continue;
               reported.add(key);
-              seen.push({ channel: ch.name, org: org.mspId ?? org.name, group, what, cert });
+              seen.push({ channel: ch.name, file: ch.source, org: org.mspId ?? org.name, group, what, cert });
             }
           }
         }
@@ -90,10 +92,10 @@ export const check: Check = {
       if (Number.isNaN(end)) continue;
       const whose = `channel ${s.channel}: ${s.org} (${s.group}) ${s.what} "${s.cert.subject}"`;
       if (end <= now) {
-        problems.push(`${whose} expired on ${isoDay(end)} (${s.cert.source})`);
+        problems.push(`${whose} expired on ${isoDay(end)} (${s.cert.source} in ${s.file})`);
       } else if (end - now <= windowMs) {
         problems.push(
-          `${whose} expires on ${isoDay(end)}, in ${Math.floor((end - now) / DAY_MS)} days, within the warning window of ${window.text} (${s.cert.source})`,
+          `${whose} expires on ${isoDay(end)}, in ${Math.floor((end - now) / DAY_MS)} days, within the warning window of ${window.text} (${s.cert.source} in ${s.file})`,
         );
       }
     }

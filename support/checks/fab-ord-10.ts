@@ -86,7 +86,7 @@ export const check: Check = {
           problems.push(
             `channel ${ch.name}: consenter ${name} lists a server_tls_cert (${described(entry)}) whose public key is not the key of ` +
               `${whose} ${what === 'file' ? 'current TLS certificate' : 'certificate presented live'} (${described(cert)}): ` +
-              `the other orderers refuse it on ${ch.name}`,
+              `the other orderers refuse it on ${ch.name} (${ch.source})`,
           );
         }
         pairs.push(pair);

@@ -97,7 +97,7 @@ describe('FAB-CERT-01 no certificate a channel depends on about to expire', () =
       'FAB-CERT-01',
       e,
       'failed',
-      /^channel syschannel: Org0MSP \(Orderer\) TLS intermediate CA "CN=org0-tls-ica" expires on 2026-02-15, in 45 days, within the warning window of 90 days \(default\) \(channel:syschannel#Orderer\/Org0MSP\/MSP\.tls_intermediate_certs\[0\]\)$/,
+      /^channel syschannel: Org0MSP \(Orderer\) TLS intermediate CA "CN=org0-tls-ica" expires on 2026-02-15, in 45 days, within the warning window of 90 days \(default\) \(channel:syschannel#Orderer\/Org0MSP\/MSP\.tls_intermediate_certs\[0\] in channels\/syschannel\.pb\)$/,
     );
     expectStatus('FAB-CERT-01', withSettings(e, { channelCertExpiryWarningDays: 30 }, 'Gherkin'), 'passed', /warning window 30 days \(Gherkin\)/);
   });

@@ -184,7 +184,13 @@ export const check: Check = {
     const nodes = nodesOf(fabric, channels);
     const needs = new Map(nodes.map((n) => [n.name, needOf(n)]));
     const problems: string[] = [];
+    /** why a node's version cannot be told → the nodes it applies to */
+    const unknownWhy = new Map<string, string[]>();
     const unknown: string[] = [];
+    const cannotTell = (node: string, why: string) => {
+      unknown.push(node);
+      unknownWhy.set(why, [...(unknownWhy.get(why) ?? []), node]);
+    };
     const unreachable: string[] = [];
     const facts: Array<{ node: string; kind: string; requires?: string; because?: string; runs?: string; basis?: string }> = [];
     let judged = 0;
@@ -200,11 +206,11 @@ export const check: Check = {
       });
       if (!need) continue;
       if (!have) {
-        unknown.push(`${node.name}: no Kubernetes manifest or API shows its pod, and no live version`);
+        cannotTell(node.name, 'no Kubernetes manifest or API shows its pod, and no live version');
         continue;
       }
       if (!have.version) {
-        unknown.push(`${node.name}: ${have.unknown}`);
+        cannotTell(node.name, have.unknown ?? 'unknown');
         if (have.unreachable) unreachable.push(node.name);
         continue;
       }
@@ -215,6 +221,7 @@ export const check: Check = {
         );
       }
     }
+    const grouped = () => summarize([...unknownWhy].map(([why, ns]) => `${names(ns, 4)}: ${why}`), 3);
     const out = { nodes: facts, capabilities: channels.map((c) => ({ channel: c.name, ...c.capabilities })), unplaceable: [...new Set(unplaceable)] };
     if (problems.length) return verdict.failed(ID, summarize(problems), out);
     if (![...needs.values()].some(Boolean)) {
@@ -227,13 +234,13 @@ export const check: Check = {
       );
     }
     if (unknown.length && !judged && unreachable.length === unknown.length) {
-      return verdict.broken(ID, `could not read the version of any node: ${summarize(unknown, 3)}`, out);
+      return verdict.broken(ID, `could not read the version of any node: ${grouped()}`, out);
     }
     if (unknown.length) {
       const why = evidence.live?.unobserved?.[ID];
       return verdict.skipped(
         ID,
-        `cannot tell the Fabric version of ${plural(unknown.length, 'node')}: ${summarize(unknown, 3)}` +
+        `cannot tell the Fabric version of ${plural(unknown.length, 'node')}: ${grouped()}` +
           (judged ? ` (${judged} other nodes support their channels' levels)` : '') +
           (why ? `; live: ${why}` : '; live: ha-validate --live reads GET /version on each node\'s operations endpoint (fabric.*.operations)'),
         out,

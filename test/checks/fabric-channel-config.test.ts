@@ -218,6 +218,6 @@ describe('FAB-CAP-01 nodes at or above their channels\' capability levels', () =
     const down = buildStaticEvidence();
     down.fabric!.kubernetes = [];
     down.live.nodeVersions = Object.fromEntries([...down.fabric!.orderers.map((o) => o.name), ...down.fabric!.orgs.flatMap((o) => o.peers.map((p) => p.name))].map((n) => [n, { source: `https://${n}:9443/version`, error: 'connect ECONNREFUSED' }]));
-    expectStatus('FAB-CAP-01', down, 'broken', /could not read the version of any node: org0-orderer1: its operations endpoint did not answer: connect ECONNREFUSED/);
+    expectStatus('FAB-CAP-01', down, 'broken', /could not read the version of any node: org0-orderer1, org0-orderer2, org0-orderer3, org0-orderer4 and 9 more: its operations endpoint did not answer: connect ECONNREFUSED/);
   });
 });

@@ -4,7 +4,12 @@
  * `fixtures/violations/<ID>[-<case>]/`.
  * Structure is deterministic; certificate contents change on every run (fresh keys). No private key is written.
  *
- *   npm run fixtures            # all of them
+ *   npm run fixtures                                   # all of them
+ *   npm run fixtures -- --only FAB-ORD-13-region-missing  # just these violation folders, against the committed reference
+ *
+ * `--only` renders the named cases against the reference as it is on disk (its certificates read back, its plan
+ * re-planned), so every other fixture stays byte-identical; a case that needs a reference CA's private key (never
+ * written) says so and needs the full run.
  */
 import { rm, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,8 +17,26 @@ import { fileURLToPath } from 'node:url';
 import { generateDeployment, descriptorYaml, layout } from '../support/fixtures/generate.ts';
 import { awsElbDnsName } from '../support/fixtures/corda.ts';
 import { violationCases, writeViolation } from '../support/fixtures/violations.ts';
+import { loadGeneratedDeployment } from '../support/fixtures/on-disk.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)), 'fixtures');
+
+const onlyAt = process.argv.indexOf('--only');
+if (onlyAt >= 0) {
+  const names = (process.argv[onlyAt + 1] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !violationCases.some((c) => c.name === n));
+  if (!names.length || unknown.length) {
+    console.error(`--only needs violation case names (${unknown.length ? `unknown: ${unknown.join(', ')}; ` : ''}known: ${violationCases.map((c) => c.name).join(', ')})`);
+    process.exit(2);
+  }
+  const ref = await loadGeneratedDeployment(join(root, 'reference'));
+  for (const c of violationCases.filter((x) => names.includes(x.name))) {
+    await rm(join(root, 'violations', c.name), { recursive: true, force: true });
+    const files = await writeViolation(join(root, 'violations'), ref, c);
+    console.log(`fixtures/violations/${c.name}: ${files.length} file${files.length === 1 ? '' : 's'}`);
+  }
+  process.exit(0);
+}
 
 async function writeVariant(name: string, lines: string[], body: Record<string, unknown>): Promise<void> {
   const dir = join(root, name);

@@ -239,7 +239,23 @@ export function certificateRows(check: Check, evidence: Evidence): string[][] | 
     rows.push([who, what, c.subject, c.issuer, c.serialNumber, c.dnsNames.join(' '), c.notAfter, c.verifiedBy ?? (c.verifiedBy === null ? 'none' : ''), c.source]);
   };
   const f = evidence.fabric;
-  if (check.id.startsWith('FAB-ORD')) {
+  if (check.id === 'FAB-CERT-01') {
+    // the certificates the channel configurations carry, per organization
+    for (const ch of f.channels) {
+      for (const org of [...ch.applicationOrgs, ...ch.ordererOrgs]) {
+        const who = `${ch.name} ${org.mspId ?? org.name}`;
+        for (const [what, certs] of [
+          ['root CA', org.rootCerts],
+          ['intermediate CA', org.intermediateCerts],
+          ['TLS root CA', org.tlsRootCerts],
+          ['TLS intermediate CA', org.tlsIntermediateCerts],
+          ['admin', org.admins],
+        ] as const) {
+          for (const c of certs ?? []) add(who, what, c);
+        }
+      }
+    }
+  } else if (check.id.startsWith('FAB-ORD')) {
     for (const o of f.orderers) {
       add(o.name, 'TLS', o.tlsCert);
       add(o.name, 'enrolment', o.enrollmentCert);

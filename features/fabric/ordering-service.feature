@@ -88,3 +88,21 @@ Feature: Raft ordering service
     When each consenter's host is compared with the names in its server TLS certificate
     Then every consenter's certificate names its host
     And a TLS handshake to each consenter by that host name verifies
+
+  @FAB-ORD-10 @static @live @blocker
+  Scenario: A consenter's TLS key is unchanged by renewal, in every channel
+    The other orderers authenticate a consenter by the public key of its certificate in each channel's consenter
+    set. A certificate renewed with the same key needs no config update; one renewed with a new key must be
+    updated in every channel the node serves, the rarely used ones too, or the node drops out of those.
+
+    When the consenter entries of every channel are compared with each ordering node's current TLS certificate
+    Then every consenter entry holds the public key of its node's current TLS certificate
+
+  @FAB-ORD-13 @static @critical
+  Scenario: Every organization hosting orderers publishes orderer endpoints in every region
+    Peers and clients find the ordering service through the orderer organizations' endpoints (OrdererEndpoints);
+    the channel-level OrdererAddresses are deprecated and Fabric 3 ignores them.
+
+    When the orderer endpoints of every channel are mapped to the regions of the ordering nodes they name
+    Then every organization that hosts ordering nodes publishes its orderer endpoints
+    And they name an ordering node in every region the organization runs one in

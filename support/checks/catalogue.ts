@@ -17,6 +17,10 @@ import { check as fabOrd06 } from './fab-ord-06.ts';
 import { check as fabOrd07 } from './fab-ord-07.ts';
 import { check as fabOrd08 } from './fab-ord-08.ts';
 import { check as fabOrd09 } from './fab-ord-09.ts';
+import { check as fabOrd10 } from './fab-ord-10.ts';
+import { check as fabOrd13 } from './fab-ord-13.ts';
+import { check as fabCert01 } from './fab-cert-01.ts';
+import { check as fabCap01 } from './fab-cap-01.ts';
 import { check as fabPeer01 } from './fab-peer-01.ts';
 import { check as fabPeer02 } from './fab-peer-02.ts';
 import { check as fabPeer03 } from './fab-peer-03.ts';
@@ -47,6 +51,10 @@ export const catalogue: Check[] = [
   fabOrd07,
   fabOrd08,
   fabOrd09,
+  fabOrd10,
+  fabOrd13,
+  fabCert01,
+  fabCap01,
   fabPeer01,
   fabPeer02,
   fabPeer03,

@@ -146,6 +146,30 @@ export function orgIsMember(ch: ChannelConfigInfo, org: FabricOrgInfo): boolean 
   return channelOrgOf(ch, org) !== undefined;
 }
 
+/**
+ * Channels the ordering nodes take part in (their channel participation, live) that the descriptor gives no
+ * configuration for: a guarantee "in every channel" cannot be passed over them. Channel → the nodes that report it.
+ */
+export function channelsNotGiven(evidence: Evidence): Array<{ channel: string; orderers: string[] }> {
+  const given = new Set((evidence.fabric?.channels ?? []).map((c) => c.name));
+  const seen = new Map<string, string[]>();
+  for (const [orderer, channels] of Object.entries(evidence.live?.participation ?? {})) {
+    for (const channel of Object.keys(channels ?? {})) {
+      if (!given.has(channel)) seen.set(channel, [...(seen.get(channel) ?? []), orderer]);
+    }
+  }
+  return [...seen].map(([channel, orderers]) => ({ channel, orderers: orderers.sort() })).sort((a, b) => a.channel.localeCompare(b.channel));
+}
+
+/** the skip reason for channels seen live without a configuration (see `channelsNotGiven`) */
+export function notGivenReason(missing: Array<{ channel: string; orderers: string[] }>): string {
+  return (
+    `the ordering nodes take part in ${plural(missing.length, 'channel')} the descriptor gives no configuration for ` +
+    `(${missing.map((m) => `${m.channel} on ${names(m.orderers, 3)}`).join('; ')}): add them to fabric.channels ` +
+    '(peer channel fetch config) to judge every channel'
+  );
+}
+
 /** channels whose consensus type has a consenter set the Raft rules apply to */
 export function isRaft(consensusType: string): boolean {
   const t = (consensusType ?? '').toLowerCase();

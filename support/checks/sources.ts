@@ -91,6 +91,69 @@ export const DOCS = {
     url: 'https://github.com/hyperledger/fabric/issues/3678',
     sections: { Description: '' },
   },
+  /** Fabric's own guide to operating Raft orderers (certificate rotation, expired identities, troubleshooting) */
+  raftConfiguration: {
+    publisher: 'Hyperledger Fabric documentation (docs/source/raft_configuration.md)',
+    title: 'Configuring and operating a Raft ordering service',
+    url: 'https://hyperledger-fabric.readthedocs.io/en/latest/raft_configuration.html',
+    sections: {
+      'TLS certificate rotation for an orderer node': 'tls-certificate-rotation-for-an-orderer-node',
+      'Certificate expiration related authentication': 'certificate-expiration-related-authentication',
+      Troubleshooting: 'troubleshooting',
+    },
+  },
+  /** a field report: orderer TLS certificates renewed automatically with new keys, and the network stopped */
+  rekeyedConsenters: {
+    publisher: 'hyperledger/fabric, GitHub issue 4875',
+    title: 'Unable to update ServerTLSCert and ClientTLSCert for Orderers',
+    url: 'https://github.com/hyperledger/fabric/issues/4875',
+    sections: { Description: '' },
+  },
+  /** the change that lets a consenter renew its TLS certificate with the same key without a config update */
+  sameKeyRenewal: {
+    publisher: 'hyperledger/fabric, GitHub pull request 1825',
+    title: '[FAB-18171] Disregard certificate validity period in intra-orderer communication',
+    url: 'https://github.com/hyperledger/fabric/pull/1825',
+    sections: { Description: '' },
+  },
+  /** a field report: an expired intermediate CA in a channel configuration kept orderers from starting */
+  expiredIntermediate: {
+    publisher: 'hyperledger/fabric, GitHub issue 3238',
+    title: 'No TLSHANDSHAKETIMESHIFT for intermediate Ca Certificates',
+    url: 'https://github.com/hyperledger/fabric/issues/3238',
+    sections: { Description: '', Discussion: '' },
+  },
+  /** configtx.yaml moves orderer addresses from the channel to each orderer organization */
+  ordererEndpoints: {
+    publisher: 'hyperledger/fabric-samples, GitHub pull request 125',
+    title: '[FAB-17504] add Organizations.<Org>.OrdererEndpoints and remove Orderer.Addresses',
+    url: 'https://github.com/hyperledger/fabric-samples/pull/125',
+    sections: { Description: '' },
+  },
+  /** Fabric 3 ignores the channel-level orderer addresses and requires every orderer organization's endpoints */
+  globalEndpointsRemoved: {
+    publisher: 'hyperledger/fabric, GitHub pull request 4879',
+    title: 'Remove global endpoints',
+    url: 'https://github.com/hyperledger/fabric/pull/4879',
+    sections: { Description: '' },
+  },
+  /** a field report: clients kept dialling an orderer address the channel no longer gave */
+  staleOrdererAddress: {
+    publisher: 'hyperledger/fabric-gateway, GitHub issue 318',
+    title: 'Gateway not connecting to updated orderer address',
+    url: 'https://github.com/hyperledger/fabric-gateway/issues/318',
+    sections: { Description: '' },
+  },
+  /** Fabric's concept guide to capability levels: which nodes must support which group, and what happens if not */
+  capabilities: {
+    publisher: 'Hyperledger Fabric documentation (docs/source/capabilities_concept.md)',
+    title: 'Channel capabilities',
+    url: 'https://hyperledger-fabric.readthedocs.io/en/latest/capabilities_concept.html',
+    sections: {
+      'Node versions and capability versions': 'node-versions-and-capability-versions',
+      'Capability configuration groupings': 'capability-configuration-groupings',
+    },
+  },
 } as const satisfies Record<string, SourceDocument>;
 
 /** A citation of one section of a document; the section must be one the document has. */

@@ -106,6 +106,14 @@ export const VARIANTS: readonly Variant[] = [
     description: 'org1-peer2 receives no blocks from the ordering service; the others follow it',
     breaks: ['FAB-PEER-03'],
   },
+  {
+    name: 'consenter-rekeyed-one-channel',
+    area: 'fabric',
+    environments: LOCAL,
+    description:
+      "org0-orderer3's TLS certificate renewed with a new key, which it serves on its cluster port; mychannel lists the new certificate, the second channel archive still the old one",
+    breaks: ['FAB-ORD-10'],
+  },
 ];
 
 /** the variant of that name, or undefined */

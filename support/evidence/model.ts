@@ -144,7 +144,20 @@ export interface ChannelOrgInfo {
   anchorPeers: Array<{ host: string; port: number }>;
   /** root certificates of the org's MSP in the channel config */
   rootCerts: CertificateInfo[];
+  /** the MSP's other certificates (FabricMSPConfig intermediate_certs, tls_root_certs, tls_intermediate_certs, admins) */
+  intermediateCerts?: CertificateInfo[];
+  tlsRootCerts?: CertificateInfo[];
+  tlsIntermediateCerts?: CertificateInfo[];
+  admins?: CertificateInfo[];
+  /** an orderer organization's `Endpoints` value (org-level OrdererEndpoints); absent when the org has none */
   endpoints?: string[];
+}
+
+/** The capability levels a channel configuration requires, by group (`V2_0`, `V2_5`, …); absent = none set. */
+export interface ChannelCapabilities {
+  channel: string[];
+  orderer: string[];
+  application: string[];
 }
 
 export interface ChannelConfigInfo {
@@ -160,6 +173,10 @@ export interface ChannelConfigInfo {
   isSystemChannel: boolean;
   applicationOrgs: ChannelOrgInfo[];
   ordererOrgs: ChannelOrgInfo[];
+  /** the capabilities of /Channel, /Channel/Orderer and /Channel/Application */
+  capabilities?: ChannelCapabilities;
+  /** the channel-level `OrdererAddresses` value (deprecated for org-level Endpoints); absent when not set */
+  ordererAddresses?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -183,6 +200,8 @@ export interface PodInfo {
   owner: string;
   labels: Record<string, string>;
   containerPorts: number[];
+  /** the image of each container (`spec.containers[].image`), in order */
+  images?: Array<{ container: string; image: string }>;
   nodeName?: string;
   affinity: PodAffinityInfo;
   /** true when the pod is known to be ready (live), undefined for a manifest */
@@ -350,6 +369,11 @@ export interface LiveEvidence {
   roundTrips?: Array<{ from: string; to: string; fromRegion?: string; toRegion?: string; ms: number; source?: string }>;
   /** what measured `roundTrips`, in words (the ordering nodes' metric, the etcd stand-in's, an operator's file) */
   roundTripMethod?: string;
+  /**
+   * what each Fabric node says it runs: its operations endpoint's `GET /version` ({"Version", "CommitSHA"}), by
+   * node name; `error` when the endpoint did not answer with one
+   */
+  nodeVersions?: Record<string, { version?: string; commitSha?: string; source: string; error?: string }>;
   /** guarantee ID → why the live collection could not observe it on this target (the skip reason) */
   unobserved?: Record<string, string>;
   /** Corda: database reachability from the harness */
@@ -402,6 +426,8 @@ export interface CheckSettings {
   certExpiryWarningDays: number;
   /** FAB-ORD-08: no majority of consenter certificates may expire within this many days of each other (default 30) */
   certExpiryMajorityWindowDays: number;
+  /** FAB-CERT-01: warning window before a CA, intermediate or admin certificate of a channel expires, days (default 90) */
+  channelCertExpiryWarningDays: number;
   /** FAB-PEER-03: max difference between ledger heights of one channel's peers (default 5) */
   maxLedgerLag: number;
   /** FAB-GW-01: the port a gateway Service exposes and forwards (default 7051) */

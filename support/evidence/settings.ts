@@ -78,6 +78,18 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     what: "a majority of a channel's consenters whose certificates expire within this many days of each other fails",
     step: "no majority of the consenters' certificates expires within {int} days of each other",
   },
+  channelCertExpiryWarningDays: {
+    // replacing a CA, an intermediate or a listed admin certificate is a channel config update signed by a
+    // majority of the organizations' admins, on every channel, then re-enrolment under the new CA: a quarter,
+    // not the 30 days a node's own TLS certificate needs (docs/scenarios.md)
+    default: 90,
+    unit: 'days',
+    integer: false,
+    minimum: 0,
+    checks: ['FAB-CERT-01'],
+    what: 'a root, intermediate, TLS root, TLS intermediate or admin certificate in a channel configuration expiring within this many days of now fails',
+    step: 'no certificate of any channel configuration expires within {int} days',
+  },
   maxLedgerLag: {
     default: 5,
     unit: 'blocks',

@@ -205,18 +205,25 @@ function channel(name: string, system: boolean, ords: OrderingNodeInfo[], peerOr
           mspId: org.mspId,
           anchorPeers: org.peers.map((p) => ({ host: p.host, port: p.port })),
           rootCerts: [seenAt(org.cas[0], `channel:${name}#${org.mspId}.root_certs[0]`)],
+          tlsRootCerts: [seenAt(org.cas[1], `channel:${name}#${org.mspId}.tls_root_certs[0]`)],
         })),
     ordererOrgs: [
       {
         name: 'Org0MSP',
         mspId: 'Org0MSP',
         anchorPeers: [],
-        rootCerts: [],
+        rootCerts: [seenAt(caCert('org0', 'ca'), `channel:${name}#Org0MSP.root_certs[0]`)],
+        tlsRootCerts: [seenAt(caCert('org0', 'tlsca'), `channel:${name}#Org0MSP.tls_root_certs[0]`)],
         endpoints: ords.map((o) => `${o.host}:${o.port}`),
       },
     ],
+    // the Fabric 2.5 test network's levels; a system channel has no Application group
+    capabilities: { channel: ['V2_0'], orderer: ['V2_0'], application: system ? [] : ['V2_5'] },
   };
 }
+
+/** the images the reference's nodes run */
+export const FABRIC_IMAGES = { orderer: 'hyperledger/fabric-orderer:2.5.12', peer: 'hyperledger/fabric-peer:2.5.12' };
 
 const NO_AFFINITY = () => ({ requiredAntiAffinity: [], preferredAntiAffinity: [], requiredNodeAffinity: [], topologySpread: [] });
 
@@ -230,6 +237,7 @@ function cluster(region: string, ords: OrderingNodeInfo[], peerOrgs: FabricOrgIn
       owner: `StatefulSet/${o.name}`,
       labels: { app: o.name, ...ordererLabels },
       containerPorts: [6050, 8443, 9443],
+      images: [{ container: 'orderer', image: FABRIC_IMAGES.orderer }],
       nodeName: o.workerNode,
       affinity: {
         ...NO_AFFINITY(),
@@ -256,6 +264,10 @@ function cluster(region: string, ords: OrderingNodeInfo[], peerOrgs: FabricOrgIn
         owner: `Deployment/${p.name}`,
         labels: { app: p.name, org: org.name },
         containerPorts: [7051, 7052, 9443],
+        images: [
+          { container: 'peer', image: FABRIC_IMAGES.peer },
+          { container: 'couchdb', image: 'couchdb:3.3.3' },
+        ],
         nodeName: `${region}-worker${(i % 2) + 1}`,
         affinity: NO_AFFINITY(),
         ready: true,
@@ -268,6 +280,7 @@ function cluster(region: string, ords: OrderingNodeInfo[], peerOrgs: FabricOrgIn
       owner: `Deployment/${org.name}-ca`,
       labels: { app: `${org.name}-ca` },
       containerPorts: [443],
+      images: [{ container: 'ca', image: 'hyperledger/fabric-ca:1.5.15' }],
       nodeName: `${region}-worker1`,
       affinity: NO_AFFINITY(),
       ready: true,
@@ -537,6 +550,9 @@ export function buildEvidence(): Evidence {
         ords.map((o) => [o.name, Object.fromEntries(channels.map((c) => [c.name, { consensusRelation: 'consenter', status: 'active', height: 12 }]))]),
       ),
       peerHeights: Object.fromEntries(allPeers.map((p, i) => [p.name, { mychannel: 40 + (i % 2) }])),
+      nodeVersions: Object.fromEntries(
+        [...ords.map((o) => o.name), ...allPeers.map((p) => p.name)].map((n) => [n, { version: '2.5.12', commitSha: '0e3a8f4', source: `https://${n}:9443/version` }]),
+      ),
       presentedCerts: Object.fromEntries([
         ...ords.map((o) => [`${o.host}:${o.port}`, seenAt(o.tlsCert!, `tls://${o.host}:${o.port}`)] as const),
         ...allPeers.map((p) => [`${p.host}:${p.port}`, seenAt(p.tlsCert!, `tls://${p.host}:${p.port}`)] as const),

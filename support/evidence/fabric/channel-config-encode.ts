@@ -14,7 +14,10 @@
  * - capabilities: channel V2_0 (V3_0 for BFT, as fabric-samples' BFT profile), orderer V2_0, application V2_5;
  *   with the channel capability the per-org `Endpoints` replace the channel-level `OrdererAddresses`;
  * - MSPs with NodeOUs enabled (client/peer/admin/orderer OUs, certified by the org's first root CA), as
- *   fabric-samples' `msp/config.yaml`; no admin certificates (admins are identified by their OU);
+ *   fabric-samples' `msp/config.yaml`; no admin certificates (admins are identified by their OU) and no
+ *   intermediate CAs unless the spec names some (`intermediateCertsPem`, `tlsIntermediateCertsPem`, `adminsPem`);
+ * - per ordering organization its `Endpoints` (org-level OrdererEndpoints), and the deprecated channel-level
+ *   `OrdererAddresses` only when the spec gives some (`ordererAddresses`: what a channel created before 1.4.2 keeps);
  * - the genesis block as configtxgen's genesis factory makes it: header number 0, no previous hash, data hash
  *   SHA-256 over the concatenated data entries (protoutil.BlockDataHash), SIGNATURES metadata
  *   `Metadata{value: OrdererBlockMetadata{last_config: {index: 0}}}` and LAST_CONFIG metadata
@@ -41,20 +44,33 @@ export interface ConsenterSpec {
   identityPem?: string;
 }
 
-export interface OrdererOrgSpec {
-  name: string;
+/** An organization's MSP as the channel carries it (PEM certificates). */
+export interface MspSpec {
   mspId: string;
   rootCertsPem: string[];
   tlsRootCertsPem: string[];
-  endpoints: string[];
+  intermediateCertsPem?: string[];
+  tlsIntermediateCertsPem?: string[];
+  /** explicitly listed admin certificates (none by default: NodeOUs identify admins by their OU) */
+  adminsPem?: string[];
 }
 
-export interface ApplicationOrgSpec {
+export interface OrdererOrgSpec extends MspSpec {
   name: string;
-  mspId: string;
-  rootCertsPem: string[];
-  tlsRootCertsPem: string[];
+  /** the org's `Endpoints` value; absent: the org publishes none (only the channel's `ordererAddresses`, if any) */
+  endpoints?: string[];
+}
+
+export interface ApplicationOrgSpec extends MspSpec {
+  name: string;
   anchorPeers: Array<{ host: string; port: number }>;
+}
+
+/** Capability names per group; a group left out keeps the default (see `channelCapabilities`). */
+export interface CapabilitiesSpec {
+  channel?: string[];
+  orderer?: string[];
+  application?: string[];
 }
 
 export interface ChannelConfigSpec {
@@ -67,6 +83,10 @@ export interface ChannelConfigSpec {
   systemChannel?: boolean;
   /** config sequence (default 0) */
   sequence?: number;
+  /** capability levels instead of the defaults */
+  capabilities?: CapabilitiesSpec;
+  /** the deprecated channel-level `OrdererAddresses` value (default: none) */
+  ordererAddresses?: string[];
 }
 
 const CONSORTIUM = 'SampleConsortium';
@@ -136,9 +156,9 @@ const applicationOrgPolicies = (mspId: string): PolicySet => [
   ['Writers', anyOf(mspId, 'ADMIN', 'CLIENT')],
 ];
 
-const channelCapabilities = (spec: ChannelConfigSpec): string[] => [spec.consensusType === 'BFT' ? 'V3_0' : 'V2_0'];
-const ORDERER_CAPABILITIES = ['V2_0'];
-const APPLICATION_CAPABILITIES = ['V2_5'];
+const channelCapabilities = (spec: ChannelConfigSpec): string[] => spec.capabilities?.channel ?? [spec.consensusType === 'BFT' ? 'V3_0' : 'V2_0'];
+const ordererCapabilities = (spec: ChannelConfigSpec): string[] => spec.capabilities?.orderer ?? ['V2_0'];
+const applicationCapabilities = (spec: ChannelConfigSpec): string[] => spec.capabilities?.application ?? ['V2_5'];
 
 /** NodeOU role → the OU that marks it (fabric-samples' config.yaml; what `support/fixtures/pki.ts` issues). */
 const NODE_OUS = { client: 'client', peer: 'peer', admin: 'admin', orderer: 'orderer' } as const;
@@ -239,11 +259,15 @@ function capabilitiesValue(names: string[]): common.ConfigValue {
   return value(caps.serializeBinary());
 }
 
-function mspValue(mspId: string, roots: string[], tlsRoots: string[]): common.ConfigValue {
+function mspValue(o: MspSpec): common.ConfigValue {
+  const roots = o.rootCertsPem;
   const fabric = new msp.FabricMSPConfig();
-  fabric.setName(mspId);
+  fabric.setName(o.mspId);
   fabric.setRootCertsList(roots.map(utf8));
-  fabric.setTlsRootCertsList(tlsRoots.map(utf8));
+  fabric.setIntermediateCertsList((o.intermediateCertsPem ?? []).map(utf8));
+  fabric.setAdminsList((o.adminsPem ?? []).map(utf8));
+  fabric.setTlsRootCertsList(o.tlsRootCertsPem.map(utf8));
+  fabric.setTlsIntermediateCertsList((o.tlsIntermediateCertsPem ?? []).map(utf8));
   const crypto = new msp.FabricCryptoConfig();
   crypto.setSignatureHashFamily('SHA2');
   crypto.setIdentityIdentifierHashFunction('SHA256');
@@ -323,13 +347,15 @@ function ordererGroup(spec: ChannelConfigSpec): common.ConfigGroup {
   const bt = new orderer.BatchTimeout();
   bt.setTimeout('2s');
   g.getValuesMap().set('BatchTimeout', value(bt.serializeBinary()));
-  g.getValuesMap().set('Capabilities', capabilitiesValue(ORDERER_CAPABILITIES));
+  g.getValuesMap().set('Capabilities', capabilitiesValue(ordererCapabilities(spec)));
   for (const o of spec.ordererOrgs) {
     const og = group('Admins', ordererOrgPolicies(o.mspId));
-    og.getValuesMap().set('MSP', mspValue(o.mspId, o.rootCertsPem, o.tlsRootCertsPem));
-    const ep = new common.OrdererAddresses();
-    ep.setAddressesList(o.endpoints);
-    og.getValuesMap().set('Endpoints', value(ep.serializeBinary()));
+    og.getValuesMap().set('MSP', mspValue(o));
+    if (o.endpoints) {
+      const ep = new common.OrdererAddresses();
+      ep.setAddressesList(o.endpoints);
+      og.getValuesMap().set('Endpoints', value(ep.serializeBinary()));
+    }
     g.getGroupsMap().set(o.name, og);
   }
   return g;
@@ -337,7 +363,7 @@ function ordererGroup(spec: ChannelConfigSpec): common.ConfigGroup {
 
 function applicationOrgGroup(o: ApplicationOrgSpec, withAnchors: boolean): common.ConfigGroup {
   const og = group('Admins', applicationOrgPolicies(o.mspId));
-  og.getValuesMap().set('MSP', mspValue(o.mspId, o.rootCertsPem, o.tlsRootCertsPem));
+  og.getValuesMap().set('MSP', mspValue(o));
   if (withAnchors) {
     const ap = new peer.AnchorPeers();
     ap.setAnchorPeersList(
@@ -368,7 +394,7 @@ export function buildConfig(spec: ChannelConfigSpec): common.Config {
     channel.getGroupsMap().set('Consortiums', consortiums);
   } else {
     const app = group('Admins', applicationPolicies());
-    app.getValuesMap().set('Capabilities', capabilitiesValue(APPLICATION_CAPABILITIES));
+    app.getValuesMap().set('Capabilities', capabilitiesValue(applicationCapabilities(spec)));
     for (const o of spec.applicationOrgs) app.getGroupsMap().set(o.name, applicationOrgGroup(o, true));
     channel.getGroupsMap().set('Application', app);
   }
@@ -379,6 +405,12 @@ export function buildConfig(spec: ChannelConfigSpec): common.Config {
   bdh.setWidth(4294967295);
   channel.getValuesMap().set('BlockDataHashingStructure', value(bdh.serializeBinary()));
   channel.getValuesMap().set('Capabilities', capabilitiesValue(channelCapabilities(spec)));
+  if (spec.ordererAddresses) {
+    const oa = new common.OrdererAddresses();
+    oa.setAddressesList(spec.ordererAddresses);
+    // configtxgen gives it the orderer admins' mod policy
+    channel.getValuesMap().set('OrdererAddresses', value(oa.serializeBinary(), ORDERER_ADMINS));
+  }
   const config = new common.Config();
   config.setSequence(spec.sequence ?? 0);
   config.setChannelGroup(channel);
@@ -491,12 +523,13 @@ function jsonPolicy(def: PolicyDef): Json {
 function jsonCapabilities(names: string[]): Json {
   return jsonValue({ capabilities: Object.fromEntries(names.map((n) => [n, {}])) });
 }
-function jsonMsp(mspId: string, roots: string[], tlsRoots: string[]): Json {
+function jsonMsp(o: MspSpec): Json {
+  const roots = o.rootCertsPem;
   const cert = nodeOuCert(roots);
   const ouId = (ou: string): Json => ({ certificate: cert ? b64(cert) : null, organizational_unit_identifier: ou });
   return jsonValue({
     config: {
-      admins: [],
+      admins: (o.adminsPem ?? []).map(b64),
       crypto_config: { identity_identifier_hash_function: 'SHA256', signature_hash_family: 'SHA2' },
       fabric_node_ous: {
         admin_ou_identifier: ouId(NODE_OUS.admin),
@@ -505,14 +538,14 @@ function jsonMsp(mspId: string, roots: string[], tlsRoots: string[]): Json {
         orderer_ou_identifier: ouId(NODE_OUS.orderer),
         peer_ou_identifier: ouId(NODE_OUS.peer),
       },
-      intermediate_certs: [],
-      name: mspId,
+      intermediate_certs: (o.intermediateCertsPem ?? []).map(b64),
+      name: o.mspId,
       organizational_unit_identifiers: [],
       revocation_list: [],
       root_certs: roots.map(b64),
       signing_identity: null,
-      tls_intermediate_certs: [],
-      tls_root_certs: tlsRoots.map(b64),
+      tls_intermediate_certs: (o.tlsIntermediateCertsPem ?? []).map(b64),
+      tls_root_certs: o.tlsRootCertsPem.map(b64),
     },
     type: 0,
   });
@@ -523,7 +556,7 @@ export function channelConfigObjectJson(spec: ChannelConfigSpec): Json {
   const ordererValues: Json = {
     BatchSize: jsonValue({ absolute_max_bytes: 103809024, max_message_count: 10, preferred_max_bytes: 524288 }),
     BatchTimeout: jsonValue({ timeout: '2s' }),
-    Capabilities: jsonCapabilities(ORDERER_CAPABILITIES),
+    Capabilities: jsonCapabilities(ordererCapabilities(spec)),
   };
   if (spec.consensusType === 'etcdraft') {
     ordererValues.ConsensusType = jsonValue({
@@ -563,7 +596,7 @@ export function channelConfigObjectJson(spec: ChannelConfigSpec): Json {
   for (const o of spec.ordererOrgs) {
     ordererGroups[o.name] = jsonGroup(
       {},
-      { Endpoints: jsonValue({ addresses: o.endpoints }), MSP: jsonMsp(o.mspId, o.rootCertsPem, o.tlsRootCertsPem) },
+      { ...(o.endpoints ? { Endpoints: jsonValue({ addresses: o.endpoints }) } : {}), MSP: jsonMsp(o) },
       'Admins',
       ordererOrgPolicies(o.mspId),
     );
@@ -572,7 +605,7 @@ export function channelConfigObjectJson(spec: ChannelConfigSpec): Json {
   if (spec.systemChannel) {
     const orgs: Json = {};
     for (const o of spec.applicationOrgs) {
-      orgs[o.name] = jsonGroup({}, { MSP: jsonMsp(o.mspId, o.rootCertsPem, o.tlsRootCertsPem) }, 'Admins', applicationOrgPolicies(o.mspId));
+      orgs[o.name] = jsonGroup({}, { MSP: jsonMsp(o) }, 'Admins', applicationOrgPolicies(o.mspId));
     }
     const consortium = jsonGroup(orgs, { ChannelCreationPolicy: jsonValue(jsonPolicy(implicit('ANY', 'Admins')), ORDERER_ADMINS) }, ORDERER_ADMINS);
     channelGroups.Consortiums = jsonGroup({ [CONSORTIUM]: consortium }, {}, ORDERER_ADMINS, [['Admins', ACCEPT_ALL]]);
@@ -583,13 +616,13 @@ export function channelConfigObjectJson(spec: ChannelConfigSpec): Json {
         {},
         {
           AnchorPeers: jsonValue({ anchor_peers: o.anchorPeers.map((a) => ({ host: a.host, port: a.port })) }),
-          MSP: jsonMsp(o.mspId, o.rootCertsPem, o.tlsRootCertsPem),
+          MSP: jsonMsp(o),
         },
         'Admins',
         applicationOrgPolicies(o.mspId),
       );
     }
-    channelGroups.Application = jsonGroup(orgs, { Capabilities: jsonCapabilities(APPLICATION_CAPABILITIES) }, 'Admins', applicationPolicies());
+    channelGroups.Application = jsonGroup(orgs, { Capabilities: jsonCapabilities(applicationCapabilities(spec)) }, 'Admins', applicationPolicies());
   }
   return {
     channel_group: jsonGroup(
@@ -598,6 +631,7 @@ export function channelConfigObjectJson(spec: ChannelConfigSpec): Json {
         BlockDataHashingStructure: jsonValue({ width: 4294967295 }),
         Capabilities: jsonCapabilities(channelCapabilities(spec)),
         HashingAlgorithm: jsonValue({ name: 'SHA256' }),
+        ...(spec.ordererAddresses ? { OrdererAddresses: jsonValue({ addresses: spec.ordererAddresses }, ORDERER_ADMINS) } : {}),
       },
       'Admins',
       channelPolicies(),

@@ -12,7 +12,7 @@ import './protobuf-bounds.ts';
 import { InputError } from '../../errors.ts';
 import { CertificateReader } from '../certificates.ts';
 import { isRecord, parseJson, readBytes, showValue, type InputBudget } from '../input.ts';
-import type { CertificateInfo, ChannelConfigInfo, ChannelOrgInfo, ConsenterInfo } from '../model.ts';
+import type { CertificateInfo, ChannelCapabilities, ChannelConfigInfo, ChannelOrgInfo, ConsenterInfo } from '../model.ts';
 
 type Bytes = Uint8Array | string;
 
@@ -29,10 +29,16 @@ interface RawConsenter {
   serverTlsCert?: RawCert;
   clientTlsCert?: RawCert;
 }
+/** an MSP's certificate lists, by their FabricMSPConfig field name */
+type MspCertField = 'root_certs' | 'intermediate_certs' | 'tls_root_certs' | 'tls_intermediate_certs' | 'admins';
+const MSP_CERT_FIELDS: readonly MspCertField[] = ['root_certs', 'intermediate_certs', 'tls_root_certs', 'tls_intermediate_certs', 'admins'];
+type RawMsp = { mspId?: string } & Record<MspCertField, RawCert[]>;
+const noMspCerts = (): Record<MspCertField, RawCert[]> => ({ root_certs: [], intermediate_certs: [], tls_root_certs: [], tls_intermediate_certs: [], admins: [] });
+
 interface RawOrg {
   name: string;
   mspId?: string;
-  rootCerts: RawCert[];
+  certs: Record<MspCertField, RawCert[]>;
   anchorPeers: Array<{ host: string; port: number }>;
   endpoints?: string[];
 }
@@ -44,6 +50,8 @@ interface RawConfig {
   isSystemChannel: boolean;
   applicationOrgs: RawOrg[];
   ordererOrgs: RawOrg[];
+  capabilities: ChannelCapabilities;
+  ordererAddresses?: string[];
 }
 
 export interface ChannelConfigReadOptions {
@@ -102,13 +110,19 @@ function finish(raw: RawConfig, file: string, format: 'protobuf' | 'json', opts:
     return info;
   });
   const org = (o: RawOrg, group: string): ChannelOrgInfo => {
+    const certs = (field: MspCertField): CertificateInfo[] =>
+      o.certs[field].flatMap((c, i) => {
+        if (c.bytes.length === 0) return [];
+        return reader.parse(c.bytes, `channel:${name}#${group}/${o.name}/MSP.${field}[${i}]`, c.field, file);
+      });
     const info: ChannelOrgInfo = {
       name: o.name,
       anchorPeers: o.anchorPeers,
-      rootCerts: o.rootCerts.flatMap((c, i) => {
-        if (c.bytes.length === 0) return [];
-        return reader.parse(c.bytes, `channel:${name}#${group}/${o.name}/MSP.root_certs[${i}]`, c.field, file);
-      }),
+      rootCerts: certs('root_certs'),
+      intermediateCerts: certs('intermediate_certs'),
+      tlsRootCerts: certs('tls_root_certs'),
+      tlsIntermediateCerts: certs('tls_intermediate_certs'),
+      admins: certs('admins'),
     };
     if (o.mspId) info.mspId = o.mspId;
     if (o.endpoints) info.endpoints = o.endpoints;
@@ -124,6 +138,8 @@ function finish(raw: RawConfig, file: string, format: 'protobuf' | 'json', opts:
     isSystemChannel: raw.isSystemChannel,
     applicationOrgs: raw.applicationOrgs.map((o) => org(o, 'Application')),
     ordererOrgs: raw.ordererOrgs.map((o) => org(o, 'Orderer')),
+    capabilities: raw.capabilities,
+    ...(raw.ordererAddresses ? { ordererAddresses: raw.ordererAddresses } : {}),
   };
 }
 
@@ -208,17 +224,35 @@ function pbGroups(g: common.ConfigGroup): Array<[string, common.ConfigGroup]> {
   return out;
 }
 
-function pbMsp(og: common.ConfigGroup, file: string, field: string): { mspId?: string; rootCerts: RawCert[] } {
+function pbMsp(og: common.ConfigGroup, file: string, field: string): RawMsp {
   const v = og.getValuesMap().get('MSP');
-  if (!v) return { rootCerts: [] };
+  if (!v) return noMspCerts();
   const f = `${field}.values.MSP`;
   const cfg = nested(file, f, 'msp.MSPConfig', () => msp.MSPConfig.deserializeBinary(v.getValue_asU8()));
-  if (cfg.getType() !== 0) return { rootCerts: [] }; // idemix: no X.509 roots
+  if (cfg.getType() !== 0) return noMspCerts(); // idemix: no X.509 certificates
   const fab = nested(file, `${f}.value.config`, 'msp.FabricMSPConfig', () => msp.FabricMSPConfig.deserializeBinary(cfg.getConfig_asU8()));
-  return {
-    mspId: fab.getName(),
-    rootCerts: fab.getRootCertsList_asU8().map((bytes, i) => ({ bytes, field: `${f}.value.config.root_certs[${i}]` })),
+  const lists: Record<MspCertField, Uint8Array[]> = {
+    root_certs: fab.getRootCertsList_asU8(),
+    intermediate_certs: fab.getIntermediateCertsList_asU8(),
+    tls_root_certs: fab.getTlsRootCertsList_asU8(),
+    tls_intermediate_certs: fab.getTlsIntermediateCertsList_asU8(),
+    admins: fab.getAdminsList_asU8(),
   };
+  const out: RawMsp = { mspId: fab.getName(), ...noMspCerts() };
+  for (const name of MSP_CERT_FIELDS) out[name] = lists[name].map((bytes, i) => ({ bytes, field: `${f}.value.config.${name}[${i}]` }));
+  return out;
+}
+
+/** The capability names of a group's `Capabilities` value (an empty list when the group sets none). */
+function pbCapabilities(g: common.ConfigGroup | undefined, file: string, field: string): string[] {
+  const v = g?.getValuesMap().get('Capabilities');
+  if (!v) return [];
+  const caps = nested(file, `${field}.values.Capabilities`, 'common.Capabilities', () => common.Capabilities.deserializeBinary(v.getValue_asU8()));
+  const names: string[] = [];
+  caps.getCapabilitiesMap().forEach((_: common.Capability, name: string) => {
+    names.push(name);
+  });
+  return names.sort();
 }
 
 function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelId?: string): RawConfig {
@@ -235,7 +269,17 @@ function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelI
     isSystemChannel: groups.get('Consortiums') !== undefined,
     applicationOrgs: [],
     ordererOrgs: [],
+    capabilities: {
+      channel: pbCapabilities(channel, file, p('channel_group')),
+      orderer: pbCapabilities(ordererGroup, file, p('channel_group.groups.Orderer')),
+      application: pbCapabilities(appGroup, file, p('channel_group.groups.Application')),
+    },
   };
+  const oav = channel.getValuesMap().get('OrdererAddresses');
+  if (oav) {
+    const addrs = nested(file, p('channel_group.values.OrdererAddresses'), 'common.OrdererAddresses', () => common.OrdererAddresses.deserializeBinary(oav.getValue_asU8()));
+    raw.ordererAddresses = addrs.getAddressesList();
+  }
   if (ordererGroup) {
     const of = p('channel_group.groups.Orderer');
     const ctv = ordererGroup.getValuesMap().get('ConsensusType');
@@ -268,8 +312,8 @@ function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelI
     }
     for (const [name, og] of pbGroups(ordererGroup)) {
       const f = `${of}.groups.${name}`;
-      const m = pbMsp(og, file, f);
-      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const { mspId, ...certs } = pbMsp(og, file, f);
+      const org: RawOrg = { name, mspId, certs, anchorPeers: [] };
       const ev = og.getValuesMap().get('Endpoints');
       if (ev) {
         const addrs = nested(file, `${f}.values.Endpoints`, 'common.OrdererAddresses', () => common.OrdererAddresses.deserializeBinary(ev.getValue_asU8()));
@@ -281,8 +325,8 @@ function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelI
   if (appGroup) {
     for (const [name, og] of pbGroups(appGroup)) {
       const f = p(`channel_group.groups.Application.groups.${name}`);
-      const m = pbMsp(og, file, f);
-      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const { mspId, ...certs } = pbMsp(og, file, f);
+      const org: RawOrg = { name, mspId, certs, anchorPeers: [] };
       const av = og.getValuesMap().get('AnchorPeers');
       if (av) {
         const ap = nested(file, `${f}.values.AnchorPeers`, 'peer.AnchorPeers', () => peer.AnchorPeers.deserializeBinary(av.getValue_asU8()));
@@ -368,20 +412,33 @@ function jArray(v: unknown, file: string, field: string): unknown[] {
   return v;
 }
 
-function jMsp(og: J, file: string, field: string): { mspId?: string; rootCerts: RawCert[] } {
+function jMsp(og: J, file: string, field: string): RawMsp {
   const v = jValue(og, 'MSP');
-  if (!isRecord(v)) return { rootCerts: [] };
+  if (!isRecord(v)) return noMspCerts();
   const f = `${field}.values.MSP.value`;
-  if (v.type !== undefined && Number(v.type) !== 0) return { rootCerts: [] };
+  if (v.type !== undefined && Number(v.type) !== 0) return noMspCerts();
   const cfg = v.config;
   if (!isRecord(cfg)) throw new InputError(file, `${f}.config`, `expected the decoded FabricMSPConfig object, got ${showValue(cfg, { file, field: `${f}.config` })}`);
-  return {
-    mspId: jString(cfg.name, file, `${f}.config.name`) || undefined,
-    rootCerts: jArray(cfg.root_certs, file, `${f}.config.root_certs`).flatMap((c, i) => {
-      const rc = jCert(c, file, `${f}.config.root_certs[${i}]`);
+  const out: RawMsp = { mspId: jString(cfg.name, file, `${f}.config.name`) || undefined, ...noMspCerts() };
+  for (const name of MSP_CERT_FIELDS) {
+    out[name] = jArray(cfg[name], file, `${f}.config.${name}`).flatMap((c, i) => {
+      const rc = jCert(c, file, `${f}.config.${name}[${i}]`);
       return rc ? [rc] : [];
-    }),
-  };
+    });
+  }
+  return out;
+}
+
+/** The capability names of a group's `Capabilities` value, as configtxlator prints it: `{capabilities: {V2_0: {}}}`. */
+function jCapabilities(g: J | undefined, file: string, field: string): string[] {
+  if (!g) return [];
+  const v = jValue(g, 'Capabilities');
+  if (v === undefined || v === null) return [];
+  const f = `${field}.values.Capabilities.value`;
+  if (!isRecord(v)) throw new InputError(file, f, `expected {capabilities: {...}}, got ${showValue(v)}`);
+  if (v.capabilities === undefined || v.capabilities === null) return [];
+  if (!isRecord(v.capabilities)) throw new InputError(file, `${f}.capabilities`, `expected a map of capability names, got ${showValue(v.capabilities)}`);
+  return Object.keys(v.capabilities).sort();
 }
 
 function walkJson(config: J, file: string, prefix: string, channelId?: string): RawConfig {
@@ -397,7 +454,18 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
     isSystemChannel: groups.Consortiums !== undefined,
     applicationOrgs: [],
     ordererOrgs: [],
+    capabilities: {
+      channel: jCapabilities(channel, file, p('channel_group')),
+      orderer: jCapabilities(groups.Orderer, file, p('channel_group.groups.Orderer')),
+      application: jCapabilities(groups.Application, file, p('channel_group.groups.Application')),
+    },
   };
+  const oa = jValue(channel, 'OrdererAddresses');
+  if (oa !== undefined && oa !== null) {
+    const f = p('channel_group.values.OrdererAddresses.value');
+    if (!isRecord(oa)) throw new InputError(file, f, `expected {addresses: [...]}, got ${showValue(oa)}`);
+    raw.ordererAddresses = jArray(oa.addresses, file, `${f}.addresses`).map((a, i) => jString(a, file, `${f}.addresses[${i}]`));
+  }
   const og = groups.Orderer;
   if (og) {
     const of = p('channel_group.groups.Orderer');
@@ -453,8 +521,8 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
     }
     for (const [name, g] of jGroups(og, of, file)) {
       const f = `${of}.groups.${name}`;
-      const m = jMsp(g, file, f);
-      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const { mspId, ...certs } = jMsp(g, file, f);
+      const org: RawOrg = { name, mspId, certs, anchorPeers: [] };
       const ep = jValue(g, 'Endpoints');
       if (isRecord(ep)) {
         org.endpoints = jArray(ep.addresses, file, `${f}.values.Endpoints.value.addresses`).map((a, i) =>
@@ -469,8 +537,8 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
     const af = p('channel_group.groups.Application');
     for (const [name, g] of jGroups(ag, af, file)) {
       const f = `${af}.groups.${name}`;
-      const m = jMsp(g, file, f);
-      const org: RawOrg = { name, mspId: m.mspId, rootCerts: m.rootCerts, anchorPeers: [] };
+      const { mspId, ...certs } = jMsp(g, file, f);
+      const org: RawOrg = { name, mspId, certs, anchorPeers: [] };
       const ap = jValue(g, 'AnchorPeers');
       if (isRecord(ap)) {
         org.anchorPeers = jArray(ap.anchor_peers, file, `${f}.values.AnchorPeers.value.anchor_peers`).map((a, i) => {

@@ -124,14 +124,17 @@ export function addManifestObject(into: ManifestContents, value: unknown, file: 
 
 function podFrom(name: string, namespace: string, owner: string, podLabels: Record<string, string>, spec: Obj, file: string, field: string, source: string): PodInfo {
   const containerPorts: number[] = [];
+  const images: NonNullable<PodInfo['images']> = [];
   arr(spec.containers, file, `${field}.containers`).forEach((c, i) => {
     const co = obj(c, file, `${field}.containers[${i}]`);
     arr(co.ports, file, `${field}.containers[${i}].ports`).forEach((p, j) => {
       const po = obj(p, file, `${field}.containers[${i}].ports[${j}]`);
       containerPorts.push(portNumber(po.containerPort, file, `${field}.containers[${i}].ports[${j}].containerPort`));
     });
+    const image = optStr(co.image, file, `${field}.containers[${i}].image`);
+    if (image) images.push({ container: optStr(co.name, file, `${field}.containers[${i}].name`) ?? `#${i}`, image });
   });
-  const pod: PodInfo = { name, namespace, owner, labels: podLabels, containerPorts, affinity: affinityFrom(spec, file, field), source };
+  const pod: PodInfo = { name, namespace, owner, labels: podLabels, containerPorts, images, affinity: affinityFrom(spec, file, field), source };
   const nodeName = optStr(spec.nodeName, file, `${field}.nodeName`);
   if (nodeName) pod.nodeName = nodeName;
   return pod;

@@ -2,7 +2,8 @@
  * Read-only live evidence from the endpoints a descriptor names: TLS handshakes to peers, orderers and gateway
  * Services (by name, verified against the organization CA; the peer behind a Service is named by the certificate
  * it presents), the Corda lease row and database reachability, each region's cluster through the Kubernetes API,
- * and the ordering nodes' own round-trip figures. Where it may connect is decided by `address.ts` (only where the
+ * the ordering nodes' own round-trip figures, and
+ * the release each Fabric node says it runs (`GET /version`). Where it may connect is decided by `address.ts` (only where the
  * descriptor's `live` section says) and, for Kubernetes, by `kubeAccessOf` below.
  * Used by `ha-validate --live` on an existing deployment and by every provisioning environment, so the same
  * observation means the same thing everywhere. Nothing here writes to the deployment.
@@ -18,6 +19,7 @@ import type { KubeAccess, KubeAccessPolicy } from '../kubernetes/api.ts';
 import { handshake } from './tls.ts';
 import { addressOf, dialAddress, liveEndpoint } from './address.ts';
 import { collectRoundTrips } from './round-trips.ts';
+import { collectNodeVersions } from './versions.ts';
 import { readLeaseRow, ReadOnlySession, type LeaseRow } from './lease.ts';
 
 export { readLeaseRow, type LeaseRow };
@@ -189,6 +191,13 @@ export async function collectKubernetesEvidence(d: TargetDescriptor, env: NodeJS
 }
 
 export async function collectLiveEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const [tls, db, kube, trips] = await Promise.all([collectTlsEvidence(d), collectDatabaseEvidence(d), collectKubernetesEvidence(d), collectRoundTrips(d)]);
-  return { ...tls, ...db, ...kube, ...trips };
+  const [tls, db, kube, trips, versions] = await Promise.all([
+    collectTlsEvidence(d),
+    collectDatabaseEvidence(d),
+    collectKubernetesEvidence(d),
+    collectRoundTrips(d),
+    collectNodeVersions(d),
+  ]);
+  const unobserved = { ...trips.unobserved, ...versions.unobserved };
+  return { ...tls, ...db, ...kube, ...trips, ...versions, ...(Object.keys(unobserved).length ? { unobserved } : {}) };
 }

@@ -27,14 +27,13 @@
  *
  * Every request is a GET of a metrics page; nothing is written to a node.
  */
-import { isIP } from 'node:net';
 import { parseYaml, readText } from '../input.ts';
 import type { LiveEvidence } from '../model.ts';
 import type { TargetDescriptor } from '../../target/types.ts';
 import { InputError, InputErrors } from '../../errors.ts';
 import { httpCall } from '../../drills/http-client.ts';
 import { metricSamples, parsePrometheus, type MetricSample } from '../../drills/prometheus.ts';
-import { dialAddress, liveEndpoint } from './address.ts';
+import { operationsGet } from './operations.ts';
 
 export type RoundTrip = NonNullable<LiveEvidence['roundTrips']>[number];
 
@@ -79,14 +78,7 @@ function orderers(d: TargetDescriptor): OrdererRef[] {
 
 /** GET a metrics page; `inLive`: the URL is written in the live section (an IP is dialled as written). */
 async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, inLive: boolean, ca?: string[]): Promise<MetricSample[]> {
-  const u = new URL(url);
-  const to = inLive ? liveEndpoint(d, u.hostname) : dialAddress(d, u.hostname);
-  if (!to) throw new Error(`${u.hostname} is not an address the descriptor's live section lets the harness dial (live.hosts, or live.resolveNames: true for names)`);
-  const target = new URL(u);
-  target.hostname = to.includes(':') ? `[${to}]` : to;
-  const a = await httpCall(target.toString(), { method: 'GET', timeoutMs, tls: { ca, servername: isIP(u.hostname) ? undefined : u.hostname } });
-  if (a.status !== 200) throw new Error(`${url} answered HTTP ${a.status}`);
-  return parsePrometheus(a.body);
+  return parsePrometheus(await operationsGet(d, url, { timeoutMs, inLive, ca }));
 }
 
 function add(c: Counters, from: string, to: string, sum: number, count: number): void {

@@ -2,6 +2,12 @@
  * The ordering service stand-in: one etcd member per ordering node (etcd runs the same Raft library Fabric's
  * etcdraft orderer uses), each on its own loopback address, data in the run's temp dir, with compressed Raft
  * timings. Members are stopped and started by the FAB-ORD-03 drill through `OrderingFaults`.
+ *
+ * With `tls`, the members talk Raft over TLS on the cluster port as Fabric's consenters do: each serves its
+ * ordering node's TLS certificate there (what a handshake to the consenter's host:port is shown, FAB-ORD-10) and
+ * verifies the others' against the ordering organization's TLS CA. They do not authenticate each other by client
+ * certificate: etcd would match a client's IP SANs against the connection's source address, and a loopback
+ * connection comes from 127.0.0.1 whatever member makes it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -32,6 +38,8 @@ export interface EtcdMemberSpec {
   name: string;
   region: string;
   address: string;
+  /** PEM files for Raft over TLS on the cluster port: the node's certificate and key, the CA to verify the others by */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export interface EtcdClusterOptions {
@@ -65,7 +73,7 @@ export class EtcdCluster {
     return {
       client: `http://${m.address}:${ORDERER_CLIENT_PORT}`,
       metrics: `http://${m.address}:${ORDERER_METRICS_PORT}`,
-      peer: `http://${m.address}:${ORDERER_CLUSTER_PORT}`,
+      peer: `${m.tls ? 'https' : 'http'}://${m.address}:${ORDERER_CLUSTER_PORT}`,
     };
   }
 
@@ -95,6 +103,7 @@ export class EtcdCluster {
       '--logger', 'zap',
       '--log-outputs', 'stderr',
       '--log-level', 'warn',
+      ...(m.tls ? ['--peer-cert-file', m.tls.certFile, '--peer-key-file', m.tls.keyFile, '--peer-trusted-ca-file', m.tls.caFile] : []),
     ];
   }
 

@@ -4,7 +4,7 @@
  * - Regions: region rN lives on 127.N.<slot>.<host>, one address per host (`topology.ts`); names are resolved
  *   by the part's own resolver (`names.ts`, the descriptor's `live.hosts`), never by DNS.
  * - Ordering service: one etcd member per ordering node of the plan, 2-1-2 over r1, r2, r3 (real Raft, compressed
- *   timings), named as the reference's orderers.
+ *   timings), named as the reference's orderers, Raft over TLS on the cluster port with each node's TLS certificate.
  * - Peers: TLS servers on their own address and port 7051, certificates from their organization's TLS CA with
  *   the SANs the descriptor promises, answering INFO/QUERY with their own name and ledger height.
  * - Gateway Services: per region, per organization present, an HAProxy TCP frontend in round robin over the
@@ -16,10 +16,12 @@
  *
  * Settings: see `settings.ts` (defaults in `defaultFabricSettings`). Variants: `fabricVariants`.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
-import { generateDeployment, planDeployment, FileWriter, writeNodeCerts, type GeneratedDeployment } from '../../../fixtures/generate.ts';
-import { issuePeerPki } from '../../../fixtures/pki.ts';
+import { generateDeployment, planDeployment, FileWriter, writeChannel, writeNodeCerts, type GeneratedDeployment } from '../../../fixtures/generate.ts';
+import { issueOrdererPki, issueOrgPki, issuePeerPki, type DeploymentPki, type NodePki } from '../../../fixtures/pki.ts';
+import type { DeploymentPlan, OrdererPlan } from '../../../fixtures/plan.ts';
 import { HAPROXY_MISSING, haproxyBinary } from '../haproxy.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Observation } from '../../types.ts';
@@ -30,7 +32,7 @@ import { runPeerRegionLossDrill, type OrgEndpoint } from '../../../drills/fabric
 import { runGatewaySpreadDrill } from '../../../drills/fabric-gateway-spread.ts';
 import { ETCD_MISSING, EtcdCluster, etcdBinary } from './etcd.ts';
 import { GatewayServices } from './gateways.ts';
-import { collectFabricLive, type LiveOrg } from './live.ts';
+import { collectFabricLive, NO_FABRIC_RELEASE, type LiveOrg } from './live.ts';
 import { NameResolver } from './names.ts';
 import { LocalPeer } from './peers.ts';
 import { fabricSettings, type FabricSettings } from './settings.ts';
@@ -48,6 +50,7 @@ export const UNAVAILABLE: Record<string, string> = {
   'FAB-ORD-05':
     'scheduling on worker nodes and zones exists only in a Kubernetes cluster; here each ordering node is an etcd ' +
     'process on its own loopback address',
+  'FAB-CAP-01': NO_FABRIC_RELEASE,
 };
 
 /** Absolute paths for every file the generated descriptor's `fabric` section names. */
@@ -80,6 +83,52 @@ async function dropGatewaySans(gen: GeneratedDeployment, peers: string[]): Promi
     gen.pki.nodes[name] = { tls: reissued.tls, enrollment: gen.pki.nodes[name].enrollment };
     await writeNodeCerts(w, 'peer', p.org, p.name, gen.pki.nodes[name]);
   }
+}
+
+/**
+ * An ordering node's TLS certificate for Raft over TLS between etcd members: its own address and 127.0.0.1 as IP
+ * SANs. A member dialling another on loopback connects from 127.0.0.1, and etcd checks the client certificate it
+ * presents against that source address (by IP SAN, else by resolving the DNS SANs, which must never happen here).
+ */
+function clusterTls(plan: DeploymentPlan, pki: DeploymentPki, o: OrdererPlan): Promise<NodePki> {
+  return issueOrdererPki(plan, pki.orgs[o.org], o, { ipAddresses: [...(o.address ? [o.address] : []), '127.0.0.1'] });
+}
+
+/** The ordering organization's PKI and its nodes' certificates, issued before the rest so the generator reuses them. */
+async function orderingPki(plan: DeploymentPlan): Promise<DeploymentPki> {
+  const pki: DeploymentPki = { orgs: { [plan.ordering.name]: await issueOrgPki(plan.ordering.name) }, nodes: {} };
+  for (const o of plan.ordering.nodes) pki.nodes[o.name] = await clusterTls(plan, pki, o);
+  return pki;
+}
+
+/**
+ * Variant: renew one ordering node's TLS certificate with a new key (same CA, names and expiry), rewrite its
+ * certificate file and the channels in `updated`; the others keep the old certificate, as a renewal that missed them.
+ */
+async function rekeyConsenter(gen: GeneratedDeployment, orderer: string, updated: string[]): Promise<void> {
+  const o = gen.plan.ordering.nodes.find((x) => x.name === orderer);
+  if (!o) throw new Error(`variant names an unknown ordering node ${orderer}`);
+  const renewed = await clusterTls(gen.plan, gen.pki, o);
+  gen.pki.nodes[o.name] = { ...gen.pki.nodes[o.name], tls: renewed.tls };
+  const w = new FileWriter(gen.dir);
+  await writeNodeCerts(w, 'orderer', o.org, o.name, gen.pki.nodes[o.name]);
+  for (const channel of updated) await writeChannel(w, gen.plan, gen.pki, channel, [gen.plan.descriptorChannelFormat]);
+}
+
+/** Each ordering node's TLS certificate, key and its organization's TLS CA, for etcd's Raft over TLS (owner-only files). */
+async function clusterTlsFiles(gen: GeneratedDeployment, dir: string): Promise<Record<string, { certFile: string; keyFile: string; caFile: string }>> {
+  const out: Record<string, { certFile: string; keyFile: string; caFile: string }> = {};
+  for (const o of gen.plan.ordering.nodes) {
+    const d = join(dir, o.name);
+    await mkdir(d, { recursive: true, mode: 0o700 });
+    const tls = gen.pki.nodes[o.name].tls;
+    const files = { certFile: join(d, 'tls.pem'), keyFile: join(d, 'tls-key.pem'), caFile: join(d, 'tlsca.pem') };
+    await writeFile(files.certFile, tls.certPem);
+    await writeFile(files.keyFile, tls.keyPem, { mode: 0o600 });
+    await writeFile(files.caFile, gen.pki.orgs[o.org].tlsCa.certPem);
+    out[o.name] = files;
+  }
+  return out;
 }
 
 interface Running {
@@ -199,9 +248,11 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
   const dir = await resources.tempDir('fabric');
 
   const t0 = Date.now();
-  // Keys stay in memory (the peers serve TLS in this process): no private key is written to disk.
-  const gen = await generateDeployment(join(dir, 'artifacts'), { ...topology.generate, addresses: (_host, ref) => addresses.nodes[ref.name] });
+  // Keys stay in memory (the peers serve TLS in this process); only the ordering members' TLS keys are written (below).
+  const options = { ...topology.generate, addresses: (_host: string, ref: { name: string }) => addresses.nodes[ref.name] };
+  const gen = await generateDeployment(join(dir, 'artifacts'), options, await orderingPki(planDeployment(options)));
   if (topology.peersWithoutGatewaySan.length) await dropGatewaySans(gen, topology.peersWithoutGatewaySan);
+  if (topology.rekeyed) await rekeyConsenter(gen, topology.rekeyed.orderer, topology.rekeyed.updated);
   log(`fabric: certificates and channel configuration generated in ${Date.now() - t0} ms (addresses 127.<region>.${addresses.slot}.x)`);
 
   const plan = gen.plan;
@@ -221,10 +272,12 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
     plan.orgs.map((x) => [x.name, [gen.pki.orgs[x.name].ca.certPem, gen.pki.orgs[x.name].tlsCa.certPem]]),
   );
 
+  // the members' TLS keys are the only private keys written, owner-only, in the run's temp dir (etcd reads files)
+  const clusterTls = await clusterTlsFiles(gen, join(dir, 'cluster-tls'));
   const etcd = new EtcdCluster(
     resources,
     join(dir, 'etcd'),
-    plan.ordering.nodes.map((n) => ({ name: n.name, region: n.region, address: addresses.nodes[n.name] })),
+    plan.ordering.nodes.map((n) => ({ name: n.name, region: n.region, address: addresses.nodes[n.name], tls: clusterTls[n.name] })),
     { heartbeatMs: s.etcdHeartbeatMs, electionTimeoutMs: s.etcdElectionTimeoutMs, stopSignal: s.ordererStopSignal, log },
   );
   const peers = new Map<string, LocalPeer>();
@@ -341,6 +394,8 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
         gateways: gatewayList,
         resolver,
         orderers: etcd.members.map((m) => ({ name: m.name, region: m.region, metrics: etcd.endpoints(m.name).metrics })),
+        consenters: plan.ordering.nodes.map((n) => ({ name: n.name, host: n.host, port: n.port })),
+        ordererCa: [gen.pki.orgs[plan.ordering.name].ca.certPem, gen.pki.orgs[plan.ordering.name].tlsCa.certPem],
         probe,
         channels: plan.channels,
       }),

@@ -1,5 +1,6 @@
 /**
- * Non-disruptive live evidence of the Fabric part: what each peer presents and how high its ledger is, whether
+ * Non-disruptive live evidence of the Fabric part: what each peer and each ordering node (on its cluster port)
+ * presents and how high a peer's ledger is, whether
  * each gateway Service verifies by its name from its own region (and which peer's certificate it presented), the
  * round trips between ordering members of different regions as the members measure them (etcd's own
  * `etcd_network_peer_round_trip_time_seconds`, labelled as the stand-in's), and the ordering members' own view
@@ -9,6 +10,9 @@
  * matches (`consensus_etcdraft_cluster_size` = voting members in the member list, `_active_nodes` = members
  * with an active peer connection plus itself, `_is_leader`), per channel of the descriptor, alongside etcd's
  * own names; participation maps a voting member to `consenter` and a member without errors to `active`.
+ *
+ * No node here is a Fabric binary, so none can say which Fabric release it runs: FAB-CAP-01's live evidence is
+ * recorded as unobserved, with that reason, never made up.
  */
 import { X509Certificate } from 'node:crypto';
 import type { LiveEvidence } from '../../../evidence/model.ts';
@@ -19,6 +23,11 @@ import { askPeer } from '../../../drills/peer-client.ts';
 import { statesOf, type OrderingProbe } from '../../../drills/ordering-probe.ts';
 import type { GatewayPlan } from './topology.ts';
 import type { NameResolver } from './names.ts';
+
+/** why the local environment shows no Fabric release: its nodes are stand-ins (and it writes no manifests) */
+export const NO_FABRIC_RELEASE =
+  'the local Fabric side is a stand-in (etcd members and TLS peers, not Fabric binaries): no node answers GET /version ' +
+  'with a Fabric release, and no Kubernetes manifest names a Fabric image';
 
 export interface LiveOrg {
   name: string;
@@ -35,6 +44,10 @@ export interface LiveContext {
   resolver: NameResolver;
   /** the ordering members and their metrics URLs (etcd `--listen-metrics-urls`) */
   orderers: Array<{ name: string; region: string; metrics: string }>;
+  /** the ordering nodes' cluster endpoints (the consenters' host:port), handshaken as another orderer dials them */
+  consenters?: Array<{ name: string; host: string; port: number }>;
+  /** PEM CA certificates of the ordering organization */
+  ordererCa?: string[];
   probe: OrderingProbe;
   channels: string[];
   timeoutMs?: number;
@@ -74,10 +87,17 @@ export async function collectFabricLive(ctx: LiveContext): Promise<Partial<LiveE
     }
   });
 
+  // Every ordering node on its cluster port by its host name: the certificate it serves to the other consenters.
+  const consenterJobs = (ctx.consenters ?? []).map(async (c) => {
+    const h = await handshake({ name: c.host, address: ctx.resolver.resolve(c.host), port: c.port, ca: ctx.ordererCa, timeoutMs });
+    if (h.cert) presentedCerts[`${c.host}:${c.port}`] = h.cert;
+    handshakes.push({ name: c.host, address: h.address, verified: h.verified, ...(h.error ? { error: h.error } : {}), answeredBy: c.name });
+  });
+
   const statesJob = statesOf(ctx.probe, ctx.orderers.map((o) => o.name), 'full');
   // Round trips between ordering members of different regions, as the etcd members measure them themselves.
   const tripsJob = etcdRoundTrips(ctx.orderers, { waitMs: ctx.roundTripWaitMs ?? 10_000 });
-  const [states, trips] = await Promise.all([statesJob, tripsJob, Promise.all(peerJobs), Promise.all(gatewayJobs)]);
+  const [states, trips] = await Promise.all([statesJob, tripsJob, Promise.all(peerJobs), Promise.all(gatewayJobs), Promise.all(consenterJobs)]);
 
   const ordererMetrics: NonNullable<LiveEvidence['ordererMetrics']> = {};
   const participation: NonNullable<LiveEvidence['participation']> = {};
@@ -106,5 +126,6 @@ export async function collectFabricLive(ctx: LiveContext): Promise<Partial<LiveE
     ...trips,
     ordererMetrics: byKey(ordererMetrics),
     participation: byKey(participation),
+    unobserved: { ...trips.unobserved, 'FAB-CAP-01': NO_FABRIC_RELEASE },
   };
 }

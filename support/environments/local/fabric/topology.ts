@@ -27,6 +27,7 @@ export const fabricVariants: Record<string, string> = describeVariants([
   'gateway-one-peer',
   'org-peers-one-region',
   'peer-lagging',
+  'consenter-rekeyed-one-channel',
 ]);
 
 export interface FabricTopology {
@@ -40,6 +41,11 @@ export interface FabricTopology {
   laggingPeers: string[];
   /** blocks written through the ordering service once it is up, before the part is ready (0: none) */
   initialBlocks: number;
+  /**
+   * an ordering node whose TLS certificate is renewed with a new key after generation (its file, what its cluster
+   * port serves and the channels in `updated` get the new certificate; the other channels keep the old one)
+   */
+  rekeyed?: { orderer: string; updated: string[] };
 }
 
 const REFERENCE_ORGS: OrganizationOption[] = [
@@ -81,6 +87,11 @@ export function topologyFor(variant: string | undefined): FabricTopology {
       break;
     case 'org-peers-one-region':
       t.generate.organizations = [REFERENCE_ORGS[0], { name: 'org2', peers: { r3: 4 } }];
+      break;
+    case 'consenter-rekeyed-one-channel':
+      // a second, rarely used channel; the renewal reached mychannel only
+      t.generate.channels = ['mychannel', 'archive'];
+      t.rekeyed = { orderer: 'org0-orderer3', updated: ['mychannel'] };
       break;
     case 'peer-lagging':
       // more blocks than the default bound (settings.maxLedgerLag 5): the others move on, org1-peer2 does not

@@ -160,6 +160,33 @@ export interface ChannelConfigInfo {
   isSystemChannel: boolean;
   applicationOrgs: ChannelOrgInfo[];
   ordererOrgs: ChannelOrgInfo[];
+  /** etcdraft channels: the Raft `Options` of the ConsensusType metadata, as the channel states them */
+  raftOptions?: RaftOptionsInfo;
+  /** the Orderer group's `BatchSize`: how large a block the ordering service may cut */
+  batchSize?: BatchSizeInfo;
+}
+
+/** etcdraft `Options` (configtx.yaml `Orderer.EtcdRaft.Options`). */
+export interface RaftOptionsInfo {
+  /** a Go duration, as written: `500ms` */
+  tickInterval: string;
+  electionTick: number;
+  heartbeatTick: number;
+  maxInflightBlocks: number;
+  /** bytes */
+  snapshotIntervalSize: number;
+  /** `file#field` it was read from */
+  source: string;
+}
+
+/** `Orderer.BatchSize`: the most messages and bytes one block may carry. */
+export interface BatchSizeInfo {
+  maxMessageCount: number;
+  /** bytes: no block's serialized messages exceed it */
+  absoluteMaxBytes: number;
+  /** bytes */
+  preferredMaxBytes: number;
+  source: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

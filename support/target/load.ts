@@ -345,6 +345,7 @@ function pathFields(root: Record<string, unknown>): PathRef[] {
     each(o, 'nodes', p, (n, q) => {
       field(n, 'tlsCert', q, 'file');
       field(n, 'enrollmentCert', q, 'file');
+      field(n, 'config', q, 'file');
     });
   });
   each(fabric, 'organizations', ['fabric'], (o, p) => {
@@ -352,6 +353,7 @@ function pathFields(root: Record<string, unknown>): PathRef[] {
     each(o, 'peers', p, (n, q) => {
       field(n, 'tlsCert', q, 'file');
       field(n, 'enrollmentCert', q, 'file');
+      field(n, 'config', q, 'file');
     });
   });
   each(fabric, 'channels', ['fabric'], (c, p) => field(c, 'config', p, 'file'));

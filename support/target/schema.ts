@@ -46,6 +46,11 @@ function fabricNode(extra: Record<string, unknown>) {
       tlsCert: path,
       enrollmentCert: path,
       operations: url,
+      config: {
+        ...path,
+        description:
+          "the node's orderer.yaml or core.yaml, for a node whose configuration no Kubernetes manifest shows (FAB-ORD-11, FAB-ORD-12, FAB-PEER-06); only the keys those checks read are kept",
+      },
       ...extra,
     },
   };

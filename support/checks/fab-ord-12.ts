@@ -43,7 +43,7 @@ function judgeDrill(tl: Timeline, bound: AppliedSetting, failures: string[], bro
     }
     if (exit) {
       r.exited = str(exit.message) ?? 'exited';
-      failures.push(`${label}, started again with its data directory, exited ${exit.t - restore.t} ms later instead of rejoining: ${r.exited}`);
+      failures.push(`${label} exited ${exit.t - restore.t} ms after it was started again, instead of rejoining: ${r.exited}`);
       continue;
     }
     if (!catchUp) {

@@ -104,7 +104,28 @@ export const VARIANTS: readonly Variant[] = [
     area: 'fabric',
     environments: LOCAL,
     description: 'org1-peer2 receives no blocks from the ordering service; the others follow it',
-    breaks: ['FAB-PEER-03'],
+    breaks: ['FAB-PEER-03', 'FAB-PEER-06'],
+  },
+  {
+    name: 'orderer-ephemeral-volume',
+    area: 'fabric',
+    environments: LOCAL,
+    description: "org0-orderer3's data directory is emptied when it is started again (as on an emptyDir): it cannot rejoin",
+    breaks: ['FAB-ORD-12'],
+  },
+  {
+    name: 'peer-no-external-endpoint',
+    area: 'fabric',
+    environments: LOCAL,
+    description: "org1-peer2's core.yaml publishes no gossip externalEndpoint",
+    breaks: ['FAB-PEER-06'],
+  },
+  {
+    name: 'orderer-tick-override-mismatch',
+    area: 'fabric',
+    environments: LOCAL,
+    description: "org0-orderer3's orderer.yaml overrides the Raft tick interval with 250ms; the others keep the channel's 500ms",
+    breaks: ['FAB-ORD-11'],
   },
 ];
 

@@ -140,7 +140,7 @@ describe('FAB-ORD-12 ordering state survives a restart', () => {
     const r2 = tl.events.find((e) => e.kind === 'catch-up' && e.region === 'r2')!;
     tl.events = tl.events.filter((e) => e !== r2);
     tl.events.push({ t: r2.t, at: r2.at, kind: 'exit', region: 'r2', member: 'org0-orderer3', message: 'panic: tocommit(28) is out of range [lastIndex(0)]' } as TimelineEvent);
-    expectStatus('FAB-ORD-12', exited, 'failed', /org0-orderer3 \(r2\), started again with its data directory, exited 300 ms later instead of rejoining: panic: tocommit\(28\) is out of range/);
+    expectStatus('FAB-ORD-12', exited, 'failed', /org0-orderer3 \(r2\) exited 300 ms after it was started again, instead of rejoining: panic: tocommit\(28\) is out of range/);
     const slow = withSettings(buildEvidence(), { restartCatchUpBoundMs: 200 }, 'Gherkin');
     expectStatus('FAB-ORD-12', slow, 'failed', /org0-orderer1 \(r1\) rejoined and caught up only after 300 ms; bound 200 ms \(Gherkin\); 1\.50 of the bound/);
     const never = buildEvidence();

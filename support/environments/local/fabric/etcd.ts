@@ -1,16 +1,19 @@
 /**
  * The ordering service stand-in: one etcd member per ordering node (etcd runs the same Raft library Fabric's
  * etcdraft orderer uses), each on its own loopback address, data in the run's temp dir, with compressed Raft
- * timings. Members are stopped and started by the FAB-ORD-03 drill through `OrderingFaults`.
+ * timings. Members are stopped and started by the FAB-ORD-03 drill through `OrderingFaults`, and restarted one at a
+ * time by the FAB-ORD-12 drill through `RestartFaults`. A member's data directory holds what an orderer's volume
+ * does: its Raft write-ahead log (`member/wal`) and snapshots (`member/snap`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
 import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
 import { httpCall } from '../../../drills/http-client.ts';
 import type { EtcdMemberEndpoints } from '../../../drills/ordering-probe.ts';
 import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';
+import type { RestartFaults } from '../../../drills/fabric-restart.ts';
 import { ORDERER_CLIENT_PORT, ORDERER_CLUSTER_PORT, ORDERER_METRICS_PORT } from './topology.ts';
 
 export const ETCD_MISSING =
@@ -45,6 +48,8 @@ export interface EtcdClusterOptions {
 export class EtcdCluster {
   private readonly procs = new Map<string, ManagedProcess>();
   private readonly frozen = new Set<string>();
+  /** members whose data directory was set aside by a restart that wipes it (a broken variant), to repair later */
+  private readonly wiped = new Set<string>();
   private readonly bin: string;
   /** set once the run is released: no member is (re)started after that */
   private retired = false;
@@ -75,20 +80,26 @@ export class EtcdCluster {
     return m;
   }
 
-  private args(m: EtcdMemberSpec): string[] {
+  /** where a member keeps its WAL and snapshots */
+  dataDir(name: string): string {
+    return join(this.dir, this.member(name).name);
+  }
+
+  private args(m: EtcdMemberSpec, state: 'new' | 'existing'): string[] {
     const ep = this.endpoints(m.name);
     const cluster = this.members.map((x) => `${x.name}=${this.endpoints(x.name).peer}`).join(',');
     return [
       '--name', m.name,
-      '--data-dir', join(this.dir, m.name),
+      '--data-dir', this.dataDir(m.name),
       '--listen-peer-urls', ep.peer,
       '--initial-advertise-peer-urls', ep.peer,
       '--listen-client-urls', ep.client,
       '--advertise-client-urls', ep.client,
       '--listen-metrics-urls', ep.metrics,
       '--initial-cluster', cluster,
-      // ignored once the member has data: a restarted member rejoins from its WAL
-      '--initial-cluster-state', 'new',
+      // a member started again joins the existing cluster: with its data it rejoins from its WAL (the flag is then
+      // ignored); without it, it starts an empty Raft log the leader's commit index is beyond, as an orderer does
+      '--initial-cluster-state', state,
       '--initial-cluster-token', `ha-conformance-${this.resources.runId}`,
       '--heartbeat-interval', String(this.o.heartbeatMs),
       '--election-timeout', String(this.o.electionTimeoutMs),
@@ -104,7 +115,8 @@ export class EtcdCluster {
 
   private spawn(m: EtcdMemberSpec): ManagedProcess {
     if (this.retired) throw new BrokenError(`etcd member ${m.name} is not restarted: the local environment is stopping`);
-    const p = this.resources.spawn(`etcd ${m.name}`, this.bin, this.args(m), { cwd: this.dir });
+    const state = this.procs.has(m.name) ? 'existing' : 'new';
+    const p = this.resources.spawn(`etcd ${m.name}`, this.bin, this.args(m, state), { cwd: this.dir });
     this.procs.set(m.name, p);
     return p;
   }
@@ -186,6 +198,57 @@ export class EtcdCluster {
       stop: (names) => this.stopMembers(names),
       start: (names) => this.startMembers(names),
     };
+  }
+
+  /**
+   * FAB-ORD-12: a member killed (a crash) and started again with its data directory. With `wipe` naming it (the
+   * `orderer-ephemeral-volume` variant), it starts with an empty directory instead, as a pod whose volume is an
+   * emptyDir does; the old one is kept aside for `repairWiped`.
+   */
+  restartFaults(wipe: readonly string[] = []): RestartFaults {
+    return {
+      method: wipe.length
+        ? `SIGKILL, then started again; ${wipe.join(', ')} with an empty data directory (as on an emptyDir volume)`
+        : 'SIGKILL, then started again with its data directory',
+      stop: async (name) => {
+        const p = this.procs.get(name);
+        if (!p?.isRunning()) return;
+        p.kill('SIGKILL');
+        await p.exited;
+      },
+      start: async (name) => {
+        if (wipe.includes(name) && !this.wiped.has(name)) {
+          await rename(this.dataDir(name), `${this.dataDir(name)}.kept`);
+          await mkdir(this.dataDir(name), { recursive: true, mode: 0o700 });
+          this.wiped.add(name);
+        }
+        await this.startMembers([name]);
+      },
+      exited: (name) => {
+        const p = this.procs.get(name);
+        if (!p || p.isRunning()) return undefined;
+        // its last words: Raft's panic when its log is gone
+        const lines = p.output(200).split('\n').filter(Boolean);
+        const why =
+          lines.find((l) => /tocommit/.test(l)) ?? lines.find((l) => /"level":"(panic|fatal)"|^panic:/.test(l)) ?? lines.at(-1) ?? 'no output';
+        return `etcd exited: ${why.replace(/^.*"msg":"([^"]*)".*$/, '$1').slice(0, 300)}`;
+      },
+    };
+  }
+
+  /** Put back the data directories a wiping restart set aside, and start those members again: the cluster whole. */
+  async repairWiped(boundMs = 10000): Promise<void> {
+    for (const name of [...this.wiped]) {
+      const p = this.procs.get(name);
+      if (p?.isRunning()) {
+        p.kill('SIGKILL');
+        await p.exited;
+      }
+      await rm(this.dataDir(name), { recursive: true, force: true });
+      await rename(`${this.dataDir(name)}.kept`, this.dataDir(name));
+      this.wiped.delete(name);
+      await this.startMembers([name], boundMs);
+    }
   }
 
   /** Stop every member for good. */

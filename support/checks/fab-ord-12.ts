@@ -128,10 +128,14 @@ export const check: Check = {
         if (s) storage.push({ node: v.node, key, view: v.source, ...s });
       }
     }
-    for (const s of storage) {
-      const at = `${s.node}: ${s.key} ${s.path || '(unknown path)'}`;
-      if (s.kind === 'ephemeral' || s.kind === 'container-layer') failures.push(`${at} is on ${s.detail} (${s.source}): a restarted pod starts without its Raft log`);
-      else if (s.kind === 'node-local') failures.push(`${at} is on ${s.detail} (${s.source}): rescheduled elsewhere the pod starts without it`);
+    // one sentence per node and what holds its directories
+    const bad = storage.filter((s) => s.kind === 'ephemeral' || s.kind === 'container-layer' || s.kind === 'node-local');
+    for (const group of unique(bad.map((s) => `${s.node}\u0000${s.detail}\u0000${s.source}`))) {
+      const these = bad.filter((s) => `${s.node}\u0000${s.detail}\u0000${s.source}` === group);
+      const s = these[0];
+      const dirs = these.map((x) => `${x.key} ${x.path || '(unknown path)'}`).join(', ');
+      const why = s.kind === 'node-local' ? 'rescheduled elsewhere the pod starts without it' : 'a restarted pod starts without its Raft log';
+      failures.push(`${s.node}: ${dirs} ${these.length > 1 ? 'are' : 'is'} on ${s.detail} (${s.source}): ${why}`);
     }
     const persistent = storage.filter((s) => s.kind === 'persistent');
     const unknown = storage.filter((s) => s.kind === 'unknown');

@@ -3,7 +3,7 @@ import { verdict, type Check } from './types.ts';
 import { names, peerOrgs, summarize, unique } from './common.ts';
 import { boolOf } from '../evidence/fabric/node-config.ts';
 import { settingOf } from '../evidence/settings.ts';
-import { unconfigured, valueText, viewBasis, viewsOf } from './fabric-config.ts';
+import { settingText, unconfigured, valueText, viewBasis, viewsOf } from './fabric-config.ts';
 import { cite, DOCS } from './sources.ts';
 
 const ID = 'FAB-PEER-06';
@@ -67,7 +67,7 @@ function judgeGossip(orgs: FabricOrgInfo[], views: NodeConfigInfo[], failures: s
         notJudged.push(`who pulls blocks for ${org.name} in ${region} (gossip settings unknown for ${names(unknown, 3)})`);
         continue;
       }
-      const stated = unique(known.map((g) => `${g.peer.name}: ${valueText(g.view, ELECTION).replace(`${g.peer.name} `, '')}; orgLeader ${String(g.leader)}`));
+      const stated = unique(known.map((g) => `${g.peer.name}: ${settingText(g.view, ELECTION)}, ${settingText(g.view, LEADER)}`));
       failures.push(
         `${org.name} in ${region}: no peer pulls blocks from the ordering service (${summarize(stated, 2)}): with leader election off at least one ` +
           'peer must be an org leader, and these depend on one in another region',

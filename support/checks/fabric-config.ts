@@ -17,11 +17,16 @@ export function unconfigured(fabric: FabricEvidence, role: 'orderer' | 'peer'): 
   return all.filter((n) => !seen.has(n));
 }
 
-/** `org1-peer2 peer.gossip.orgLeader false (env: k8s/r1/peers.yaml#Deployment/org1-peer2 container main env CORE_PEER_GOSSIP_ORGLEADER)` */
-export function valueText(view: NodeConfigInfo, key: string, v: NodeConfigValue | undefined = view.values[key]): string {
-  if (!v) return `${view.node} ${key} unknown`;
+/** `peer.gossip.orgLeader false (env: k8s/r1/peers.yaml#Deployment/org1-peer2 container main env CORE_PEER_GOSSIP_ORGLEADER)` */
+export function settingText(view: NodeConfigInfo, key: string, v: NodeConfigValue | undefined = view.values[key]): string {
+  if (!v) return `${key} unknown`;
   const shown = v.value === null ? 'unknown' : v.value === '' ? 'empty' : String(v.value);
-  return `${view.node} ${key} ${shown} (${v.origin}: ${v.source})`;
+  return `${key} ${shown} (${v.origin}: ${v.source})`;
+}
+
+/** the same, naming the node: `org1-peer2 peer.gossip.orgLeader false (env: …)` */
+export function valueText(view: NodeConfigInfo, key: string, v: NodeConfigValue | undefined = view.values[key]): string {
+  return `${view.node} ${settingText(view, key, v)}`;
 }
 
 /** where the views came from, for a passed verdict: `from 3 Kubernetes workloads and 2 configuration files` */

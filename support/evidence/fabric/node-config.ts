@@ -322,7 +322,7 @@ const PERSISTENT = new Set([
 export function storageOf(c: ContainerInfo, pod: PodInfo, path: string): Omit<NodeStorageInfo, 'path'> {
   const where = `${pod.source} container ${c.name}`;
   const found = mountOf(c, pod, path);
-  if (!found) return { kind: 'container-layer', detail: 'no volume is mounted there: the container layer, gone when the container is', source: where };
+  if (!found) return { kind: 'container-layer', detail: 'the container layer (no volume is mounted there), gone with the container', source: where };
   const { mount, volume } = found;
   const at = `mounted at ${mount.mountPath}`;
   const source = `${where} mount ${mount.mountPath}`;

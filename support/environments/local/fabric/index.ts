@@ -12,7 +12,11 @@
  * - Static artifacts (certificates, channel config block) come from the fixture generator with this run's
  *   addresses, so the descriptor passes the same static checks as the reference fixture. Kubernetes manifests
  *   are NOT part of the descriptor: nothing here runs on Kubernetes, and manifests would describe pods that do
- *   not exist. The guarantees that need Kubernetes itself say so in `unavailable`.
+ *   not exist. The guarantees that need Kubernetes itself say so in `unavailable`. Instead each node names its
+ *   configuration file (`config:`): an orderer.yaml per etcd member (its own data directory) and a core.yaml per
+ *   peer, what Fabric nodes of this layout run with (the stand-ins do not read them).
+ * - Drills: region loss (FAB-ORD-03, FAB-PEER-05), a peer stopped behind its gateway (FAB-GW-04), one ordering
+ *   member per region restarted on its data directory (FAB-ORD-12).
  *
  * Settings: see `settings.ts` (defaults in `defaultFabricSettings`). Variants: `fabricVariants`.
  */

@@ -6,7 +6,7 @@
  * does: its Raft write-ahead log (`member/wal`) and snapshots (`member/snap`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
 import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
@@ -101,6 +101,8 @@ export class EtcdCluster {
       // ignored); without it, it starts an empty Raft log the leader's commit index is beyond, as an orderer does
       '--initial-cluster-state', state,
       '--initial-cluster-token', `ha-conformance-${this.resources.runId}`,
+      // the repair after a wiping restart removes and adds a member at once, not after etcd's 5 s health window
+      '--strict-reconfig-check=false',
       '--heartbeat-interval', String(this.o.heartbeatMs),
       '--election-timeout', String(this.o.electionTimeoutMs),
       '--logger', 'zap',
@@ -200,25 +202,82 @@ export class EtcdCluster {
     };
   }
 
+  /** One call to a member's gRPC gateway; the parsed answer, or an Error naming the URL. */
+  private async api<T>(name: string, path: string, body: unknown = {}): Promise<T> {
+    const url = `${this.endpoints(name).client}${path}`;
+    const a = await httpCall(url, { method: 'POST', body: JSON.stringify(body), timeoutMs: 1000 });
+    const parsed = JSON.parse(a.body) as T & { error?: string; message?: string };
+    if (a.status !== 200 || parsed.error) throw new Error(`${url}: ${parsed.message ?? parsed.error ?? `HTTP ${a.status}`}`);
+    return parsed;
+  }
+
+  /** member name → etcd member ID (as the gateway prints it), and the leader's ID, from a running member other than `not` */
+  private async view(not?: string): Promise<{ ids: Record<string, string>; leader?: string; asked: string }> {
+    for (const m of this.members.filter((x) => x.name !== not && this.isRunning(x.name))) {
+      try {
+        const list = await this.api<{ members?: Array<{ ID?: string; name?: string; peerURLs?: string[] }> }>(m.name, '/v3/cluster/member/list');
+        const status = await this.api<{ leader?: string }>(m.name, '/v3/maintenance/status');
+        const ids: Record<string, string> = {};
+        for (const x of list.members ?? []) {
+          const named = this.members.find((y) => y.name === x.name || (x.peerURLs ?? []).includes(this.endpoints(y.name).peer));
+          if (named && x.ID) ids[named.name] = x.ID;
+        }
+        return { ids, leader: status.leader, asked: m.name };
+      } catch {
+        /* ask the next */
+      }
+    }
+    throw new BrokenError('no running etcd member answered for the member list');
+  }
+
   /**
-   * FAB-ORD-12: a member killed (a crash) and started again with its data directory. With `wipe` naming it (the
+   * Make `name` a follower: if it leads, hand leadership to another member (etcd's move-leader) and wait until it
+   * has applied the new leader's first entry, so the new leader knows how far its log goes. A follower that then loses
+   * its log is told a commit index beyond it on the first heartbeat, as in Fabric issue 3639.
+   */
+  private async follower(name: string, boundMs = 5000): Promise<void> {
+    const deadline = Date.now() + boundMs;
+    let { ids, leader } = await this.view();
+    if (leader !== ids[name]) return;
+    const target = Object.entries(ids).find(([n]) => n !== name && this.isRunning(n));
+    if (!target) return;
+    await this.api(name, '/v3/maintenance/transfer-leadership', { targetID: target[1] });
+    while (Date.now() < deadline) {
+      ({ ids, leader } = await this.view());
+      const own = await this.api<{ leader?: string; raftIndex?: string }>(name, '/v3/maintenance/status').catch(() => undefined);
+      const led = leader ? Object.entries(ids).find(([, id]) => id === leader)?.[0] : undefined;
+      const theirs = led ? await this.api<{ raftIndex?: string }>(led, '/v3/maintenance/status').catch(() => undefined) : undefined;
+      if (led && led !== name && own && own.leader === leader && Number(own.raftIndex) >= Number(theirs?.raftIndex)) {
+        // one heartbeat more, for its acknowledgement to reach the leader
+        await new Promise((r) => setTimeout(r, 2 * this.o.heartbeatMs));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new BrokenError(`etcd member ${name} kept the leadership for ${boundMs} ms after it was asked to hand it over`);
+  }
+
+  /**
+   * FAB-ORD-12: a follower killed (a crash) and started again with its data directory (a member that leads hands its
+   * leadership over first, so the restart is a follower's, as in Fabric issue 3639). With `wipe` naming it (the
    * `orderer-ephemeral-volume` variant), it starts with an empty directory instead, as a pod whose volume is an
-   * emptyDir does; the old one is kept aside for `repairWiped`.
+   * emptyDir does: it is told a commit index its empty log does not have, and panics.
    */
   restartFaults(wipe: readonly string[] = []): RestartFaults {
     return {
       method: wipe.length
-        ? `SIGKILL, then started again; ${wipe.join(', ')} with an empty data directory (as on an emptyDir volume)`
-        : 'SIGKILL, then started again with its data directory',
+        ? `killed as a follower (SIGKILL), then started again; ${wipe.join(', ')} with an empty data directory (as on an emptyDir volume)`
+        : 'killed as a follower (SIGKILL), then started again with its data directory',
       stop: async (name) => {
         const p = this.procs.get(name);
         if (!p?.isRunning()) return;
+        await this.follower(name);
         p.kill('SIGKILL');
         await p.exited;
       },
       start: async (name) => {
         if (wipe.includes(name) && !this.wiped.has(name)) {
-          await rename(this.dataDir(name), `${this.dataDir(name)}.kept`);
+          await rm(this.dataDir(name), { recursive: true, force: true });
           await mkdir(this.dataDir(name), { recursive: true, mode: 0o700 });
           this.wiped.add(name);
         }
@@ -236,7 +295,10 @@ export class EtcdCluster {
     };
   }
 
-  /** Put back the data directories a wiping restart set aside, and start those members again: the cluster whole. */
+  /**
+   * Make whole a member that lost its data, as an operator does: remove it from the cluster, add it again (a new
+   * member ID), and start it on an empty directory; it then catches up from the others.
+   */
   async repairWiped(boundMs = 10000): Promise<void> {
     for (const name of [...this.wiped]) {
       const p = this.procs.get(name);
@@ -244,8 +306,11 @@ export class EtcdCluster {
         p.kill('SIGKILL');
         await p.exited;
       }
+      const { ids, asked } = await this.view(name);
+      if (ids[name]) await this.api(asked, '/v3/cluster/member/remove', { ID: ids[name] });
+      await this.api(asked, '/v3/cluster/member/add', { peerURLs: [this.endpoints(name).peer] });
       await rm(this.dataDir(name), { recursive: true, force: true });
-      await rename(`${this.dataDir(name)}.kept`, this.dataDir(name));
+      await mkdir(this.dataDir(name), { recursive: true, mode: 0o700 });
       this.wiped.delete(name);
       await this.startMembers([name], boundMs);
     }

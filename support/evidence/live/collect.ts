@@ -1,7 +1,8 @@
 /**
  * Read-only live evidence from the endpoints a descriptor names: TLS handshakes to peers, orderers and gateway
  * Services (by name, verified against the organization CA; the peer behind a Service is named by the certificate
- * it presents), the Corda lease row and database reachability, and the ordering nodes' own round-trip figures.
+ * it presents), the Corda lease row and database reachability, the ordering nodes' own round-trip figures, and the
+ * peers' own ledger heights.
  * Used by `ha-validate --live` on an existing deployment and by every provisioning environment, so the same
  * observation means the same thing everywhere. Nothing here writes to the deployment.
  */
@@ -15,6 +16,7 @@ import { homedir } from 'node:os';
 import { handshake } from './tls.ts';
 import { addressOf } from './address.ts';
 import { collectRoundTrips } from './round-trips.ts';
+import { collectPeerHeights } from './peer-heights.ts';
 import { readLeaseRow, readOnlySession, type LeaseRow } from './lease.ts';
 
 export { readLeaseRow, type LeaseRow };
@@ -157,6 +159,12 @@ export async function collectKubernetesEvidence(d: TargetDescriptor): Promise<Pa
 }
 
 export async function collectLiveEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const [tls, db, kube, trips] = await Promise.all([collectTlsEvidence(d), collectDatabaseEvidence(d), collectKubernetesEvidence(d), collectRoundTrips(d)]);
-  return { ...tls, ...db, ...kube, ...trips };
+  const [tls, db, kube, trips, heights] = await Promise.all([
+    collectTlsEvidence(d),
+    collectDatabaseEvidence(d),
+    collectKubernetesEvidence(d),
+    collectRoundTrips(d),
+    collectPeerHeights(d),
+  ]);
+  return { ...tls, ...db, ...kube, ...trips, ...heights };
 }

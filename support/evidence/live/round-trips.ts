@@ -79,7 +79,11 @@ function orderers(d: TargetDescriptor): OrdererRef[] {
 }
 
 /** GET a metrics page; `inLive`: the URL is written in the live section (an IP is dialled as written). */
-async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, inLive: boolean, ca?: string[]): Promise<MetricSample[]> {
+/**
+ * GET an operations endpoint's `/metrics` where the descriptor's live section lets the harness dial it (`inLive`:
+ * an endpoint written in the live section itself), parsed.
+ */
+export async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, inLive: boolean, ca?: string[]): Promise<MetricSample[]> {
   const u = new URL(url);
   const to = inLive ? liveEndpoint(d, u.hostname) : dialAddress(d, u.hostname);
   if (!to) throw new Error(`${u.hostname} is not an address the descriptor's live section lets the harness dial (live.hosts, or live.resolveNames: true for names)`);

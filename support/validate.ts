@@ -14,6 +14,7 @@ import { redact } from './evidence/redact.ts';
 import { placeFabric } from './evidence/placement.ts';
 import { nowOf } from './checks/common.ts';
 import { applyWaivers } from './waivers.ts';
+import { withNodeConfigs } from './evidence/fabric/node-config.ts';
 import { summarize, type ObservationSummary, type RunReport } from './report/formats.ts';
 
 export interface ValidateOptions {
@@ -44,11 +45,15 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
     const apiByRegion = new Map(live.kubernetes.map((k) => [k.region, k]));
     const kubernetes = fabric.kubernetes.map((k) => {
       const api = apiByRegion.get(k.region);
-      return api ? { ...api, kubeProxyMode: api.kubeProxyMode ?? k.kubeProxyMode, sources: [...api.sources, ...k.sources] } : k;
+      // the API is not asked for ConfigMaps: the manifests' stay, for the configuration files pods mount from them
+      return api
+        ? { ...api, kubeProxyMode: api.kubeProxyMode ?? k.kubeProxyMode, configMaps: api.configMaps ?? k.configMaps, sources: [...api.sources, ...k.sources] }
+        : k;
     });
     for (const api of live.kubernetes) if (!fabric.kubernetes.some((k) => k.region === api.region)) kubernetes.push(api);
-    // where the nodes run is what the live clusters show now: place them anew, their claims cross-checked again
-    fabric = placeFabric({ ...fabric, kubernetes });
+    // where the nodes run is what the live clusters show now: place them anew, their claims cross-checked again,
+    // and read their configuration from the pods that run now
+    fabric = withNodeConfigs(placeFabric({ ...fabric, kubernetes }));
   }
   return {
     ...evidence,

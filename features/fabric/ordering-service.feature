@@ -106,3 +106,26 @@ Feature: Raft ordering service
     When the orderer endpoints of every channel are mapped to the regions of the ordering nodes they name
     Then every organization that hosts ordering nodes publishes its orderer endpoints
     And they name an ordering node in every region the organization runs one in
+
+  @FAB-ORD-11 @static @live @critical
+  Scenario: Raft timing and message sizes fit the network and are the same on every node
+    An election timeout close to the round trip between regions elects leaders for nothing; a tick interval
+    overridden on one orderer only "could result in a loss of quorum"; a block larger than half the gRPC message
+    limit cannot be read back from a peer, since a block travels twice in one response.
+
+    When the Raft options and the block size of every channel and the configuration of every node are read
+    And the round trip between ordering nodes of different regions is measured
+    Then the election timeout is at least 10 times the longest round trip between regions
+    And every consenter of a channel ticks at the same interval
+    And every gRPC message limit is at least 2 times the largest block a channel allows
+
+  @FAB-ORD-12 @static @drill @disruptive @blocker
+  Scenario: Ordering state survives a restart
+    An ordering node's Raft write-ahead log, snapshots and ledger must outlive its container: started again without
+    them it panics with "tocommit(N) is out of range" and cannot rejoin. The drill restarts one ordering node of each
+    region with its data, while the others commit a block.
+
+    When the volumes behind every ordering node's data directories are read
+    And one ordering node of each region is restarted with its data
+    Then every data directory is on a persistent volume
+    And it rejoins and catches up within 60 seconds

@@ -51,3 +51,17 @@ Feature: Peers of an organization
       | r1     |
       | r2     |
       | r3     |
+
+  @FAB-PEER-06 @static @live @critical
+  Scenario: Gossip is configured for high availability
+    With leader election off, each peer that is an org leader pulls blocks from the ordering service itself; a
+    region whose peers are all stand-by waits for a leader elsewhere. A peer that publishes no external endpoint is
+    invisible to other organizations and to service discovery, so no gateway selects it; a peer lagging the others
+    behind one gateway Service answers clients with an old ledger.
+
+    When the gossip settings of every peer are read
+    And every peer reports its ledger height on each channel
+    Then no peer sets both useLeaderElection and orgLeader
+    And in every region of an organization a peer pulls blocks from the ordering service
+    And every peer behind a gateway Service publishes its external endpoint
+    And the ledger heights of the peers behind each gateway Service are within 2 blocks of each other

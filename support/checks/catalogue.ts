@@ -18,6 +18,8 @@ import { check as fabOrd07 } from './fab-ord-07.ts';
 import { check as fabOrd08 } from './fab-ord-08.ts';
 import { check as fabOrd09 } from './fab-ord-09.ts';
 import { check as fabOrd10 } from './fab-ord-10.ts';
+import { check as fabOrd11 } from './fab-ord-11.ts';
+import { check as fabOrd12 } from './fab-ord-12.ts';
 import { check as fabOrd13 } from './fab-ord-13.ts';
 import { check as fabCert01 } from './fab-cert-01.ts';
 import { check as fabCap01 } from './fab-cap-01.ts';
@@ -26,6 +28,7 @@ import { check as fabPeer02 } from './fab-peer-02.ts';
 import { check as fabPeer03 } from './fab-peer-03.ts';
 import { check as fabPeer04 } from './fab-peer-04.ts';
 import { check as fabPeer05 } from './fab-peer-05.ts';
+import { check as fabPeer06 } from './fab-peer-06.ts';
 import { check as fabGw01 } from './fab-gw-01.ts';
 import { check as fabGw02 } from './fab-gw-02.ts';
 import { check as fabGw03 } from './fab-gw-03.ts';
@@ -52,6 +55,8 @@ export const catalogue: Check[] = [
   fabOrd08,
   fabOrd09,
   fabOrd10,
+  fabOrd11,
+  fabOrd12,
   fabOrd13,
   fabCert01,
   fabCap01,
@@ -60,6 +65,7 @@ export const catalogue: Check[] = [
   fabPeer03,
   fabPeer04,
   fabPeer05,
+  fabPeer06,
   fabGw01,
   fabGw02,
   fabGw03,

@@ -176,6 +176,17 @@ export function isRaft(consensusType: string): boolean {
   return t === 'etcdraft' || t === 'raft' || t === '';
 }
 
+/**
+ * The round trips measured between ordering nodes of different regions, with the regions as placed from the
+ * evidence (the live collector only knew the descriptor's claims), else as recorded.
+ */
+export function crossRegionTrips(evidence: Evidence): NonNullable<Evidence['live']['roundTrips']> {
+  const placed = new Map((evidence.fabric?.orderers ?? []).filter((o) => o.region !== undefined).map((o) => [o.name, o.region!]));
+  return (evidence.live?.roundTrips ?? [])
+    .map((r) => ({ ...r, fromRegion: placed.get(r.from) ?? r.fromRegion, toRegion: placed.get(r.to) ?? r.toRegion }))
+    .filter((r) => r.fromRegion !== undefined && r.toRegion !== undefined && r.fromRegion !== r.toRegion);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Wording
 

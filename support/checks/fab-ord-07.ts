@@ -1,5 +1,5 @@
 import { verdict, type Check } from './types.ts';
-import { names, noFabric, summarize, unique } from './common.ts';
+import { crossRegionTrips, names, noFabric, summarize, unique } from './common.ts';
 import { ratio, settingOf } from '../evidence/settings.ts';
 import { cite, DOCS } from './sources.ts';
 
@@ -27,11 +27,7 @@ export const check: Check = {
   needs: ['live.roundTrips'],
   evaluate(evidence) {
     if (!evidence.fabric) return noFabric(ID);
-    // Regions as placed from the evidence (the collector only knew the descriptor's claims), else as recorded.
-    const placed = new Map((evidence.fabric.orderers ?? []).filter((o) => o.region !== undefined).map((o) => [o.name, o.region!]));
-    const trips = (evidence.live?.roundTrips ?? [])
-      .map((r) => ({ ...r, fromRegion: placed.get(r.from) ?? r.fromRegion, toRegion: placed.get(r.to) ?? r.toRegion }))
-      .filter((r) => r.fromRegion !== undefined && r.toRegion !== undefined && r.fromRegion !== r.toRegion);
+    const trips = crossRegionTrips(evidence);
     if (!trips.length) {
       const why = evidence.live?.unobserved?.[ID];
       return verdict.skipped(

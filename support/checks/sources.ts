@@ -84,6 +84,71 @@ export const DOCS = {
     url: 'https://github.com/hyperledger-labs/fabric-operator/issues/34',
     sections: { Description: '', Discussion: '' },
   },
+  raftConfiguration: {
+    publisher: 'Hyperledger Fabric documentation (release-2.5)',
+    title: 'Configuring and operating a Raft ordering service',
+    url: 'https://hyperledger-fabric.readthedocs.io/en/release-2.5/raft_configuration.html',
+    sections: {
+      'Local configuration': 'local-configuration',
+      'Channel configuration': 'channel-configuration',
+      'TLS certificate rotation for an orderer node': 'tls-certificate-rotation-for-an-orderer-node',
+      'Certificate expiration related authentication': 'certificate-expiration-related-authentication',
+      Troubleshooting: 'troubleshooting',
+    },
+  },
+  /** the Raft library Fabric's etcdraft orderer uses: how its timings relate to the network */
+  etcdTuning: {
+    publisher: 'etcd documentation (v3.5)',
+    title: 'Tuning',
+    url: 'https://etcd.io/docs/v3.5/tuning/',
+    sections: { 'Time parameters': 'time-parameters' },
+  },
+  /** a field report: blocks as large as the gRPC limit break block queries */
+  blockSizeGrpcLimit: {
+    publisher: 'hyperledger/fabric, GitHub issue 2820',
+    title: 'Document that AbsoluteMaxBytes must be half of grpc limit',
+    url: 'https://github.com/hyperledger/fabric/issues/2820',
+    sections: { Description: '' },
+  },
+  ordererDeploy: {
+    publisher: 'Hyperledger Fabric documentation (release-2.5)',
+    title: 'Deploy the ordering service',
+    url: 'https://hyperledger-fabric.readthedocs.io/en/release-2.5/deployorderer/ordererdeploy.html',
+    sections: { Storage: 'storage' },
+  },
+  /** a field report: an ordering node restarted without its Raft log cannot rejoin */
+  raftLogLost: {
+    publisher: 'hyperledger/fabric, GitHub issue 3639',
+    title: 'panic: tocommit(25) is out of range [lastIndex(16)]. Was the raft log corrupted, truncated, or lost?',
+    url: 'https://github.com/hyperledger/fabric/issues/3639',
+    sections: { Discussion: '' },
+  },
+  gossip: {
+    publisher: 'Hyperledger Fabric documentation (release-2.5)',
+    title: 'Gossip data dissemination protocol',
+    url: 'https://hyperledger-fabric.readthedocs.io/en/release-2.5/gossip.html',
+    sections: { 'Static leader election': 'static-leader-election', 'External and internal endpoints': 'external-and-internal-endpoints' },
+  },
+  peerChecklist: {
+    publisher: 'Hyperledger Fabric documentation (release-2.5)',
+    title: 'Checklist for a production peer',
+    url: 'https://hyperledger-fabric.readthedocs.io/en/release-2.5/deploypeer/peerchecklist.html',
+    sections: { gossip: 'gossip' },
+  },
+  /** peers without an external endpoint are left out of service discovery, and so of the gateway's endorsers */
+  externalEndpoint: {
+    publisher: 'hyperledger/fabric, GitHub pull request 3281',
+    title: 'Documentation for peer.gossip.externalEndpoint',
+    url: 'https://github.com/hyperledger/fabric/pull/3281',
+    sections: { Description: '' },
+  },
+  /** a field report: one peer taken out of service discovery by its external endpoint, for fabric-operator issue 51 */
+  operatorExternalEndpoint: {
+    publisher: 'hyperledger-labs/fabric-operator, GitHub pull request 54',
+    title: 'Allow Peer property CORE_PEER_GOSSIP_EXTERNALENDPOINT to be modified',
+    url: 'https://github.com/hyperledger-labs/fabric-operator/pull/54',
+    sections: { Description: '' },
+  },
   /** a field report: Raft orderers refusing each other's TLS certificates over the host name */
   raftCertificateHost: {
     publisher: 'hyperledger/fabric, GitHub issue 3678',
@@ -92,16 +157,6 @@ export const DOCS = {
     sections: { Description: '' },
   },
   /** Fabric's own guide to operating Raft orderers (certificate rotation, expired identities, troubleshooting) */
-  raftConfiguration: {
-    publisher: 'Hyperledger Fabric documentation (docs/source/raft_configuration.md)',
-    title: 'Configuring and operating a Raft ordering service',
-    url: 'https://hyperledger-fabric.readthedocs.io/en/latest/raft_configuration.html',
-    sections: {
-      'TLS certificate rotation for an orderer node': 'tls-certificate-rotation-for-an-orderer-node',
-      'Certificate expiration related authentication': 'certificate-expiration-related-authentication',
-      Troubleshooting: 'troubleshooting',
-    },
-  },
   /** a field report: orderer TLS certificates renewed automatically with new keys, and the network stopped */
   rekeyedConsenters: {
     publisher: 'hyperledger/fabric, GitHub issue 4875',

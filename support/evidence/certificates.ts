@@ -58,15 +58,15 @@ export class CertificateReader {
     const key = der.toString('base64');
     let parsed = this.byDer.get(key);
     if (!parsed) {
-      let x509: X509Certificate;
+      // a certificate whose structure parses can still hold an unreadable public key or extension: both are bad input
       try {
-        x509 = new X509Certificate(der);
+        const x509 = new X509Certificate(der);
+        parsed = { x509, base: describe(x509, der) };
       } catch (err) {
         throw new InputError(file, field, `not a valid X.509 certificate (${errText(err)})`, { cause: err });
       }
-      parsed = { x509, base: describe(x509, der) };
       this.byDer.set(key, parsed);
-      this.byFingerprint.set(parsed.base.fingerprint256, x509);
+      this.byFingerprint.set(parsed.base.fingerprint256, parsed.x509);
     }
     return { source, ...parsed.base };
   }

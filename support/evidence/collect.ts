@@ -10,6 +10,7 @@ import { InputError, InputErrors } from '../errors.ts';
 import type { RegionSpec, TargetDescriptor } from '../target/types.ts';
 import { CertificateReader } from './certificates.ts';
 import { readCordaNode } from './corda/node-conf.ts';
+import { readNodeConfigFile, withNodeConfigs } from './fabric/node-config.ts';
 import { readKindConfig } from './kubernetes/kind-config.ts';
 import { readKubernetesManifests } from './kubernetes/manifests.ts';
 import { readLoadBalancer } from './load-balancer/index.ts';
@@ -159,8 +160,18 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
   const channelsP = spec.channels.length
     ? import('./fabric/channel-config.ts').then(({ readChannelConfig }) => Promise.all(spec.channels.map((c) => guard(readChannelConfig(c.config, { name: c.name, reader, budget })))))
     : Promise.resolve([]);
+  // the orderer.yaml / core.yaml the descriptor names for nodes whose configuration no manifest shows
+  const configFilesP = Promise.all([
+    ...spec.ordering.flatMap((org, oi) =>
+      org.nodes.map((n, ni) => (n.config ? guard(readNodeConfigFile(n.config, n.name, 'orderer', `fabric.ordering[${oi}].nodes[${ni}].config`)) : Promise.resolve(undefined))),
+    ),
+    ...spec.organizations.flatMap((org, oi) =>
+      org.peers.map((p, pi) => (p.config ? guard(readNodeConfigFile(p.config, p.name, 'peer', `fabric.organizations[${oi}].peers[${pi}].config`)) : Promise.resolve(undefined))),
+    ),
+  ]);
 
-  const [clusterList, ordering, orgs, channelList] = await Promise.all([clustersP, orderingP, orgsP, channelsP]);
+  const [clusterList, ordering, orgs, channelList, configFileList] = await Promise.all([clustersP, orderingP, orgsP, channelsP, configFilesP]);
+  const configFiles = configFileList.filter((f) => f !== undefined);
   const kubernetes = clusterList.filter((c): c is KubernetesClusterInfo => c !== undefined);
   const verify = (r: CertRead | undefined, cas: CertificateInfo[]) => (r ? reader.withVerification(r.cert, cas, r.chain) : undefined);
 
@@ -217,7 +228,7 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
 
   const clusterNames = Object.fromEntries(descriptor.regions.filter((r) => r.kubernetes).map((r) => [r.name, r.kubernetes!.context ?? r.name]));
   // where every node runs: from the Kubernetes evidence, its descriptor claims cross-checked (placement.ts)
-  return placeFabric({
+  const placed = placeFabric({
     regions: descriptor.regions.map((r) => r.name),
     orderingOrgs,
     orderers,
@@ -225,7 +236,11 @@ async function collectFabric(descriptor: TargetDescriptor, reader: CertificateRe
     channels,
     kubernetes,
     clusterNames,
+    ...(configFiles.length ? { configFiles } : {}),
   });
+  // how every node is configured, from its pods and files (a node's unreadable configuration file is bad input)
+  const configured = await guard(Promise.resolve().then(() => withNodeConfigs(placed, true)));
+  return configured ?? placed;
 }
 
 /** What a descriptor node claims about where it runs, and the entry that claims it. */

@@ -32,6 +32,7 @@ export type InputKind =
   | 'nodeConf'
   | 'lbExport'
   | 'roundTrips'
+  | 'nodeConfig'
   | 'hashed';
 
 export interface InputKindLimits {
@@ -60,6 +61,7 @@ export const INPUT_LIMITS: Record<InputKind, InputKindLimits> = {
   nodeConf: { what: 'node.conf (HOCON)', maxBytes: 64 * KiB, maxTotalBytes: 1 * MiB, privateKeys: 'refuse' },
   lbExport: { what: 'load-balancer export', maxBytes: 8 * MiB, privateKeys: 'refuse' },
   roundTrips: { what: 'round-trip measurement file', maxBytes: 1 * MiB, privateKeys: 'refuse' },
+  nodeConfig: { what: 'Fabric node configuration file', maxBytes: 1 * MiB, privateKeys: 'refuse' },
   // SHA-256 runs at about 500 MB/s: 1 GiB of CorDapps, certificates and node infos is two seconds
   hashed: { what: 'file compared between the Corda nodes', maxBytes: 256 * MiB, maxTotalBytes: 1 * GiB, privateKeys: 'quiet' },
 };

@@ -177,6 +177,33 @@ export interface ChannelConfigInfo {
   capabilities?: ChannelCapabilities;
   /** the channel-level `OrdererAddresses` value (deprecated for org-level Endpoints); absent when not set */
   ordererAddresses?: string[];
+  /** etcdraft channels: the Raft `Options` of the ConsensusType metadata, as the channel states them */
+  raftOptions?: RaftOptionsInfo;
+  /** the Orderer group's `BatchSize`: how large a block the ordering service may cut */
+  batchSize?: BatchSizeInfo;
+}
+
+/** etcdraft `Options` (configtx.yaml `Orderer.EtcdRaft.Options`). */
+export interface RaftOptionsInfo {
+  /** a Go duration, as written: `500ms` */
+  tickInterval: string;
+  electionTick: number;
+  heartbeatTick: number;
+  maxInflightBlocks: number;
+  /** bytes */
+  snapshotIntervalSize: number;
+  /** `file#field` it was read from */
+  source: string;
+}
+
+/** `Orderer.BatchSize`: the most messages and bytes one block may carry. */
+export interface BatchSizeInfo {
+  maxMessageCount: number;
+  /** bytes: no block's serialized messages exceed it */
+  absoluteMaxBytes: number;
+  /** bytes */
+  preferredMaxBytes: number;
+  source: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -206,8 +233,56 @@ export interface PodInfo {
   affinity: PodAffinityInfo;
   /** true when the pod is known to be ready (live), undefined for a manifest */
   ready?: boolean;
+  /** its containers: image, environment and mounts (what a node's configuration is read from) */
+  containers?: ContainerInfo[];
+  /** its volumes, a StatefulSet's claim templates included (`type: 'volumeClaimTemplate'`) */
+  volumes?: VolumeInfo[];
   source: string;
 }
+
+export interface ContainerInfo {
+  name: string;
+  image?: string;
+  /** `env`, in order: a literal `value`, or `from` where Kubernetes takes it (a ConfigMap or Secret key, a field) */
+  env: Array<{ name: string; value?: string; from?: { kind: 'configMap' | 'secret' | 'field' | 'resource'; name?: string; key?: string } }>;
+  /** `envFrom`: every key of a ConfigMap or Secret becomes a variable (with the prefix) */
+  envFrom: Array<{ kind: 'configMap' | 'secret'; name: string; prefix?: string }>;
+  volumeMounts: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
+}
+
+export interface VolumeInfo {
+  name: string;
+  /**
+   * the volume source, by its key in the pod spec (`persistentVolumeClaim`, `emptyDir`, `hostPath`, `configMap`,
+   * `secret`, `ephemeral`, `nfs`, …), or `volumeClaimTemplate` for a StatefulSet's claim template
+   */
+  type: string;
+  /** persistentVolumeClaim / volumeClaimTemplate: the claim (a template's as the controller names it) */
+  claimName?: string;
+  /** configMap / secret: the object, and the items it maps (key → path) when it names some */
+  object?: string;
+  items?: Array<{ key: string; path: string }>;
+  /** emptyDir `medium` (`Memory` = tmpfs), hostPath `path` */
+  medium?: string;
+  path?: string;
+}
+
+/**
+ * A ConfigMap, with what the checks may read of it: the Fabric configuration keys of every data entry holding a
+ * YAML file (`orderer.yaml`, `core.yaml`; nothing else of such a file is kept: it may hold passwords), and the plain
+ * entries whose keys do not look secret (for `envFrom` and `configMapKeyRef`).
+ */
+export interface ConfigMapInfo {
+  name: string;
+  namespace: string;
+  /** data key → plain value */
+  data: Record<string, string>;
+  /** data key of a YAML file → its Fabric keys (see evidence/fabric/node-config.ts), or why it could not be read */
+  files: Record<string, { values: Record<string, FabricConfigScalar> } | { problem: string }>;
+  source: string;
+}
+
+export type FabricConfigScalar = string | number | boolean | null;
 
 export interface ServiceInfo {
   name: string;
@@ -236,6 +311,8 @@ export interface KubernetesClusterInfo {
   nodes: NodeInfo[];
   /** from a KIND cluster config (`networking.kubeProxyMode`) or the kube-proxy ConfigMap; undefined = unknown */
   kubeProxyMode?: { mode: string; source: string };
+  /** the ConfigMaps of the manifests (the live API does not read them: the manifests' are kept) */
+  configMaps?: ConfigMapInfo[];
   sources: string[];
 }
 
@@ -358,6 +435,8 @@ export interface LiveEvidence {
   participation?: Record<string, Record<string, { consensusRelation: string; status: string; height?: number }>>;
   /** peer ledger heights: peer → channel → height */
   peerHeights?: Record<string, Record<string, number>>;
+  /** what reported `peerHeights`, in words, where it is not the peers themselves (the local stand-in peers) */
+  peerHeightMethod?: string;
   /** certificates presented on TLS handshakes, keyed by `host:port` as dialled */
   presentedCerts?: Record<string, CertificateInfo>;
   /** handshakes by name: the name dialled, whether host-name verification passed, who answered */
@@ -399,6 +478,64 @@ export interface FabricEvidence {
   kubernetes: KubernetesClusterInfo[];
   /** region → the name of its cluster (kubeconfig context, else the region), for regions with Kubernetes evidence */
   clusterNames?: Record<string, string>;
+  /** the configuration files the descriptor names for nodes (`config:`), their Fabric keys read */
+  configFiles?: NodeConfigFile[];
+  /** each node's configuration as each piece of evidence shows it (evidence/fabric/node-config.ts) */
+  nodeConfigs?: NodeConfigInfo[];
+}
+
+/** An orderer.yaml / core.yaml the descriptor names for a node, with its Fabric keys (nothing else is kept). */
+export interface NodeConfigFile {
+  node: string;
+  role: 'orderer' | 'peer';
+  source: string;
+  values: Record<string, FabricConfigScalar>;
+}
+
+/** Where a configuration value came from. */
+export interface NodeConfigValue {
+  /** null: set, but not readable here (from a Secret, from a ConfigMap missing from the evidence) */
+  value: FabricConfigScalar;
+  /**
+   * `env` (the container's environment, which Fabric lets override the file), `file` (the orderer.yaml / core.yaml the
+   * node reads), `sampleconfig` (neither sets it and the node runs with the image's own sample configuration),
+   * `built-in` (its own file does not set it: Fabric's built-in value, or none)
+   */
+  origin: 'env' | 'file' | 'sampleconfig' | 'built-in';
+  /** the manifest, ConfigMap or file and the variable or key */
+  source: string;
+}
+
+/** What holds a configured data directory. */
+export interface NodeStorageInfo {
+  path: string;
+  /**
+   * `persistent`: a PersistentVolumeClaim, a StatefulSet claim template or a network volume; `ephemeral`: emptyDir,
+   * a generic ephemeral or inline CSI volume, a ConfigMap/Secret/projected volume (gone with the pod);
+   * `node-local`: hostPath (kept only while the pod stays on that worker node); `container-layer`: no volume mounted
+   * there; `unknown`: the evidence does not show it (not on Kubernetes, or a volume the pod does not define)
+   */
+  kind: 'persistent' | 'ephemeral' | 'node-local' | 'container-layer' | 'unknown';
+  /** in words: `claim template data (data-org0-orderer1-0) mounted at /var/hyperledger/production` */
+  detail: string;
+  source: string;
+}
+
+/** One view of a node's configuration: from one pod of the Kubernetes evidence, or from the descriptor's file. */
+export interface NodeConfigInfo {
+  node: string;
+  role: 'orderer' | 'peer';
+  org: string;
+  /** the pod (`k8s/r1/orderers.yaml#StatefulSet/org0-orderer1`, `… pod org0-orderer1-0`) or the file it was read from */
+  source: string;
+  /** `kubernetes`: a pod of the manifests or the API; `file`: the configuration file the descriptor names */
+  basis: 'kubernetes' | 'file';
+  /** by Fabric key (`General.MaxRecvMsgSize`, `peer.gossip.orgLeader`, …) */
+  values: Record<string, NodeConfigValue>;
+  /** by Fabric key of a data directory (`FileLedger.Location`, `Consensus.WALDir`, `Consensus.SnapDir`) */
+  storage: Record<string, NodeStorageInfo>;
+  /** what could not be read, in words */
+  problems: string[];
 }
 
 export interface CordaEvidence {
@@ -438,6 +575,14 @@ export interface CheckSettings {
   samplePeriodMs: number;
   /** CORDA-HA-02, CORDA-LB-03: tolerance on top of the configured intervals, ms (default 2000) */
   failoverToleranceMs: number;
+  /** FAB-ORD-11: the Raft election timeout must be at least this many times the longest round trip (default 10) */
+  electionTimeoutRoundTrips: number;
+  /** FAB-ORD-11: every gRPC message limit must be at least this many times a channel's AbsoluteMaxBytes (default 2) */
+  grpcLimitBlockMultiple: number;
+  /** FAB-ORD-12: a restarted ordering node rejoins and catches up within this, ms (default 60000) */
+  restartCatchUpBoundMs: number;
+  /** FAB-PEER-06: max difference between the ledger heights of the peers behind one gateway Service (default 2) */
+  maxGatewayHeightSpread: number;
   now?: string;
 }
 
@@ -563,4 +708,33 @@ export interface ExistingConnectionEvent extends TimelineEvent {
   broke: boolean;
   /** the peer a reconnect through the gateway reached */
   reconnectedTo: string | null;
+}
+
+/**
+ * FAB-ORD-12 restart drill, per region in turn, one ordering node: steady {region, leader, heights} → fault
+ * {action:'restart', region, member, method} → note {stopped: true} → write {region, member, ok, ms, height?} (through
+ * the others, while it is down) → restore {region, member} (started again with its data) → sample {region, member,
+ * reachable, hasLeader?, height?, target} … → catch-up {region, member, heights, caughtUp, ms?, target, lastState?},
+ * or exit {region, member, message} when it stopped by itself. params: { regions, members, restarted, horizonMs,
+ * sampleIntervalMs, probe, channel, height, method }.
+ */
+export interface RestartFaultEvent extends TimelineEvent {
+  kind: 'fault';
+  action: 'restart';
+  region: string;
+  member: string;
+}
+export interface RestartCatchUpEvent extends TimelineEvent {
+  kind: 'catch-up';
+  region: string;
+  member: string;
+  /** every member's height at the last look */
+  heights: Record<string, number>;
+  caughtUp: boolean;
+  /** from the restore to the first sample at the others' height */
+  ms?: number;
+  /** the height it had to reach: the others' at that moment, at least the write's */
+  target?: number;
+  /** what the last look saw of it, when it did not catch up */
+  lastState?: string;
 }

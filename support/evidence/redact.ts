@@ -53,8 +53,8 @@ export function registerSecrets(values: Iterable<string | undefined>): void {
 const PRIVATE_KEY_BLOCK = /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?(?:-----END \1-----|$)/g;
 /** base64 of "-----BEGIN" starts with these characters; such a run is decoded and checked for a private key */
 const BASE64_PEM = /LS0tLS1CRUdJTi[A-Za-z0-9+/=\s]*/g;
-/** `scheme://user:password@` (the user is kept) */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@]*)@/gi;
+/** `scheme://user:password@` (the user is kept), wherever the scheme starts: `10002postgresql://u:p@h` too */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@]*)@/gi;
 /** `?password=…`, `&pwd=…`, `;password={…}` in URLs and connection strings */
 const URL_PARAM = /([?&;]\s*(?:password|passwd|pwd|pass|secret|token|access_token|api[-_]?key)\s*=\s*)(\{[^}]*\}|[^&;\s'"]*)/gi;
 /** Oracle `jdbc:oracle:thin:user/password@…`, whatever follows the @ (host, //host, a TNS alias or descriptor) */

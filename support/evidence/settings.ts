@@ -56,8 +56,8 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     integer: false,
     minimum: 0,
     exclusive: true,
-    checks: ['FAB-ORD-07'],
-    what: 'the longest round trip allowed between ordering nodes of different regions',
+    checks: ['FAB-ORD-07', 'FAB-ORD-11'],
+    what: 'the longest round trip allowed between ordering nodes of different regions (FAB-ORD-11 sizes the Raft election timeout for it)',
     step: 'every round trip stays under {duration}',
   },
   certExpiryWarningDays: {
@@ -139,6 +139,50 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     checks: ['CORDA-HA-02', 'CORDA-LB-03'],
     what:
       'the tolerance on top of the bounds the deployment configures (2 × updateInterval for CORDA-HA-02; waitInterval + probe interval × unhealthy threshold for CORDA-LB-03)',
+  },
+  electionTimeoutRoundTrips: {
+    // etcd's tuning guide (the Raft library Fabric's etcdraft uses): "Election timeouts must be at least 10 times the
+    // round-trip time so it can account for variance in your network"
+    default: 10,
+    unit: '',
+    integer: false,
+    minimum: 1,
+    checks: ['FAB-ORD-11'],
+    what: 'how many times the longest round trip between regions the Raft election timeout (TickInterval × ElectionTick) must be at least',
+    step: 'the election timeout is at least {int} times the longest round trip between regions',
+  },
+  grpcLimitBlockMultiple: {
+    // a block travels twice inside one ProposalResponse (GetBlockByNumber): hyperledger/fabric issue 2820
+    default: 2,
+    unit: '',
+    integer: false,
+    minimum: 1,
+    checks: ['FAB-ORD-11'],
+    what: "how many times a channel's BatchSize AbsoluteMaxBytes every gRPC message limit of the orderers and peers must be at least",
+    step: 'every gRPC message limit is at least {int} times the largest block a channel allows',
+  },
+  restartCatchUpBoundMs: {
+    // a pod restart on Kubernetes (scheduling, volume attach, container start, WAL replay) takes tens of seconds; a
+    // node that has not caught up a minute after it was started again is not recovering by itself
+    default: 60000,
+    unit: 'ms',
+    integer: false,
+    minimum: 0,
+    exclusive: true,
+    checks: ['FAB-ORD-12'],
+    what: 'after an ordering node is started again with its data, the time by which it must serve the channel at the height of the others',
+    step: 'it rejoins and catches up within {duration}',
+  },
+  maxGatewayHeightSpread: {
+    // a peer within one block of the highest counts as current (fabric-sdk-node's peer selection), one more for heights
+    // read a moment apart while a block is being delivered
+    default: 2,
+    unit: 'blocks',
+    integer: true,
+    minimum: 0,
+    checks: ['FAB-PEER-06'],
+    what: 'the most blocks the ledger heights of the peers behind one gateway Service may differ by, per channel',
+    step: 'the ledger heights of the peers behind each gateway Service are within {int} blocks of each other',
   },
 };
 

@@ -21,7 +21,7 @@ const stringList = (maxItems: number) => list({ type: 'string', minLength: 1, ma
 /** a map of names to strings */
 const stringMap = (maxProperties: number) => ({ type: 'object', maxProperties, propertyNames: { maxLength: 253 }, additionalProperties: { type: 'string', maxLength: 4096 } }) as const;
 
-type InputKind = 'manifest' | 'kindConfig' | 'kubeconfig' | 'certificate' | 'channelConfig' | 'nodeConf' | 'lbExport' | 'roundTrips';
+type InputKind = 'manifest' | 'kindConfig' | 'kubeconfig' | 'certificate' | 'channelConfig' | 'nodeConf' | 'lbExport' | 'roundTrips' | 'nodeConfig';
 
 /** A path (relative to the file that declares it, or absolute, `~/` for the home directory). */
 function path(expect: 'file' | 'dir' | 'any', input?: InputKind, description?: string) {
@@ -60,6 +60,11 @@ function fabricNode(extra: Record<string, unknown>) {
       tlsCert: path('file', 'certificate'),
       enrollmentCert: path('file', 'certificate'),
       operations: url,
+      config: path(
+        'file',
+        'nodeConfig',
+        "the node's orderer.yaml or core.yaml, for a node whose configuration no Kubernetes manifest shows (FAB-ORD-11, FAB-ORD-12, FAB-PEER-06); only the keys those checks read are kept",
+      ),
       ...extra,
     },
   };

@@ -28,7 +28,8 @@
  *         # region, workerNode, zone: claims, cross-checked with the Kubernetes evidence (optional where it shows them)
  *         - { name: org0-orderer1, region: r1, workerNode: r1-worker, zone: r1-a, host: org0-orderer1, port: 6050,
  *             tlsCert: crypto/org0/orderer1/tls.pem, enrollmentCert: crypto/org0/orderer1/cert.pem,
- *             operations: https://127.1.0.1:8443, admin: https://127.1.0.1:9443 }
+ *             operations: https://127.1.0.1:8443, admin: https://127.1.0.1:9443,
+ *             config: config/org0-orderer1/orderer.yaml }   # optional: where no manifest shows its configuration
  *   organizations:
  *     - name: org1
  *       mspId: Org1MSP
@@ -91,6 +92,11 @@ export interface OrderingNodeSpec {
   operations?: string;
   /** admin endpoint (channel participation API) */
   admin?: string;
+  /**
+   * its orderer.yaml, for a node whose configuration no Kubernetes manifest shows (outside Kubernetes, or to state
+   * it besides): the configuration FAB-ORD-11 and FAB-ORD-12 read
+   */
+  config?: string;
 }
 
 export interface OrderingOrgSpec {
@@ -110,6 +116,8 @@ export interface PeerSpec {
   enrollmentCert?: string;
   channels?: string[];
   operations?: string;
+  /** its core.yaml, for a peer whose configuration no Kubernetes manifest shows (FAB-ORD-11, FAB-PEER-06) */
+  config?: string;
 }
 
 export interface OrganizationSpec {

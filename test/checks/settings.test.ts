@@ -117,6 +117,7 @@ describe('no check reads its bound from the timeline it judges', () => {
     leaderElectionBoundMs: 5000 * factor,
     samplePeriodMs: 50 * factor,
     maxRoundTripMs: 100 * factor,
+    restartCatchUpBoundMs: 60000 * factor,
   });
   const plant = (e: Evidence, id: string, factor: number): Evidence => {
     const tl: Timeline = e.live.timelines[id];
@@ -126,6 +127,7 @@ describe('no check reads its bound from the timeline it judges', () => {
   /** a failing variant of each drill's timeline, so that a lenient bound could only make it pass */
   const failing: Record<string, (e: Evidence) => Evidence> = {
     'FAB-ORD-03': (e) => withSettings(e, { leaderElectionBoundMs: 10 }, 'Gherkin'),
+    'FAB-ORD-12': (e) => withSettings(e, { restartCatchUpBoundMs: 10 }, 'Gherkin'),
     'CORDA-HA-01': (e) => withSettings(e, { samplePeriodMs: 5 }, 'Gherkin'),
     'CORDA-HA-02': (e) => withSettings(e, { failoverToleranceMs: 0 }, 'descriptor settings.failoverToleranceMs'),
     'CORDA-LB-03': (e) => withSettings(e, { failoverToleranceMs: 0 }, 'descriptor settings.failoverToleranceMs'),

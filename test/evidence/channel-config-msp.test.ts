@@ -11,11 +11,18 @@ import { decodeChannelConfig, readChannelConfig } from '../../support/evidence/f
 import type { ChannelConfigInfo } from '../../support/evidence/model.ts';
 import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
 
+/** what a channel configuration says, apart from where it was read (the file, its format, the fields' paths in it) */
 function essence(c: ChannelConfigInfo): unknown {
-  const { source, format, ...rest } = c;
+  const { source, format, raftOptions, batchSize, ...rest } = c;
   void source;
   void format;
-  return rest;
+  const unsourced = <T extends { source: string }>(v: T | undefined) => {
+    if (!v) return undefined;
+    const { source: where, ...values } = v;
+    void where;
+    return values;
+  };
+  return { ...rest, raftOptions: unsourced(raftOptions), batchSize: unsourced(batchSize) };
 }
 
 const subjects = (certs: Array<{ subject: string }> | undefined) => (certs ?? []).map((c) => c.subject);

@@ -9,14 +9,17 @@ import {
 } from '../../support/evidence/fabric/channel-config-encode.ts';
 import { decodeChannelConfig, readChannelConfig } from '../../support/evidence/fabric/channel-config.ts';
 import type { ChannelConfigInfo } from '../../support/evidence/model.ts';
+import { common, orderer } from '@hyperledger/fabric-protos';
 import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
 
 /** The comparable part of a decoded config (without where it came from). */
 function essence(c: ChannelConfigInfo): unknown {
-  const { source, format, ...rest } = c;
+  const { source, format, raftOptions, batchSize, ...rest } = c;
   void source;
   void format;
-  return rest;
+  // the values, without the file#field they were read from
+  const values = <T extends { source: string }>(v: T | undefined) => (v ? { ...v, source: undefined } : undefined);
+  return { ...rest, raftOptions: values(raftOptions), batchSize: values(batchSize) };
 }
 
 describe('channel configuration', () => {
@@ -80,6 +83,59 @@ describe('channel configuration', () => {
     assert.deepEqual(essence(await readChannelConfig(configJson, { name: 'mychannel' })), essence(fromPb));
     // a bare common.Config protobuf carries no channel name: the descriptor's is used
     assert.deepEqual(essence(decodeChannelConfig(encodeChannelConfig(spec), 'config.pb', { name: 'mychannel' })), essence(fromPb));
+  });
+
+  it('reads the etcdraft options and the BatchSize, defaults and given, from protobuf and JSON alike', () => {
+    const pb = decodeChannelConfig(encodeChannelConfigBlock(spec), 'a.pb');
+    assert.deepEqual(pb.raftOptions, {
+      tickInterval: '500ms',
+      electionTick: 10,
+      heartbeatTick: 1,
+      maxInflightBlocks: 5,
+      snapshotIntervalSize: 16777216,
+      source: 'a.pb#data.data[0].payload.data.config.channel_group.groups.Orderer.values.ConsensusType.value.metadata.options',
+    });
+    assert.deepEqual(pb.batchSize, {
+      maxMessageCount: 10,
+      absoluteMaxBytes: 10485760,
+      preferredMaxBytes: 524288,
+      source: 'a.pb#data.data[0].payload.data.config.channel_group.groups.Orderer.values.BatchSize.value',
+    });
+    const tuned: ChannelConfigSpec = {
+      ...spec,
+      raftOptions: { tickInterval: '100ms', electionTick: 20, heartbeatTick: 2, maxInflightBlocks: 7, snapshotIntervalSize: 1048576 },
+      batchSize: { maxMessageCount: 500, absoluteMaxBytes: 103809024, preferredMaxBytes: 2097152 },
+    };
+    const fromPb = decodeChannelConfig(encodeChannelConfig(tuned), 'b.pb', { name: 'mychannel' });
+    const fromJson = decodeChannelConfig(Buffer.from(JSON.stringify(channelConfigToJson(tuned, 'config'))), 'b.json', { name: 'mychannel' });
+    for (const c of [fromPb, fromJson]) {
+      assert.deepEqual({ ...c.raftOptions, source: undefined }, { ...tuned.raftOptions, source: undefined });
+      assert.deepEqual({ ...c.batchSize, source: undefined }, { ...tuned.batchSize, source: undefined });
+    }
+    assert.equal(fromJson.batchSize!.source, 'b.json#channel_group.groups.Orderer.values.BatchSize.value');
+    // configtxlator leaves metadata as base64 when it cannot decode it in place: the options are read from it too
+    const json = channelConfigToJson(tuned, 'config') as { channel_group: { groups: { Orderer: { values: { ConsensusType: { value: { metadata: unknown } } } } } } };
+    const ct = orderer.ConsensusType.deserializeBinary(
+      (common.ConfigValue.deserializeBinary(common.Config.deserializeBinary(encodeChannelConfig(tuned)).getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap().get('ConsensusType')!.serializeBinary())).getValue_asU8(),
+    );
+    json.channel_group.groups.Orderer.values.ConsensusType.value.metadata = ct.getMetadata_asB64();
+    const b64 = decodeChannelConfig(Buffer.from(JSON.stringify(json)), 'c.json', { name: 'mychannel' });
+    assert.deepEqual({ ...b64.raftOptions, source: undefined }, { ...tuned.raftOptions, source: undefined });
+    // BFT channels carry no etcdraft options
+    assert.equal(decodeChannelConfig(encodeChannelConfigBlock({ ...spec, consensusType: 'BFT' }), 'bft.pb').raftOptions, undefined);
+  });
+
+  it('reports a malformed BatchSize or Raft option naming its field', async () => {
+    const json = channelConfigToJson(spec, 'config') as { channel_group: { groups: { Orderer: { values: { BatchSize: { value: Record<string, unknown> }; ConsensusType: { value: { metadata: { options: Record<string, unknown> } } } } } } } };
+    json.channel_group.groups.Orderer.values.BatchSize.value.absolute_max_bytes = '99 MB';
+    const file = await t.write('badbatch.json', JSON.stringify(json));
+    let errors = await expectInputErrors(() => readChannelConfig(file));
+    assertError(errors, { file, field: 'channel_group.groups.Orderer.values.BatchSize.value.absolute_max_bytes', includes: ['"99 MB"'] });
+    json.channel_group.groups.Orderer.values.BatchSize.value.absolute_max_bytes = 10485760;
+    json.channel_group.groups.Orderer.values.ConsensusType.value.metadata.options.election_tick = -3;
+    await t.write('badbatch.json', JSON.stringify(json));
+    errors = await expectInputErrors(() => readChannelConfig(file));
+    assertError(errors, { file, field: 'channel_group.groups.Orderer.values.ConsensusType.value.metadata.options.election_tick', includes: ['non-negative integer'] });
   });
 
   it('reads BFT consenter mappings and recognises a system channel', () => {

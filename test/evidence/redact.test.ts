@@ -40,6 +40,7 @@ it('optionally redacts values under secret-looking keys, and survives cycles', (
 it('redacts credentials in URLs and connection strings of every common form, keeping the rest readable', () => {
   const cases: Array<[string, string]> = [
     ['postgresql://corda:s3cret@db:5432/corda', 'postgresql://corda:[REDACTED]@db:5432/corda'],
+    ['server backup 10.0.0.5:10002postgresql://corda:s3cret@db/corda check', 'server backup 10.0.0.5:10002postgresql://corda:[REDACTED]@db/corda check'],
     ['jdbc:postgresql://db/corda?user=u&password=p4ss&ssl=true', 'jdbc:postgresql://db/corda?user=u&password=[REDACTED]&ssl=true'],
     ['jdbc:sqlserver://h:1433;user=u;password=p4ss;encrypt=true', 'jdbc:sqlserver://h:1433;user=u;password=[REDACTED];encrypt=true'],
     ['jdbc:sqlserver://h;user=u;password={p;4ss}', 'jdbc:sqlserver://h;user=u;password=[REDACTED]'],

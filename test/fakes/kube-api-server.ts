@@ -400,8 +400,18 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const o = c.store.objects.get(key(objName));
       return o ? send(200, o) : send(404, { ...STATUS_404(''), message: `${resource} "${objName}" not found`, details: { name: objName, kind: resource } });
     }
+    if (method === 'DELETE' && objName) {
+      // a deleted pod is gone; what its controller would start again is the test's to put back
+      const o = c.store.objects.get(key(objName));
+      if (!o) return send(404, { ...STATUS_404(''), message: `${resource} "${objName}" not found`, details: { name: objName, kind: resource } });
+      c.store.objects.delete(key(objName));
+      return send(200, o);
+    }
     if (method === 'GET') {
-      const items = [...c.store.objects.entries()].filter(([kk]) => kk.startsWith(`${k.kind}/${ns ?? ''}`)).map(([, o]) => o);
+      // equality-based label selectors (`a=b,c=d`), as the API server applies them
+      const wanted = (query.labelSelector ?? '').split(',').filter(Boolean).map((t) => t.split('='));
+      const matches = (o: Obj) => wanted.every(([lk, lv]) => rec(rec(o.metadata).labels)[lk] === lv);
+      const items = [...c.store.objects.entries()].filter(([kk, o]) => kk.startsWith(`${k.kind}/${ns ?? ''}`) && matches(o)).map(([, o]) => o);
       return send(200, { kind: `${k.kind}List`, apiVersion: gv, metadata: { resourceVersion: '1' }, items });
     }
     send(405, { ...STATUS_404(''), code: 405, reason: 'MethodNotAllowed', message: `${method} not supported by the fake` });

@@ -254,7 +254,7 @@ describe('fuzzing: exit 2 or a verdict, bounded, nothing secret printed', () => 
     const yaml = await readFile(ref('k8s/r1/orderers.yaml'), 'utf8');
     await property('manifest', fc.oneof({ weight: 4, arbitrary: mutated(yaml) }, { weight: 1, arbitrary: randomText }), async (text) => {
       await judge('manifest', text, () => {
-        const into: ManifestContents = { pods: [], services: [], nodes: [], files: [] };
+        const into: ManifestContents = { pods: [], services: [], nodes: [], configMaps: [], files: [] };
         for (const { index, value } of parseYamlDocuments(text, 'fuzz.yaml')) addManifestObject(into, value, 'fuzz.yaml', `documents[${index}]`);
         return into;
       });

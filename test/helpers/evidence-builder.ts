@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type {
   CertificateInfo,
   ChannelConfigInfo,
+  ContainerInfo,
   CordaNodeInfo,
   CordaSampleEvent,
   Evidence,
@@ -26,6 +27,7 @@ import type {
 } from '../../support/evidence/model.ts';
 import { defaultSettings } from '../../support/evidence/model.ts';
 import { placeFabric } from '../../support/evidence/placement.ts';
+import { withNodeConfigs } from '../../support/evidence/fabric/node-config.ts';
 
 export const NOW = '2026-01-01T00:00:00.000Z';
 export const REGIONS = ['r1', 'r2', 'r3'];
@@ -219,6 +221,44 @@ function channel(name: string, system: boolean, ords: OrderingNodeInfo[], peerOr
     ],
     // the Fabric 2.5 test network's levels; a system channel has no Application group
     capabilities: { channel: ['V2_0'], orderer: ['V2_0'], application: system ? [] : ['V2_5'] },
+    raftOptions: { tickInterval: '500ms', electionTick: 10, heartbeatTick: 1, maxInflightBlocks: 5, snapshotIntervalSize: 16777216, source: `${source}#options` },
+    batchSize: { maxMessageCount: 10, absoluteMaxBytes: 10485760, preferredMaxBytes: 524288, source: `${source}#BatchSize` },
+  };
+}
+
+/** the data directory an orderer or peer keeps its ledgers in, on a claim */
+export const DATA_DIR = '/var/hyperledger/production';
+
+/** an orderer's container as the reference runs it: its data on the StatefulSet's claim template */
+export function ordererContainer(): ContainerInfo {
+  return {
+    name: 'main',
+    image: 'hyperledger/fabric-orderer:2.5.12',
+    env: [
+      { name: 'ORDERER_GENERAL_LISTENPORT', value: '6050' },
+      { name: 'ORDERER_FILELEDGER_LOCATION', value: `${DATA_DIR}/orderer` },
+      { name: 'ORDERER_CONSENSUS_WALDIR', value: `${DATA_DIR}/orderer/etcdraft/wal` },
+      { name: 'ORDERER_CONSENSUS_SNAPDIR', value: `${DATA_DIR}/orderer/etcdraft/snapshot` },
+      { name: 'ORDERER_GENERAL_LOCALMSPID', value: 'Org0MSP' },
+      { name: 'ORDERER_GENERAL_LISTENADDRESS', value: '0.0.0.0' },
+    ],
+    envFrom: [],
+    volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
+  };
+}
+
+/** a peer's container as the reference runs it: its external endpoint published */
+export function peerContainer(name: string): ContainerInfo {
+  return {
+    name: 'main',
+    image: 'hyperledger/fabric-peer:2.5.12',
+    env: [
+      { name: 'CORE_PEER_ID', value: name },
+      { name: 'CORE_PEER_GOSSIP_EXTERNALENDPOINT', value: `${name}:7051` },
+      { name: 'CORE_PEER_FILESYSTEMPATH', value: DATA_DIR },
+    ],
+    envFrom: [],
+    volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
   };
 }
 
@@ -247,6 +287,8 @@ function cluster(region: string, ords: OrderingNodeInfo[], peerOrgs: FabricOrgIn
         ],
       },
       ready: true,
+      containers: [ordererContainer()],
+      volumes: [{ name: 'data', type: 'persistentVolumeClaim', claimName: `data-${o.name}-0` }],
       source: `api:${region}/pods/${o.name}-0`,
     });
   }
@@ -271,6 +313,8 @@ function cluster(region: string, ords: OrderingNodeInfo[], peerOrgs: FabricOrgIn
         nodeName: `${region}-worker${(i % 2) + 1}`,
         affinity: NO_AFFINITY(),
         ready: true,
+        containers: [peerContainer(p.name)],
+        volumes: [{ name: 'data', type: 'persistentVolumeClaim', claimName: `${p.name}-data` }],
         source: `api:${region}/pods/${podName}`,
       });
     });
@@ -378,6 +422,27 @@ function ordererRegionLoss(): Timeline {
     events.push(ev(base + 9000, 'catch-up', { region, heights: Object.fromEntries(members.map((m) => [m, 12 + i])), caughtUp: true, members: stopped }));
   });
   return timeline('FAB-ORD-03', events, { boundMs: 5000, regions: [...REGIONS], members });
+}
+
+/** one ordering node per region killed and started again with its data: each caught up after 300 ms */
+function ordererRestart(): Timeline {
+  const members = Object.keys(ORDERER_REGIONS);
+  const events: TimelineEvent[] = [];
+  const restarted: Record<string, string> = {};
+  REGIONS.forEach((region, i) => {
+    const base = 1000 + i * 5000;
+    const member = members.find((m) => ORDERER_REGIONS[m] === region)!;
+    restarted[region] = member;
+    const heights = Object.fromEntries(members.map((m) => [m, 20 + i]));
+    events.push(ev(base - 100, 'steady', { region, leader: 'org0-orderer3', heights }));
+    events.push(ev(base, 'fault', { action: 'restart', region, member, method: 'SIGKILL' }));
+    events.push(ev(base + 50, 'write', { region, member, ok: true, ms: 40, height: 21 + i }));
+    events.push(ev(base + 200, 'restore', { region, member }));
+    events.push(ev(base + 300, 'sample', { region, member, reachable: false }));
+    events.push(ev(base + 500, 'sample', { region, member, reachable: true, height: 21 + i, target: 21 + i }));
+    events.push(ev(base + 500, 'catch-up', { region, member, heights: { ...heights, [member]: 21 + i }, caughtUp: true, ms: 300, target: 21 + i }));
+  });
+  return timeline('FAB-ORD-12', events, { regions: [...REGIONS], members, restarted, horizonMs: 60000, sampleIntervalMs: 40, probe: 'fabric', method: 'pod deleted' });
 }
 
 function peerRegionLoss(): Timeline {
@@ -497,8 +562,8 @@ export function buildEvidence(): Evidence {
   return {
     target: { name: 'reference', file: '/tmp/reference/target.yaml', disposable: true },
     settings: { ...defaultSettings, now: NOW },
-    // placed as the collector places them: from the clusters' pods, the region claims cross-checked
-    fabric: placeFabric({
+    // placed as the collector places them: from the clusters' pods, the region claims cross-checked; configured from them
+    fabric: withNodeConfigs(placeFabric({
       regions: [...REGIONS],
       orderingOrgs: [{ name: 'org0', mspId: 'Org0MSP', cas: [caCert('org0', 'ca'), caCert('org0', 'tlsca')], peers: [] }],
       orderers: ords,
@@ -506,7 +571,7 @@ export function buildEvidence(): Evidence {
       channels,
       kubernetes: REGIONS.map((r) => cluster(r, ords, peerOrgs)),
       clusterNames: Object.fromEntries(REGIONS.map((r) => [r, r])),
-    }),
+    })),
     corda: {
       nodes: [primary, backup],
       loadBalancer: {
@@ -536,6 +601,7 @@ export function buildEvidence(): Evidence {
     live: {
       timelines: {
         'FAB-ORD-03': ordererRegionLoss(),
+        'FAB-ORD-12': ordererRestart(),
         'FAB-PEER-05': peerRegionLoss(),
         'FAB-GW-04': gatewaySpread(),
         'CORDA-HA-01': cordaSteady('CORDA-HA-01', true),

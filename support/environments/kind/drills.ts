@@ -4,6 +4,8 @@
  * - FAB-ORD-03: each region with ordering nodes lost in turn (its KIND node containers stopped); the ordering
  *   probe reaches every orderer's operations and admin endpoints by port-forward (mutual TLS as the ordering org's
  *   admin on the bundled reference) and makes blocks by broadcasting through an orderer of a region still up;
+ * - FAB-ORD-12: one ordering node of each region restarted (its pod deleted; its StatefulSet starts it again on the
+ *   same claim), watched with the same probe until its channel height (participation API) is the others' again;
  * - FAB-PEER-05: each region with peers lost in turn; every organization asked through its gateway Services, then
  *   its peers, by port-forward (`askRealPeer`);
  * - FAB-GW-04 (bundled reference): connections through each gateway Service's NodePort twin, published on loopback
@@ -20,13 +22,14 @@ import { loadKubeConfig } from '../../evidence/kubernetes/api.ts';
 import type { GeneratedDeployment } from '../../fixtures/generate.ts';
 import { fabricOrderingProbe, type FabricOrdererEndpoints } from '../../drills/ordering-probe.ts';
 import { runRegionLossDrill, type OrderingFaults } from '../../drills/fabric-region-loss.ts';
+import { runRestartDrill } from '../../drills/fabric-restart.ts';
 import { runPeerRegionLossDrill, type OrgEndpoint } from '../../drills/fabric-peer-region-loss.ts';
 import { runGatewaySpreadDrill } from '../../drills/fabric-gateway-spread.ts';
 import { askRealPeer, realGatewayClient, type RealPeer } from '../../drills/fabric-peer-probe.ts';
 import { broadcastSubmitter } from '../../drills/fabric-broadcast.ts';
 import type { ClientTls } from '../../drills/http-client.ts';
 import type { GatewayPlacement } from './fabric-network.ts';
-import { endpointView, scaleDeployment } from './peer-control.ts';
+import { deletePodBehind, endpointView, scaleDeployment } from './peer-control.ts';
 import { openForward, type Forward } from './port-forward.ts';
 import type { KindCluster, KindOptions } from './index.ts';
 
@@ -88,8 +91,10 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
   const ordererNodes = claimed(allOrderers);
   if (!allOrderers.length) {
     unavailable['FAB-ORD-03'] = 'the deployment names no ordering nodes in its descriptor, so there is nothing to drill';
+    unavailable['FAB-ORD-12'] = unavailable['FAB-ORD-03'];
   } else if (unplaced(allOrderers).length) {
     unavailable['FAB-ORD-03'] = `the drill reaches each ordering node through its region's cluster, and the descriptor names no region for ${unplaced(allOrderers).join(', ')}`;
+    unavailable['FAB-ORD-12'] = unavailable['FAB-ORD-03'];
   } else {
     const regionsOfMembers = (members: string[]) => [...new Set(members.map((m) => ordererNodes.find((n) => n.name === m)?.region).filter((r): r is string => Boolean(r)))];
     const faults: OrderingFaults = {
@@ -101,64 +106,100 @@ export function kindObservations(ctx: KindDrillContext): { observations: Record<
         for (const r of regionsOfMembers(members)) await restoreRegion(r);
       },
     };
+    // How the ordering drills see the ordering service. The bundled reference: plain-HTTP operations, the admin
+    // endpoint with mutual TLS as the ordering org's admin, and blocks made by broadcasting through a live ordering
+    // node. Another deployment: HA_KIND_* / options say the scheme; without a submitter the drill waits for blocks
+    // its traffic makes.
+    const orderingProbe = async (scope: ReturnType<typeof forwardScope>, isUp: (n: (typeof ordererNodes)[number]) => boolean) => {
+      const members: Record<string, FabricOrdererEndpoints> = {};
+      const general: Record<string, Forward> = {};
+      const ordOrg = network?.plan.ordering.name;
+      const ordPki = ordOrg ? network!.pki.orgs[ordOrg] : undefined;
+      const adminTls: ClientTls | undefined = ordPki?.admin
+        ? { ca: [ordPki.tlsCa.certPem], cert: ordPki.admin.tls.certPem, key: ordPki.admin.tls.keyPem }
+        : undefined;
+      const opsScheme = d.scheme ?? 'http';
+      const adminScheme = d.scheme ?? (adminTls ? 'https' : 'http');
+      for (const n of d.probe ? [] : ordererNodes) {
+        const ops = await scope.open(n.region, n.name, d.operationsPort ?? 8443);
+        const admin = await scope.open(n.region, n.name, d.adminPort ?? 9443);
+        members[n.name] = { operations: `${opsScheme}://${ops.address}`, admin: `${adminScheme}://${admin.address}`, servername: n.host ?? n.name };
+        if (adminTls) general[n.name] = await scope.open(n.region, n.name, n.port ?? 6050);
+      }
+      const channel = descriptor.fabric?.channels[0]?.name ?? 'mychannel';
+      const submit =
+        adminTls && ordPki?.admin
+          ? broadcastSubmitter(async () => {
+              // through an ordering node that is up (the drills stop whole regions, or restart one node)
+              const live = ordererNodes.find((n) => isUp(n) && general[n.name]);
+              if (!live) throw new Error('every ordering node is stopped: nowhere to submit');
+              return {
+                address: general[live.name].address,
+                servername: live.host ?? live.name,
+                tlsRootCertPem: ordPki.tlsCa.certPem,
+                channel,
+                mspId: network!.plan.ordering.mspId,
+                signerCertPem: ordPki.admin!.enrollment.certPem,
+                signerKeyPem: ordPki.admin!.enrollment.keyPem,
+                timeoutMs: 5000,
+              };
+            })
+          : undefined;
+      return d.probe ?? fabricOrderingProbe({ channel, members, requestTimeoutMs: 2000, ...(adminTls ? { adminTls } : {}), ...(submit ? { submit } : {}) });
+    };
+    const byRegion: Record<string, string[]> = {};
+    for (const r of regions) {
+      const m = ordererNodes.filter((n) => n.region === r).map((n) => n.name);
+      if (m.length) byRegion[r] = m;
+    }
     observations['FAB-ORD-03'] = {
       id: 'FAB-ORD-03',
       disruptive: true,
       async run(context) {
-        const members: Record<string, FabricOrdererEndpoints> = {};
-        const general: Record<string, Forward> = {};
         const scope = forwardScope();
-        // The bundled reference: plain-HTTP operations, the admin endpoint with mutual TLS as the ordering
-        // org's admin, and blocks made by broadcasting through a live ordering node. Another deployment:
-        // HA_KIND_* / options say the scheme; without a submitter the drill waits for blocks its traffic makes.
-        const ordOrg = network?.plan.ordering.name;
-        const ordPki = ordOrg ? network!.pki.orgs[ordOrg] : undefined;
-        const adminTls: ClientTls | undefined = ordPki?.admin
-          ? { ca: [ordPki.tlsCa.certPem], cert: ordPki.admin.tls.certPem, key: ordPki.admin.tls.keyPem }
-          : undefined;
-        const opsScheme = d.scheme ?? 'http';
-        const adminScheme = d.scheme ?? (adminTls ? 'https' : 'http');
         try {
-          for (const n of d.probe ? [] : ordererNodes) {
-            const ops = await scope.open(n.region, n.name, d.operationsPort ?? 8443);
-            const admin = await scope.open(n.region, n.name, d.adminPort ?? 9443);
-            members[n.name] = { operations: `${opsScheme}://${ops.address}`, admin: `${adminScheme}://${admin.address}`, servername: n.host ?? n.name };
-            if (adminTls) general[n.name] = await scope.open(n.region, n.name, n.port ?? 6050);
-          }
-          const channel = descriptor.fabric?.channels[0]?.name ?? 'mychannel';
-          const submit =
-            adminTls && ordPki?.admin
-              ? broadcastSubmitter(async () => {
-                  // through an ordering node whose region is up (the drill stops whole regions)
-                  const live = ordererNodes.find((n) => !stoppedRegions.has(n.region) && general[n.name]);
-                  if (!live) throw new Error('every region with ordering nodes is stopped: nowhere to submit');
-                  return {
-                    address: general[live.name].address,
-                    servername: live.host ?? live.name,
-                    tlsRootCertPem: ordPki.tlsCa.certPem,
-                    channel,
-                    mspId: network!.plan.ordering.mspId,
-                    signerCertPem: ordPki.admin!.enrollment.certPem,
-                    signerKeyPem: ordPki.admin!.enrollment.keyPem,
-                    timeoutMs: 5000,
-                  };
-                })
-              : undefined;
-          const probe =
-            d.probe ?? fabricOrderingProbe({ channel, members, requestTimeoutMs: 2000, ...(adminTls ? { adminTls } : {}), ...(submit ? { submit } : {}) });
-          const byRegion: Record<string, string[]> = {};
-          for (const r of regions) {
-            const m = ordererNodes.filter((n) => n.region === r).map((n) => n.name);
-            if (m.length) byRegion[r] = m;
-          }
           return await runRegionLossDrill({
-            probe,
+            probe: await orderingProbe(scope, (n) => !stoppedRegions.has(n.region)),
             faults,
             regions: byRegion,
             // how long to wait for a leader: the option, else the bound the drill will be judged by
             horizonMs: d.boundMs ?? context?.settings.leaderElectionBoundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
             sampleIntervalMs: d.sampleIntervalMs ?? 50,
             catchUpBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
+          });
+        } finally {
+          await scope.close();
+        }
+      },
+    };
+    // FAB-ORD-12: one ordering node per region restarted with its volume: its pod deleted, its StatefulSet starts
+    // it again on the same claim
+    observations['FAB-ORD-12'] = {
+      id: 'FAB-ORD-12',
+      disruptive: true,
+      async run(context) {
+        const scope = forwardScope();
+        const restarting = new Set<string>();
+        try {
+          return await runRestartDrill({
+            probe: await orderingProbe(scope, (n) => !restarting.has(n.name)),
+            faults: {
+              method: 'pod deleted: its StatefulSet starts it again with the same claim',
+              async stop(member) {
+                const n = ordererNodes.find((x) => x.name === member)!;
+                restarting.add(member);
+                const pod = await deletePodBehind(loadKubeConfig(kubeconfig, clusterOf(n.region).context), namespace, n.name);
+                log(`${n.region}: restarting ordering node ${member} (pod ${pod} deleted)`);
+              },
+              // the controller starts the pod again by itself: nothing to do but stop routing around it
+              async start(member) {
+                restarting.delete(member);
+              },
+            },
+            regions: byRegion,
+            horizonMs: d.restartBoundMs ?? context?.settings.restartCatchUpBoundMs ?? Number(descriptor.settings.restartCatchUpBoundMs ?? defaultSettings.restartCatchUpBoundMs),
+            sampleIntervalMs: d.sampleIntervalMs ?? 50,
+            steadyBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
           });
         } finally {
           await scope.close();

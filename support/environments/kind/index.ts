@@ -103,6 +103,8 @@ export interface KindOptions {
     scheme?: 'http' | 'https';
     /** another way to look at the ordering service (TLS-secured endpoints, a test); replaces the port-forwarded `fabric` probe */
     probe?: OrderingProbe;
+    /** FAB-ORD-12: how long a restarted ordering node may take to come back and catch up (default: the bound it is judged by) */
+    restartBoundMs?: number;
     /** FAB-PEER-05: how long each organization's query may keep trying with a region down (default 60 s) */
     peerQueryBoundMs?: number;
     /** FAB-PEER-05: how long a region's peers may take to answer again after it returns (default 5 min) */

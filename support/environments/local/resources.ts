@@ -22,8 +22,8 @@ export interface ManagedProcess {
   child: ChildProcess;
   /** resolves when the process has exited (with its code or signal) */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** the last lines it wrote (stdout and stderr), for error messages */
-  output(): string;
+  /** the last lines it wrote (stdout and stderr; 20 unless asked, at most the 200 kept), for error messages */
+  output(lines?: number): string;
   isRunning(): boolean;
   kill(signal?: NodeJS.Signals): void;
 }
@@ -106,7 +106,7 @@ export class Resources {
       name,
       child,
       exited,
-      output: () => lines.slice(-20).join('\n'),
+      output: (n = 20) => lines.slice(-n).join('\n'),
       isRunning: () => running,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
         if (running && child.pid) {

@@ -87,14 +87,42 @@ export interface ChannelConfigSpec {
   capabilities?: CapabilitiesSpec;
   /** the deprecated channel-level `OrdererAddresses` value (default: none) */
   ordererAddresses?: string[];
+  /** etcdraft only: the Raft options (default `DEFAULT_RAFT_OPTIONS`) */
+  raftOptions?: RaftOptionsSpec;
+  /** the Orderer group's BatchSize (default `DEFAULT_BATCH_SIZE`) */
+  batchSize?: BatchSizeSpec;
 }
+
+export interface RaftOptionsSpec {
+  /** a Go duration: `500ms` */
+  tickInterval: string;
+  electionTick: number;
+  heartbeatTick: number;
+  maxInflightBlocks: number;
+  snapshotIntervalSize: number;
+}
+
+export interface BatchSizeSpec {
+  maxMessageCount: number;
+  absoluteMaxBytes: number;
+  preferredMaxBytes: number;
+}
+
+/** Fabric's `sampleconfig/configtx.yaml` `Orderer.EtcdRaft.Options`: 500ms ticks, a leader elected after 10 (5 s). */
+export const DEFAULT_RAFT_OPTIONS: RaftOptionsSpec = { tickInterval: '500ms', electionTick: 10, heartbeatTick: 1, maxInflightBlocks: 5, snapshotIntervalSize: 16777216 };
+
+/**
+ * Blocks of at most 10 MB (`sampleconfig/configtx.yaml`'s AbsoluteMaxBytes), 10 messages, 512 KB preferred (the test
+ * network's). Not the test network's 99 MB: a block travels twice inside a ProposalResponse (GetBlockByNumber), so it
+ * must stay under half the gRPC message limit of 100 MB (hyperledger/fabric issue 2820, FAB-ORD-11).
+ */
+export const DEFAULT_BATCH_SIZE: BatchSizeSpec = { maxMessageCount: 10, absoluteMaxBytes: 10485760, preferredMaxBytes: 524288 };
 
 const CONSORTIUM = 'SampleConsortium';
 const ORDERER_ADMINS = '/Channel/Orderer/Admins';
 
 /** The channel header's timestamp: 2025-01-01T00:00:00Z (configtxgen writes the current time). */
 export const GENESIS_TIMESTAMP = new Date(Date.UTC(2025, 0, 1));
-const raftOptions = { tickInterval: '500ms', electionTick: 10, heartbeatTick: 1, maxInflightBlocks: 5, snapshotIntervalSize: 16777216 };
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -308,6 +336,7 @@ function ordererGroup(spec: ChannelConfigSpec): common.ConfigGroup {
         return pc;
       }),
     );
+    const raftOptions = spec.raftOptions ?? DEFAULT_RAFT_OPTIONS;
     const opts = new orderer.etcdraft.Options();
     opts.setTickInterval(raftOptions.tickInterval);
     opts.setElectionTick(raftOptions.electionTick);
@@ -339,10 +368,11 @@ function ordererGroup(spec: ChannelConfigSpec): common.ConfigGroup {
     g.getValuesMap().set('Orderers', value(os.serializeBinary()));
   }
   g.getValuesMap().set('ConsensusType', value(ct.serializeBinary()));
+  const batch = spec.batchSize ?? DEFAULT_BATCH_SIZE;
   const bs = new orderer.BatchSize();
-  bs.setMaxMessageCount(10);
-  bs.setAbsoluteMaxBytes(103809024);
-  bs.setPreferredMaxBytes(524288);
+  bs.setMaxMessageCount(batch.maxMessageCount);
+  bs.setAbsoluteMaxBytes(batch.absoluteMaxBytes);
+  bs.setPreferredMaxBytes(batch.preferredMaxBytes);
   g.getValuesMap().set('BatchSize', value(bs.serializeBinary()));
   const bt = new orderer.BatchTimeout();
   bt.setTimeout('2s');
@@ -553,8 +583,10 @@ function jsonMsp(o: MspSpec): Json {
 
 /** The channel configuration as configtxlator would print it: the `common.Config` JSON. */
 export function channelConfigObjectJson(spec: ChannelConfigSpec): Json {
+  const batch = spec.batchSize ?? DEFAULT_BATCH_SIZE;
+  const raftOptions = spec.raftOptions ?? DEFAULT_RAFT_OPTIONS;
   const ordererValues: Json = {
-    BatchSize: jsonValue({ absolute_max_bytes: 103809024, max_message_count: 10, preferred_max_bytes: 524288 }),
+    BatchSize: jsonValue({ absolute_max_bytes: batch.absoluteMaxBytes, max_message_count: batch.maxMessageCount, preferred_max_bytes: batch.preferredMaxBytes }),
     BatchTimeout: jsonValue({ timeout: '2s' }),
     Capabilities: jsonCapabilities(ordererCapabilities(spec)),
   };

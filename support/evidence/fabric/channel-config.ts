@@ -12,7 +12,7 @@ import './protobuf-bounds.ts';
 import { InputError } from '../../errors.ts';
 import { CertificateReader } from '../certificates.ts';
 import { isRecord, parseJson, readBytes, showValue, type InputBudget } from '../input.ts';
-import type { CertificateInfo, ChannelCapabilities, ChannelConfigInfo, ChannelOrgInfo, ConsenterInfo } from '../model.ts';
+import type { BatchSizeInfo, CertificateInfo, ChannelCapabilities, ChannelConfigInfo, ChannelOrgInfo, ConsenterInfo, RaftOptionsInfo } from '../model.ts';
 
 type Bytes = Uint8Array | string;
 
@@ -52,6 +52,9 @@ interface RawConfig {
   ordererOrgs: RawOrg[];
   capabilities: ChannelCapabilities;
   ordererAddresses?: string[];
+  /** `field` is the path inside the file */
+  raftOptions?: Omit<RaftOptionsInfo, 'source'> & { field: string };
+  batchSize?: Omit<BatchSizeInfo, 'source'> & { field: string };
 }
 
 export interface ChannelConfigReadOptions {
@@ -128,7 +131,7 @@ function finish(raw: RawConfig, file: string, format: 'protobuf' | 'json', opts:
     if (o.endpoints) info.endpoints = o.endpoints;
     return info;
   };
-  return {
+  const info: ChannelConfigInfo = {
     name,
     source: file,
     format,
@@ -141,6 +144,15 @@ function finish(raw: RawConfig, file: string, format: 'protobuf' | 'json', opts:
     capabilities: raw.capabilities,
     ...(raw.ordererAddresses ? { ordererAddresses: raw.ordererAddresses } : {}),
   };
+  if (raw.raftOptions) {
+    const { field, ...options } = raw.raftOptions;
+    info.raftOptions = { ...options, source: `${file}#${field}` };
+  }
+  if (raw.batchSize) {
+    const { field, ...batch } = raw.batchSize;
+    info.batchSize = { ...batch, source: `${file}#${field}` };
+  }
+  return info;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -295,7 +307,24 @@ function walkProtobuf(cfg: common.Config, file: string, prefix: string, channelI
           serverTlsCert: { bytes: c.getServerTlsCert_asU8(), field: `${mf}.consenters[${i}].server_tls_cert` },
           clientTlsCert: { bytes: c.getClientTlsCert_asU8(), field: `${mf}.consenters[${i}].client_tls_cert` },
         }));
+        const o = md.getOptions();
+        if (o) {
+          raw.raftOptions = {
+            tickInterval: o.getTickInterval(),
+            electionTick: o.getElectionTick(),
+            heartbeatTick: o.getHeartbeatTick(),
+            maxInflightBlocks: o.getMaxInflightBlocks(),
+            snapshotIntervalSize: o.getSnapshotIntervalSize(),
+            field: `${mf}.options`,
+          };
+        }
       }
+    }
+    const bsv = ordererGroup.getValuesMap().get('BatchSize');
+    if (bsv) {
+      const f = `${of}.values.BatchSize.value`;
+      const bs = nested(file, f, 'orderer.BatchSize', () => orderer.BatchSize.deserializeBinary(bsv.getValue_asU8()));
+      raw.batchSize = { maxMessageCount: bs.getMaxMessageCount(), absoluteMaxBytes: bs.getAbsoluteMaxBytes(), preferredMaxBytes: bs.getPreferredMaxBytes(), field: f };
     }
     const osv = ordererGroup.getValuesMap().get('Orderers');
     if (osv && raw.consensusType !== 'etcdraft') {
@@ -394,6 +423,14 @@ function jNumber(v: unknown, file: string, field: string): number {
   return n;
 }
 
+/** A protobuf unsigned integer as configtxlator prints it (omitted when zero), a number or a decimal string. */
+function jCount(v: unknown, file: string, field: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = jNumber(v, file, field);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(file, field, `expected a non-negative integer, got ${showValue(v)}`);
+  return n;
+}
+
 function jString(v: unknown, file: string, field: string): string {
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') throw new InputError(file, field, `expected a string, got ${showValue(v, { file, field })}`);
@@ -479,6 +516,7 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
         if (typeof md === 'string') {
           // not decoded in place: base64 protobuf etcdraft.ConfigMetadata
           const m = nested(file, mf, 'orderer.etcdraft.ConfigMetadata', () => orderer.etcdraft.ConfigMetadata.deserializeBinary(u8(md as string)));
+          const o = m.getOptions();
           md = {
             consenters: m.getConsentersList().map((c) => ({
               host: c.getHost(),
@@ -486,6 +524,17 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
               server_tls_cert: c.getServerTlsCert_asB64(),
               client_tls_cert: c.getClientTlsCert_asB64(),
             })),
+            ...(o
+              ? {
+                  options: {
+                    tick_interval: o.getTickInterval(),
+                    election_tick: o.getElectionTick(),
+                    heartbeat_tick: o.getHeartbeatTick(),
+                    max_inflight_blocks: o.getMaxInflightBlocks(),
+                    snapshot_interval_size: o.getSnapshotIntervalSize(),
+                  },
+                }
+              : {}),
           };
         }
         const list = isRecord(md) ? jArray(md.consenters, file, `${mf}.consenters`) : [];
@@ -499,7 +548,31 @@ function walkJson(config: J, file: string, prefix: string, channelId?: string): 
             clientTlsCert: jCert(c.client_tls_cert, file, `${f}.client_tls_cert`),
           };
         });
+        const opts = isRecord(md) ? md.options : undefined;
+        if (opts !== undefined && opts !== null) {
+          const f = `${mf}.options`;
+          if (!isRecord(opts)) throw new InputError(file, f, `expected the etcdraft Options object, got ${showValue(opts)}`);
+          raw.raftOptions = {
+            tickInterval: jString(opts.tick_interval, file, `${f}.tick_interval`),
+            electionTick: jCount(opts.election_tick, file, `${f}.election_tick`),
+            heartbeatTick: jCount(opts.heartbeat_tick, file, `${f}.heartbeat_tick`),
+            maxInflightBlocks: jCount(opts.max_inflight_blocks, file, `${f}.max_inflight_blocks`),
+            snapshotIntervalSize: jCount(opts.snapshot_interval_size, file, `${f}.snapshot_interval_size`),
+            field: f,
+          };
+        }
       }
+    }
+    const bs = jValue(og, 'BatchSize');
+    if (bs !== undefined && bs !== null) {
+      const f = `${of}.values.BatchSize.value`;
+      if (!isRecord(bs)) throw new InputError(file, f, `expected the BatchSize object, got ${showValue(bs)}`);
+      raw.batchSize = {
+        maxMessageCount: jCount(bs.max_message_count, file, `${f}.max_message_count`),
+        absoluteMaxBytes: jCount(bs.absolute_max_bytes, file, `${f}.absolute_max_bytes`),
+        preferredMaxBytes: jCount(bs.preferred_max_bytes, file, `${f}.preferred_max_bytes`),
+        field: f,
+      };
     }
     const os = jValue(og, 'Orderers');
     if (isRecord(os) && raw.consensusType !== 'etcdraft') {

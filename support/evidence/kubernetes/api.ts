@@ -360,7 +360,7 @@ export async function collectKubernetesApiEvidence(region: string, o: Kubernetes
   }
 
   // The manifest collector's mapping, fed the live objects (list items carry no kind/apiVersion of their own).
-  const contents: ManifestContents = { pods: [], services: [], nodes: [], files: [] };
+  const contents: ManifestContents = { pods: [], services: [], nodes: [], configMaps: [], files: [] };
   const podsFile = path('pods');
   const podObjects = new Map<string, Obj>();
   for (const [i, p] of pods.entries()) {

@@ -1,13 +1,16 @@
 /**
  * Kubernetes manifests (multi-document YAML or JSON files, or directories of them) → `KubernetesClusterInfo`.
  * Workloads (Deployment, StatefulSet, ReplicaSet) expand to one `PodInfo` per replica named `<name>-<i>`, from the
- * pod template; Pods keep their `nodeName`; Services and Nodes are read as they are; `List` kinds are unpacked.
- * Other kinds (ConfigMaps, a KIND cluster config lying in the same folder, ...) are ignored.
+ * pod template (a StatefulSet's claim templates become volumes of each replica); Pods keep their `nodeName`;
+ * Services and Nodes are read as they are; ConfigMaps keep their plain entries and the Fabric keys of the YAML files
+ * they hold (evidence/fabric/node-config.ts); `List` kinds are unpacked. Other kinds (Secrets, a KIND cluster config
+ * lying in the same folder, ...) are ignored.
  */
 import { extname } from 'node:path';
 import { InputError } from '../../errors.ts';
 import { boundedInt, describeType, fieldPath, isRecord, parseJson, parseYamlDocuments, portNumber, readText, showValue, walkFiles, type InputBudget } from '../input.ts';
-import type { KubernetesClusterInfo, NodeInfo, PodAffinityInfo, PodInfo, ServiceInfo } from '../model.ts';
+import type { ConfigMapInfo, ContainerInfo, KubernetesClusterInfo, NodeInfo, PodAffinityInfo, PodInfo, ServiceInfo, VolumeInfo } from '../model.ts';
+import { fabricKeysOfText } from '../fabric/node-config.ts';
 
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
@@ -25,6 +28,7 @@ export interface ManifestContents {
   pods: PodInfo[];
   services: ServiceInfo[];
   nodes: NodeInfo[];
+  configMaps: ConfigMapInfo[];
   /** the files read, in order */
   files: string[];
 }
@@ -45,9 +49,11 @@ export async function listManifestFiles(paths: string[]): Promise<string[]> {
 /** Read manifests for one region's cluster: one file at a time, so memory holds one file's text. */
 export async function readKubernetesManifests(paths: string[], region: string, opts: { budget?: InputBudget } = {}): Promise<KubernetesClusterInfo> {
   const files = await listManifestFiles(paths);
-  const contents: ManifestContents = { pods: [], services: [], nodes: [], files };
+  const contents: ManifestContents = { pods: [], services: [], nodes: [], configMaps: [], files };
   for (const f of files) addManifestText(contents, await readText(f, 'manifest', { budget: opts.budget }), f);
-  return { region, origin: 'manifests', pods: contents.pods, services: contents.services, nodes: contents.nodes, sources: files };
+  const cluster: KubernetesClusterInfo = { region, origin: 'manifests', pods: contents.pods, services: contents.services, nodes: contents.nodes, sources: files };
+  if (contents.configMaps.length) cluster.configMaps = contents.configMaps;
+  return cluster;
 }
 
 /** Parse one manifest file's text into `into`. */
@@ -69,7 +75,7 @@ export function addManifestObject(into: ManifestContents, value: unknown, file: 
     arr(value.items, file, `${field}.items`).forEach((item, i) => addManifestObject(into, item, file, `${field}.items[${i}]`));
     return;
   }
-  if (kind !== 'Pod' && kind !== 'Service' && kind !== 'Node' && !WORKLOADS.has(kind)) return; // not evidence we read
+  if (kind !== 'Pod' && kind !== 'Service' && kind !== 'Node' && kind !== 'ConfigMap' && !WORKLOADS.has(kind)) return; // not evidence we read
   const meta = obj(value.metadata, file, `${field}.metadata`);
   const name = str(meta.name, file, `${field}.metadata.name`);
   const namespace = optStr(meta.namespace, file, `${field}.metadata.namespace`) ?? 'default';
@@ -90,8 +96,14 @@ export function addManifestObject(into: ManifestContents, value: unknown, file: 
     const tmeta = obj(template.metadata, file, `${field}.spec.template.metadata`);
     const tspec = obj(template.spec, file, `${field}.spec.template.spec`);
     const tlabels = labels(tmeta.labels, file, `${field}.spec.template.metadata.labels`);
+    const templates = kind === 'StatefulSet' ? claimTemplates(spec, file, `${field}.spec.volumeClaimTemplates`) : [];
     for (let i = 0; i < replicas; i++) {
-      into.pods.push(podFrom(`${name}-${i}`, namespace, `${kind}/${name}`, { ...tlabels }, tspec, file, `${field}.spec.template.spec`, source));
+      const pod = podFrom(`${name}-${i}`, namespace, `${kind}/${name}`, { ...tlabels }, tspec, file, `${field}.spec.template.spec`, source);
+      // what the StatefulSet controller adds: a claim `<template>-<pod>` per template, unless the pod names the volume
+      const own = new Set((pod.volumes ?? []).map((v) => v.name));
+      const claims = templates.filter((t) => !own.has(t)).map((t): VolumeInfo => ({ name: t, type: 'volumeClaimTemplate', claimName: `${t}-${pod.name}` }));
+      if (claims.length) pod.volumes = [...(pod.volumes ?? []), ...claims];
+      into.pods.push(pod);
     }
   } else if (kind === 'Service') {
     const spec = obj(value.spec, file, `${field}.spec`);
@@ -119,7 +131,112 @@ export function addManifestObject(into: ManifestContents, value: unknown, file: 
     });
   } else if (kind === 'Node') {
     into.nodes.push({ name, labels: labels(meta.labels, file, `${field}.metadata.labels`), source });
+  } else if (kind === 'ConfigMap') {
+    into.configMaps.push(configMapFrom(name, namespace, obj(value.data, file, `${field}.data`), file, `${field}.data`, source));
   }
+}
+
+/** Keys that look like they hold a secret: their values are not kept (a ConfigMap is no place for one, but still). */
+const SECRET_KEY = /pass|secret|token|pin|credential|private|\bkey\b|_key$|-key$/i;
+
+function configMapFrom(name: string, namespace: string, data: Obj, file: string, field: string, source: string): ConfigMapInfo {
+  const cm: ConfigMapInfo = { name, namespace, data: {}, files: {}, source };
+  for (const [k, v] of Object.entries(data)) {
+    if (v !== null && typeof v === 'object') throw new InputError(file, fieldPath(field, k), `expected a string, got ${showValue(v)}`);
+    const text = v === null || v === undefined ? '' : String(v);
+    // a configuration file may sit under any key (a volume's items map keys to file names): every entry that reads
+    // as a YAML mapping keeps its Fabric keys; a plain value stays one (for envFrom and configMapKeyRef)
+    const read = fabricKeysOfText(text, `${source} data.${k}`);
+    if ('values' in read ? read.mapping : /\.ya?ml$/i.test(k)) cm.files[k] = 'values' in read ? { values: read.values } : read;
+    else if (!SECRET_KEY.test(k)) cm.data[k] = text;
+  }
+  return cm;
+}
+
+function claimTemplates(spec: Obj, file: string, field: string): string[] {
+  return arr(spec.volumeClaimTemplates, file, field).map((t, i) => {
+    const meta = obj(obj(t, file, `${field}[${i}]`).metadata, file, `${field}[${i}].metadata`);
+    return str(meta.name, file, `${field}[${i}].metadata.name`);
+  });
+}
+
+/** A container's image, environment and mounts. */
+function containerFrom(c: Obj, file: string, field: string): ContainerInfo {
+  const name = optStr(c.name, file, `${field}.name`) ?? '';
+  const info: ContainerInfo = { name, env: [], envFrom: [], volumeMounts: [] };
+  const image = optStr(c.image, file, `${field}.image`);
+  if (image) info.image = image;
+  arr(c.env, file, `${field}.env`).forEach((e, i) => {
+    const f = `${field}.env[${i}]`;
+    const eo = obj(e, file, f);
+    const ename = str(eo.name, file, `${f}.name`);
+    if (eo.valueFrom !== undefined && eo.valueFrom !== null) {
+      const vf = obj(eo.valueFrom, file, `${f}.valueFrom`);
+      const ref = (k: string) => (isRecord(vf[k]) ? (vf[k] as Obj) : undefined);
+      const cm = ref('configMapKeyRef');
+      const sec = ref('secretKeyRef');
+      const from: ContainerInfo['env'][number]['from'] = cm
+        ? { kind: 'configMap', name: optStr(cm.name, file, `${f}.valueFrom.configMapKeyRef.name`), key: optStr(cm.key, file, `${f}.valueFrom.configMapKeyRef.key`) }
+        : sec
+          ? { kind: 'secret', name: optStr(sec.name, file, `${f}.valueFrom.secretKeyRef.name`), key: optStr(sec.key, file, `${f}.valueFrom.secretKeyRef.key`) }
+          : ref('fieldRef')
+            ? { kind: 'field' }
+            : { kind: 'resource' };
+      info.env.push({ name: ename, from });
+    } else {
+      const v = eo.value;
+      if (v !== undefined && v !== null && typeof v === 'object') throw new InputError(file, `${f}.value`, `expected a string, got ${showValue(v)}`);
+      info.env.push({ name: ename, value: v === undefined || v === null ? '' : String(v) });
+    }
+  });
+  arr(c.envFrom, file, `${field}.envFrom`).forEach((e, i) => {
+    const f = `${field}.envFrom[${i}]`;
+    const eo = obj(e, file, f);
+    const prefix = optStr(eo.prefix, file, `${f}.prefix`);
+    for (const [k, kind] of [['configMapRef', 'configMap'], ['secretRef', 'secret']] as const) {
+      if (eo[k] === undefined || eo[k] === null) continue;
+      const ref = obj(eo[k], file, `${f}.${k}`);
+      info.envFrom.push({ kind, name: str(ref.name, file, `${f}.${k}.name`), ...(prefix ? { prefix } : {}) });
+    }
+  });
+  arr(c.volumeMounts, file, `${field}.volumeMounts`).forEach((m, i) => {
+    const f = `${field}.volumeMounts[${i}]`;
+    const mo = obj(m, file, f);
+    const mount: ContainerInfo['volumeMounts'][number] = { name: str(mo.name, file, `${f}.name`), mountPath: str(mo.mountPath, file, `${f}.mountPath`) };
+    const subPath = optStr(mo.subPath, file, `${f}.subPath`);
+    if (subPath) mount.subPath = subPath;
+    if (mo.readOnly === true) mount.readOnly = true;
+    info.volumeMounts.push(mount);
+  });
+  return info;
+}
+
+const VOLUME_FIELDS = new Set(['name']);
+
+/** A pod volume: its source's type and what the checks need of it. */
+function volumeFrom(v: Obj, file: string, field: string): VolumeInfo {
+  const name = str(v.name, file, `${field}.name`);
+  const type = Object.keys(v).find((k) => !VOLUME_FIELDS.has(k) && v[k] !== undefined && v[k] !== null) ?? 'emptyDir';
+  const info: VolumeInfo = { name, type };
+  const src = isRecord(v[type]) ? (v[type] as Obj) : {};
+  const f = `${field}.${type}`;
+  if (type === 'persistentVolumeClaim') info.claimName = optStr(src.claimName, file, `${f}.claimName`);
+  if (type === 'configMap' || type === 'secret') {
+    info.object = optStr(type === 'configMap' ? src.name : src.secretName, file, `${f}.${type === 'configMap' ? 'name' : 'secretName'}`);
+    if (src.items !== undefined && src.items !== null) {
+      info.items = arr(src.items, file, `${f}.items`).map((it, i) => {
+        const io = obj(it, file, `${f}.items[${i}]`);
+        return { key: str(io.key, file, `${f}.items[${i}].key`), path: str(io.path, file, `${f}.items[${i}].path`) };
+      });
+    }
+  }
+  if (type === 'emptyDir') {
+    const medium = optStr(src.medium, file, `${f}.medium`);
+    if (medium) info.medium = medium;
+  }
+  if (type === 'hostPath') info.path = optStr(src.path, file, `${f}.path`);
+  for (const k of Object.keys(info) as Array<keyof VolumeInfo>) if (info[k] === undefined) delete info[k];
+  return info;
 }
 
 function podFrom(name: string, namespace: string, owner: string, podLabels: Record<string, string>, spec: Obj, file: string, field: string, source: string): PodInfo {
@@ -137,6 +254,9 @@ function podFrom(name: string, namespace: string, owner: string, podLabels: Reco
   const pod: PodInfo = { name, namespace, owner, labels: podLabels, containerPorts, images, affinity: affinityFrom(spec, file, field), source };
   const nodeName = optStr(spec.nodeName, file, `${field}.nodeName`);
   if (nodeName) pod.nodeName = nodeName;
+  pod.containers = arr(spec.containers, file, `${field}.containers`).map((c, i) => containerFrom(obj(c, file, `${field}.containers[${i}]`), file, `${field}.containers[${i}]`));
+  const volumes = arr(spec.volumes, file, `${field}.volumes`).map((v, i) => volumeFrom(obj(v, file, `${field}.volumes[${i}]`), file, `${field}.volumes[${i}]`));
+  if (volumes.length) pod.volumes = volumes;
   return pod;
 }
 

@@ -3,7 +3,7 @@
  * Services (by name, verified against the organization CA; the peer behind a Service is named by the certificate
  * it presents), the Corda lease row and database reachability, each region's cluster through the Kubernetes API,
  * the ordering nodes' own round-trip figures, and
- * the release each Fabric node says it runs (`GET /version`). Where it may connect is decided by `address.ts` (only where the
+ * the release each Fabric node says it runs (`GET /version`), and the peers' own ledger heights. Where it may connect is decided by `address.ts` (only where the
  * descriptor's `live` section says) and, for Kubernetes, by `kubeAccessOf` below.
  * Used by `ha-validate --live` on an existing deployment and by every provisioning environment, so the same
  * observation means the same thing everywhere. Nothing here writes to the deployment.
@@ -20,6 +20,7 @@ import { handshake } from './tls.ts';
 import { addressOf, dialAddress, liveEndpoint } from './address.ts';
 import { collectRoundTrips } from './round-trips.ts';
 import { collectNodeVersions } from './versions.ts';
+import { collectPeerHeights } from './peer-heights.ts';
 import { readLeaseRow, ReadOnlySession, type LeaseRow } from './lease.ts';
 
 export { readLeaseRow, type LeaseRow };
@@ -191,13 +192,14 @@ export async function collectKubernetesEvidence(d: TargetDescriptor, env: NodeJS
 }
 
 export async function collectLiveEvidence(d: TargetDescriptor): Promise<Partial<LiveEvidence>> {
-  const [tls, db, kube, trips, versions] = await Promise.all([
+  const [tls, db, kube, trips, versions, heights] = await Promise.all([
     collectTlsEvidence(d),
     collectDatabaseEvidence(d),
     collectKubernetesEvidence(d),
     collectRoundTrips(d),
     collectNodeVersions(d),
+    collectPeerHeights(d),
   ]);
   const unobserved = { ...trips.unobserved, ...versions.unobserved };
-  return { ...tls, ...db, ...kube, ...trips, ...versions, ...(Object.keys(unobserved).length ? { unobserved } : {}) };
+  return { ...tls, ...db, ...kube, ...trips, ...versions, ...heights, ...(Object.keys(unobserved).length ? { unobserved } : {}) };
 }

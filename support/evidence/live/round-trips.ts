@@ -77,7 +77,11 @@ function orderers(d: TargetDescriptor): OrdererRef[] {
 }
 
 /** GET a metrics page; `inLive`: the URL is written in the live section (an IP is dialled as written). */
-async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, inLive: boolean, ca?: string[]): Promise<MetricSample[]> {
+/**
+ * GET an operations endpoint's `/metrics` where the descriptor's live section lets the harness dial it (`inLive`:
+ * an endpoint written in the live section itself), parsed.
+ */
+export async function getMetrics(d: TargetDescriptor, url: string, timeoutMs: number, inLive: boolean, ca?: string[]): Promise<MetricSample[]> {
   return parsePrometheus(await operationsGet(d, url, { timeoutMs, inLive, ca }));
 }
 

@@ -20,6 +20,8 @@ import { FABRIC_IMAGES } from '../../../support/fixtures/kubernetes.ts';
 import type { MemberState, OrderingProbe } from '../../../support/drills/ordering-probe.ts';
 import type { Timeline } from '../../../support/evidence/model.ts';
 import { startFakeKubeApi, type FakeKubeApi } from '../../fakes/kube-api-server.ts';
+import { buildStaticEvidence } from '../../helpers/evidence-builder.ts';
+import { expectStatus } from '../../helpers/verdicts.ts';
 
 const FAKES = resolve(fileURLToPath(new URL('../../fakes', import.meta.url)));
 const KIND = join(FAKES, 'kind');
@@ -458,6 +460,96 @@ test('FAB-ORD-03 on kind: each region in turn is stopped (docker stop of its nod
   const docker = (await w.calls()).slice(before).filter((c) => c.tool === 'docker').map((c) => `${c.argv[0]} ${c.argv.filter((a) => a.startsWith('hac-')).map((a) => a.replace(`hac-${runId}-`, '')).join(' ')}`);
   const nodes = (r: string) => `${r}-control-plane ${r}-worker ${r}-worker2 ${r}-worker3`;
   assert.deepEqual(docker, ['r1', 'r2', 'r3'].flatMap((r) => [`stop ${nodes(r)}`, `start ${nodes(r)}`]));
+});
+
+/**
+ * The reference's five orderers as pods in the stand-in API (what their StatefulSets would run, put there at the
+ * first look), and a probe that sees a member down while its pod is gone: the drill deletes the pod through the API;
+ * the test's "controller" starts it again on the probe's next look, at its old height, and it catches up on the look
+ * after that.
+ */
+function restartsOverKind(runId: string): OrderingProbe {
+  const placement: Record<string, string> = {
+    'org0-orderer1': 'r1',
+    'org0-orderer2': 'r1',
+    'org0-orderer3': 'r2',
+    'org0-orderer4': 'r3',
+    'org0-orderer5': 'r3',
+  };
+  const members = Object.keys(placement);
+  const storeOf = (m: string) => api.store(`hac-${runId}-${placement[m]}`)!;
+  const podKey = (m: string) => `Pod/test-network/${m}-0`;
+  const pod = (m: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${m}-0`, namespace: 'test-network', labels: { app: m, org: 'org0' } },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  let placed = false;
+  const place = () => {
+    if (placed) return;
+    placed = true;
+    for (const m of members) storeOf(m).objects.set(podKey(m), pod(m));
+  };
+  const heights: Record<string, number> = Object.fromEntries(members.map((m) => [m, 1]));
+  const returning = new Set<string>();
+  let top = 1;
+  const up = (m: string) => storeOf(m).objects.has(podKey(m));
+  const leader = () => members.filter(up).sort()[0];
+  return {
+    kind: 'fabric',
+    channel: 'mychannel',
+    members,
+    heightMeaning: 'block height of channel mychannel',
+    async state(member): Promise<MemberState> {
+      place();
+      if (!up(member)) {
+        // the StatefulSet controller starts the deleted pod again
+        storeOf(member).objects.set(podKey(member), pod(member));
+        returning.add(member);
+        return { member, reachable: false, error: 'ECONNREFUSED' };
+      }
+      if (returning.has(member)) returning.delete(member);
+      else heights[member] = top;
+      return { member, reachable: true, isLeader: leader() === member, height: heights[member], clusterSize: 5, activeNodes: members.filter(up).length };
+    },
+    async write(through) {
+      top += 1;
+      for (const m of through) if (up(m)) heights[m] = top;
+      return { ok: true, ms: 5, via: leader(), height: top };
+    },
+  };
+}
+
+test('FAB-ORD-12 on kind: one ordering node per region restarted by deleting its pod; it comes back and catches up', async () => {
+  const w = await world();
+  const runId = 'd2d2d2d2';
+  const envr = kindEnvironment(options(w, { runId, drill: { probe: restartsOverKind(runId), sampleIntervalMs: 20, catchUpBoundMs: 5000, restartBoundMs: 5000 } }));
+  const started = await envr.start();
+  let timeline: Timeline;
+  const before = api.requests.length;
+  try {
+    assert.ok(started.observations['FAB-ORD-12'].disruptive);
+    timeline = await started.observations['FAB-ORD-12'].run();
+  } finally {
+    await started.stop();
+  }
+  const kinds = timeline.events.filter((e) => ['fault', 'write', 'restore', 'catch-up', 'exit', 'error'].includes(e.kind)).map((e) => `${e.kind} ${String(e.member)}`);
+  assert.deepEqual(kinds, ['org0-orderer1', 'org0-orderer3', 'org0-orderer4'].flatMap((m) => [`fault ${m}`, `write ${m}`, `restore ${m}`, `catch-up ${m}`]));
+  for (const e of timeline.events.filter((x) => x.kind === 'catch-up')) assert.equal(e.caughtUp, true, JSON.stringify(e));
+  assert.equal(timeline.params.method, 'pod deleted: its StatefulSet starts it again with the same claim');
+  // each restart is one DELETE of the pod behind the node's Service, in its own region's cluster
+  const deletes = api.requests.slice(before).filter((r) => r.method === 'DELETE').map((r) => r.path.replace(`hac-${runId}-`, ''));
+  assert.deepEqual(deletes, [
+    '/clusters/r1/api/v1/namespaces/test-network/pods/org0-orderer1-0',
+    '/clusters/r2/api/v1/namespaces/test-network/pods/org0-orderer3-0',
+    '/clusters/r3/api/v1/namespaces/test-network/pods/org0-orderer4-0',
+  ]);
+  assert.ok(w.lines.includes('r2: restarting ordering node org0-orderer3 (pod org0-orderer3-0 deleted)'), w.lines.join('\n'));
+  // judged by the catalogue's check: caught up, with the bound from the settings
+  const e = buildStaticEvidence();
+  e.live.timelines['FAB-ORD-12'] = timeline;
+  expectStatus('FAB-ORD-12', e, 'passed', /org0-orderer1 in r1, org0-orderer3 in r2, org0-orderer4 in r3; pod deleted: its StatefulSet starts it again with the same claim\): each rejoined and caught up/);
 });
 
 function assertPlainLines(problems: string[]): void {

@@ -20,6 +20,8 @@ import { portFree } from '../../../support/environments/local/fabric/topology.ts
 import type { StartedLocalPart } from '../../../support/environments/local/part.ts';
 import type { LiveEvidence, Timeline, TimelineEvent } from '../../../support/evidence/model.ts';
 import type { Verdict } from '../../../support/checks/types.ts';
+import { catalogue } from '../../../support/checks/catalogue.ts';
+import { etcdOrderingProbe, statesOf } from '../../../support/drills/ordering-probe.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -320,6 +322,34 @@ describe('the Fabric part on the reference topology', () => {
     if (v) assert.equal(v['FAB-GW-04'].status, 'passed', v['FAB-GW-04'].message);
   });
 
+  test('FAB-ORD-12: one member per region killed and started again with its data directory rejoins and catches up; each node names its configuration file', async () => {
+    const fabric = h.part.descriptor.fabric as {
+      ordering: Array<{ nodes: Array<{ name: string; config: string }> }>;
+      organizations: Array<{ peers: Array<{ name: string; config: string }> }>;
+    };
+    for (const n of [...fabric.ordering[0].nodes, ...fabric.organizations.flatMap((o) => o.peers)]) {
+      assert.ok(isAbsolute(n.config) && existsSync(n.config), `${n.name}: ${n.config}`);
+    }
+    const before = await memberPids(h.runId);
+    const t0 = Date.now();
+    const tl = await h.part.observations['FAB-ORD-12'].run();
+    timelines['FAB-ORD-12'] = tl;
+    assertTimes(tl);
+    assert.deepEqual(tl.params.restarted, { r1: 'org0-orderer1', r2: 'org0-orderer3', r3: 'org0-orderer4' });
+    for (const region of ['r1', 'r2', 'r3']) {
+      assert.equal(ofKind(tl, 'write', region)[0].ok, true, `a block committed while ${region}'s member was down`);
+      const [c] = ofKind(tl, 'catch-up', region);
+      assert.equal(c.caughtUp, true, JSON.stringify(c));
+      assert.ok((c.ms as number) < 10_000, `caught up in ${String(c.ms)} ms`);
+    }
+    assert.deepEqual(ofKind(tl, 'exit'), []);
+    // killed and started again: three new processes, the same number running
+    assert.equal((await memberPids(h.runId)).length, before.length);
+    assert.ok(Date.now() - t0 < 15_000, `the drill took ${Date.now() - t0} ms`);
+    const v = await judge(h, { timelines: { 'FAB-ORD-12': tl } }, ['FAB-ORD-12']);
+    if (v) assert.match(v['FAB-ORD-12'].message, /restarted one etcd member \(the local stand-in: the Raft library Fabric uses\) per region with its data .* each rejoined and caught up within \d+ ms; bound 60000 ms \(default\)/);
+  });
+
   test("the peers' ledgers follow the ordering service: after the drills' writes every peer is at the new height, stopped ones too", async () => {
     const before = Math.max(...Object.values(live.peerHeights!).map((x) => x.mychannel));
     let heights: number[] = [];
@@ -335,7 +365,7 @@ describe('the Fabric part on the reference topology', () => {
   });
 
   test('every Fabric check passes on the reference, except those that need Kubernetes itself (skipped)', async (t) => {
-    const ids = FABRIC_IDS;
+    const ids = catalogue.filter((c) => c.area === 'fabric').map((c) => c.id);
     const v = await judge(h, { ...live, timelines }, ids);
     if (!v) return t.skip('support/checks/catalogue.ts does not exist yet');
     for (const id of ids) {
@@ -481,6 +511,55 @@ describe('broken variants turn their guarantee failed, from what was observed; n
     }
   });
 
+  test('orderer-ephemeral-volume: the member started again with an empty data directory panics (tocommit out of range) and FAB-ORD-12 fails; it is repaired after', async () => {
+    const h = await start('orderer-ephemeral-volume');
+    try {
+      const tl = await h.part.observations['FAB-ORD-12'].run();
+      const [exit] = ofKind(tl, 'exit', 'r2');
+      assert.equal(exit?.member, 'org0-orderer3', JSON.stringify(tl.events.filter((e) => e.kind !== 'sample')));
+      assert.match(String(exit.message), /tocommit\(\d+\) is out of range \[lastIndex\(0\)\]/);
+      // the drill went on without it: r3's member was restarted and caught up
+      assert.equal(ofKind(tl, 'catch-up', 'r3')[0].caughtUp, true);
+      const v = await judge(h, { timelines: { 'FAB-ORD-12': tl } }, ['FAB-ORD-12']);
+      if (v) {
+        assert.equal(v['FAB-ORD-12'].status, 'failed');
+        assert.match(v['FAB-ORD-12'].message, /org0-orderer3 \(r2\) exited \d+ ms after it was started again, instead of rejoining: etcd exited: tocommit\(\d+\) is out of range/);
+      }
+      // repaired: all five members serve again, at one height, and commit
+      const members = liveOf(h.part).fabricOrdering.members;
+      const etcd = etcdOrderingProbe({ channel: 'mychannel', members: Object.fromEntries(Object.entries(members).map(([k, m]) => [k, { client: m.client, metrics: m.metrics }])) });
+      const w = await etcd.write(Object.keys(members), 5000);
+      assert.equal(w.ok, true, w.error);
+      let heights: number[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        heights = Object.values(await statesOf(etcd, Object.keys(members), 'full')).map((x) => x.height ?? -1);
+        if (heights.every((x) => x === w.height)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(heights, Array(5).fill(w.height));
+    } finally {
+      await stop(h);
+    }
+  });
+
+  test('peer-no-external-endpoint and orderer-tick-override-mismatch: the configuration files written for the stand-ins fail FAB-PEER-06 and FAB-ORD-11', async () => {
+    for (const [variant, id, pattern] of [
+      ['peer-no-external-endpoint', 'FAB-PEER-06', /org1-peer2 is behind gateway Service org1-peer-gateway-svc but publishes no externalEndpoint .*core\.yaml does not set peer\.gossip\.externalEndpoint/],
+      ['orderer-tick-override-mismatch', 'FAB-ORD-11', /vs 250 ms on org0-orderer3 \(TickIntervalOverride 250ms \(file: .*org0-orderer3\/orderer\.yaml Consensus\.TickIntervalOverride\)\)/],
+    ] as const) {
+      const h = await start(variant);
+      try {
+        const v = await judge(h, {}, [id]);
+        if (v) {
+          assert.equal(v[id].status, 'failed', `${variant}: ${v[id].message}`);
+          assert.match(v[id].message, pattern);
+        }
+      } finally {
+        await stop(h);
+      }
+    }
+  });
+
   test('peer-lagging: org1-peer2 stays at the genesis block while the others follow; FAB-PEER-03 names it from the live heights', async () => {
     const h = await start('peer-lagging');
     try {
@@ -488,8 +567,11 @@ describe('broken variants turn their guarantee failed, from what was observed; n
       const heights = Object.fromEntries(Object.entries(live.peerHeights ?? {}).map(([k, v]) => [k.replace(/:\d+$/, ''), v.mychannel]));
       assert.equal(heights['org1-peer2'], 1, JSON.stringify(heights));
       assert.ok(Object.entries(heights).every(([p, v]) => p === 'org1-peer2' || v >= 11), JSON.stringify(heights));
-      const v = await judge(h, live, ['FAB-PEER-03']);
+      const v = await judge(h, live, ['FAB-PEER-03', 'FAB-PEER-06']);
       if (v) {
+        // behind org1's gateway Service in r1, with org1-peer1
+        assert.equal(v['FAB-PEER-06'].status, 'failed', v['FAB-PEER-06'].message);
+        assert.match(v['FAB-PEER-06'].message, /org1-peer-gateway-svc in r1, channel mychannel: org1-peer2 at 1, \d+ behind/);
         assert.equal(v['FAB-PEER-03'].status, 'failed', v['FAB-PEER-03'].message);
         assert.match(v['FAB-PEER-03'].message, /channel mychannel: org1-peer2\S* at height 1, \d+ blocks behind/);
         assert.equal(v['FAB-PEER-03'].message.match(/ at height /g)?.length, 1, 'only org1-peer2 lags');

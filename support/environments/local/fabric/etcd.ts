@@ -1,7 +1,9 @@
 /**
  * The ordering service stand-in: one etcd member per ordering node (etcd runs the same Raft library Fabric's
  * etcdraft orderer uses), each on its own loopback address, data in the run's temp dir, with compressed Raft
- * timings. Members are stopped and started by the FAB-ORD-03 drill through `OrderingFaults`.
+ * timings. Members are stopped and started by the FAB-ORD-03 drill through `OrderingFaults`, and restarted one at a
+ * time by the FAB-ORD-12 drill through `RestartFaults`. A member's data directory holds what an orderer's volume
+ * does: its Raft write-ahead log (`member/wal`) and snapshots (`member/snap`).
  *
  * With `tls`, the members talk Raft over TLS on the cluster port as Fabric's consenters do: each serves its
  * ordering node's TLS certificate there (what a handshake to the consenter's host:port is shown, FAB-ORD-10) and
@@ -10,13 +12,14 @@
  * connection comes from 127.0.0.1 whatever member makes it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
 import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
 import { httpCall } from '../../../drills/http-client.ts';
 import type { EtcdMemberEndpoints } from '../../../drills/ordering-probe.ts';
 import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';
+import type { RestartFaults } from '../../../drills/fabric-restart.ts';
 import { ORDERER_CLIENT_PORT, ORDERER_CLUSTER_PORT, ORDERER_METRICS_PORT } from './topology.ts';
 
 export const ETCD_MISSING =
@@ -53,6 +56,8 @@ export interface EtcdClusterOptions {
 export class EtcdCluster {
   private readonly procs = new Map<string, ManagedProcess>();
   private readonly frozen = new Set<string>();
+  /** members whose data directory was set aside by a restart that wipes it (a broken variant), to repair later */
+  private readonly wiped = new Set<string>();
   private readonly bin: string;
   /** set once the run is released: no member is (re)started after that */
   private retired = false;
@@ -83,21 +88,29 @@ export class EtcdCluster {
     return m;
   }
 
-  private args(m: EtcdMemberSpec): string[] {
+  /** where a member keeps its WAL and snapshots */
+  dataDir(name: string): string {
+    return join(this.dir, this.member(name).name);
+  }
+
+  private args(m: EtcdMemberSpec, state: 'new' | 'existing'): string[] {
     const ep = this.endpoints(m.name);
     const cluster = this.members.map((x) => `${x.name}=${this.endpoints(x.name).peer}`).join(',');
     return [
       '--name', m.name,
-      '--data-dir', join(this.dir, m.name),
+      '--data-dir', this.dataDir(m.name),
       '--listen-peer-urls', ep.peer,
       '--initial-advertise-peer-urls', ep.peer,
       '--listen-client-urls', ep.client,
       '--advertise-client-urls', ep.client,
       '--listen-metrics-urls', ep.metrics,
       '--initial-cluster', cluster,
-      // ignored once the member has data: a restarted member rejoins from its WAL
-      '--initial-cluster-state', 'new',
+      // a member started again joins the existing cluster: with its data it rejoins from its WAL (the flag is then
+      // ignored); without it, it starts an empty Raft log the leader's commit index is beyond, as an orderer does
+      '--initial-cluster-state', state,
       '--initial-cluster-token', `ha-conformance-${this.resources.runId}`,
+      // the repair after a wiping restart removes and adds a member at once, not after etcd's 5 s health window
+      '--strict-reconfig-check=false',
       '--heartbeat-interval', String(this.o.heartbeatMs),
       '--election-timeout', String(this.o.electionTimeoutMs),
       '--logger', 'zap',
@@ -113,7 +126,8 @@ export class EtcdCluster {
 
   private spawn(m: EtcdMemberSpec): ManagedProcess {
     if (this.retired) throw new BrokenError(`etcd member ${m.name} is not restarted: the local environment is stopping`);
-    const p = this.resources.spawn(`etcd ${m.name}`, this.bin, this.args(m), { cwd: this.dir });
+    const state = this.procs.has(m.name) ? 'existing' : 'new';
+    const p = this.resources.spawn(`etcd ${m.name}`, this.bin, this.args(m, state), { cwd: this.dir });
     this.procs.set(m.name, p);
     return p;
   }
@@ -195,6 +209,120 @@ export class EtcdCluster {
       stop: (names) => this.stopMembers(names),
       start: (names) => this.startMembers(names),
     };
+  }
+
+  /** One call to a member's gRPC gateway; the parsed answer, or an Error naming the URL. */
+  private async api<T>(name: string, path: string, body: unknown = {}): Promise<T> {
+    const url = `${this.endpoints(name).client}${path}`;
+    const a = await httpCall(url, { method: 'POST', body: JSON.stringify(body), timeoutMs: 1000 });
+    const parsed = JSON.parse(a.body) as T & { error?: string; message?: string };
+    if (a.status !== 200 || parsed.error) throw new Error(`${url}: ${parsed.message ?? parsed.error ?? `HTTP ${a.status}`}`);
+    return parsed;
+  }
+
+  /** member name → etcd member ID (as the gateway prints it), and the leader's ID, from a running member other than `not` */
+  private async view(not?: string): Promise<{ ids: Record<string, string>; leader?: string; asked: string }> {
+    for (const m of this.members.filter((x) => x.name !== not && this.isRunning(x.name))) {
+      try {
+        const list = await this.api<{ members?: Array<{ ID?: string; name?: string; peerURLs?: string[] }> }>(m.name, '/v3/cluster/member/list');
+        const status = await this.api<{ leader?: string }>(m.name, '/v3/maintenance/status');
+        const ids: Record<string, string> = {};
+        for (const x of list.members ?? []) {
+          const named = this.members.find((y) => y.name === x.name || (x.peerURLs ?? []).includes(this.endpoints(y.name).peer));
+          if (named && x.ID) ids[named.name] = x.ID;
+        }
+        return { ids, leader: status.leader, asked: m.name };
+      } catch {
+        /* ask the next */
+      }
+    }
+    throw new BrokenError('no running etcd member answered for the member list');
+  }
+
+  /**
+   * Make `name` a follower: if it leads, hand leadership to another member (etcd's move-leader) and wait until it
+   * has applied the new leader's first entry, so the new leader knows how far its log goes. A follower that then loses
+   * its log is told a commit index beyond it on the first heartbeat, as in Fabric issue 3639.
+   */
+  private async follower(name: string, boundMs = 5000): Promise<void> {
+    const deadline = Date.now() + boundMs;
+    let { ids, leader } = await this.view();
+    if (leader !== ids[name]) return;
+    const target = Object.entries(ids).find(([n]) => n !== name && this.isRunning(n));
+    if (!target) return;
+    await this.api(name, '/v3/maintenance/transfer-leadership', { targetID: target[1] });
+    while (Date.now() < deadline) {
+      ({ ids, leader } = await this.view());
+      const own = await this.api<{ leader?: string; raftIndex?: string }>(name, '/v3/maintenance/status').catch(() => undefined);
+      const led = leader ? Object.entries(ids).find(([, id]) => id === leader)?.[0] : undefined;
+      const theirs = led ? await this.api<{ raftIndex?: string }>(led, '/v3/maintenance/status').catch(() => undefined) : undefined;
+      if (led && led !== name && own && own.leader === leader && Number(own.raftIndex) >= Number(theirs?.raftIndex)) {
+        // one heartbeat more, for its acknowledgement to reach the leader
+        await new Promise((r) => setTimeout(r, 2 * this.o.heartbeatMs));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new BrokenError(`etcd member ${name} kept the leadership for ${boundMs} ms after it was asked to hand it over`);
+  }
+
+  /**
+   * FAB-ORD-12: a follower killed (a crash) and started again with its data directory (a member that leads hands its
+   * leadership over first, so the restart is a follower's, as in Fabric issue 3639). With `wipe` naming it (the
+   * `orderer-ephemeral-volume` variant), it starts with an empty directory instead, as a pod whose volume is an
+   * emptyDir does: it is told a commit index its empty log does not have, and panics.
+   */
+  restartFaults(wipe: readonly string[] = []): RestartFaults {
+    return {
+      method: wipe.length
+        ? `killed as a follower (SIGKILL), then started again; ${wipe.join(', ')} with an empty data directory (as on an emptyDir volume)`
+        : 'killed as a follower (SIGKILL), then started again with its data directory',
+      stop: async (name) => {
+        const p = this.procs.get(name);
+        if (!p?.isRunning()) return;
+        await this.follower(name);
+        p.kill('SIGKILL');
+        await p.exited;
+      },
+      start: async (name) => {
+        if (wipe.includes(name) && !this.wiped.has(name)) {
+          await rm(this.dataDir(name), { recursive: true, force: true });
+          await mkdir(this.dataDir(name), { recursive: true, mode: 0o700 });
+          this.wiped.add(name);
+        }
+        await this.startMembers([name]);
+      },
+      exited: (name) => {
+        const p = this.procs.get(name);
+        if (!p || p.isRunning()) return undefined;
+        // its last words: Raft's panic when its log is gone
+        const lines = p.output(200).split('\n').filter(Boolean);
+        const why =
+          lines.find((l) => /tocommit/.test(l)) ?? lines.find((l) => /"level":"(panic|fatal)"|^panic:/.test(l)) ?? lines.at(-1) ?? 'no output';
+        return `etcd exited: ${why.replace(/^.*"msg":"([^"]*)".*$/, '$1').slice(0, 300)}`;
+      },
+    };
+  }
+
+  /**
+   * Make whole a member that lost its data, as an operator does: remove it from the cluster, add it again (a new
+   * member ID), and start it on an empty directory; it then catches up from the others.
+   */
+  async repairWiped(boundMs = 10000): Promise<void> {
+    for (const name of [...this.wiped]) {
+      const p = this.procs.get(name);
+      if (p?.isRunning()) {
+        p.kill('SIGKILL');
+        await p.exited;
+      }
+      const { ids, asked } = await this.view(name);
+      if (ids[name]) await this.api(asked, '/v3/cluster/member/remove', { ID: ids[name] });
+      await this.api(asked, '/v3/cluster/member/add', { peerURLs: [this.endpoints(name).peer] });
+      await rm(this.dataDir(name), { recursive: true, force: true });
+      await mkdir(this.dataDir(name), { recursive: true, mode: 0o700 });
+      this.wiped.delete(name);
+      await this.startMembers([name], boundMs);
+    }
   }
 
   /** Stop every member for good. */

@@ -12,7 +12,11 @@
  * - Static artifacts (certificates, channel config block) come from the fixture generator with this run's
  *   addresses, so the descriptor passes the same static checks as the reference fixture. Kubernetes manifests
  *   are NOT part of the descriptor: nothing here runs on Kubernetes, and manifests would describe pods that do
- *   not exist. The guarantees that need Kubernetes itself say so in `unavailable`.
+ *   not exist. The guarantees that need Kubernetes itself say so in `unavailable`. Instead each node names its
+ *   configuration file (`config:`): an orderer.yaml per etcd member (its own data directory) and a core.yaml per
+ *   peer, what Fabric nodes of this layout run with (the stand-ins do not read them).
+ * - Drills: region loss (FAB-ORD-03, FAB-PEER-05), a peer stopped behind its gateway (FAB-GW-04), one ordering
+ *   member per region restarted on its data directory (FAB-ORD-12).
  *
  * Settings: see `settings.ts` (defaults in `defaultFabricSettings`). Variants: `fabricVariants`.
  */
@@ -30,6 +34,8 @@ import { httpCall } from '../../../drills/http-client.ts';
 import { runRegionLossDrill } from '../../../drills/fabric-region-loss.ts';
 import { runPeerRegionLossDrill, type OrgEndpoint } from '../../../drills/fabric-peer-region-loss.ts';
 import { runGatewaySpreadDrill } from '../../../drills/fabric-gateway-spread.ts';
+import { runRestartDrill } from '../../../drills/fabric-restart.ts';
+import { renderCoreYaml, renderOrdererYaml } from '../../../fixtures/node-config.ts';
 import { ETCD_MISSING, EtcdCluster, etcdBinary } from './etcd.ts';
 import { GatewayServices } from './gateways.ts';
 import { collectFabricLive, NO_FABRIC_RELEASE, type LiveOrg } from './live.ts';
@@ -53,12 +59,12 @@ export const UNAVAILABLE: Record<string, string> = {
   'FAB-CAP-01': NO_FABRIC_RELEASE,
 };
 
-/** Absolute paths for every file the generated descriptor's `fabric` section names. */
-function absoluteFabric(gen: GeneratedDeployment): Record<string, unknown> {
+/** Absolute paths for every file the generated descriptor's `fabric` section names, and each node's `config` file. */
+function absoluteFabric(gen: GeneratedDeployment, configs: Record<string, string>): Record<string, unknown> {
   const abs = (p: string) => resolve(gen.dir, p);
   const f = structuredClone(gen.descriptor.fabric) as {
-    ordering: Array<{ ca: string[]; nodes: Array<{ tlsCert?: string; enrollmentCert?: string }> }>;
-    organizations: Array<{ ca: string[]; peers: Array<{ tlsCert?: string; enrollmentCert?: string }> }>;
+    ordering: Array<{ ca: string[]; nodes: Array<{ name: string; tlsCert?: string; enrollmentCert?: string; config?: string }> }>;
+    organizations: Array<{ ca: string[]; peers: Array<{ name: string; tlsCert?: string; enrollmentCert?: string; config?: string }> }>;
     channels: Array<{ config: string }>;
   };
   for (const o of [...f.ordering, ...f.organizations]) {
@@ -66,10 +72,55 @@ function absoluteFabric(gen: GeneratedDeployment): Record<string, unknown> {
     for (const n of 'nodes' in o ? o.nodes : o.peers) {
       if (n.tlsCert) n.tlsCert = abs(n.tlsCert);
       if (n.enrollmentCert) n.enrollmentCert = abs(n.enrollmentCert);
+      if (configs[n.name]) n.config = configs[n.name];
     }
   }
   for (const c of f.channels) c.config = abs(c.config);
   return f as unknown as Record<string, unknown>;
+}
+
+/**
+ * The orderer.yaml of each ordering stand-in and the core.yaml of each peer stand-in, as the descriptor's `config`
+ * files: what Fabric nodes of this layout would run with. The orderers' directories are the etcd members' own (an
+ * etcd data directory holds its Raft WAL and snapshots as an orderer's volume does); the stand-ins read neither file.
+ */
+async function writeNodeConfigs(gen: GeneratedDeployment, etcd: EtcdCluster, topology: ReturnType<typeof topologyFor>): Promise<Record<string, string>> {
+  const w = new FileWriter(gen.dir);
+  const configs: Record<string, string> = {};
+  const standIn = (what: string) => [
+    `The ${what} of the local stand-in, written by the embedded local environment for its descriptor's \`config\`.`,
+    'The stand-in does not read it: it states what a Fabric node of this layout runs with.',
+  ];
+  for (const o of gen.plan.ordering.nodes) {
+    const data = etcd.dataDir(o.name);
+    const rel = `node-config/${o.name}/orderer.yaml`;
+    await w.write(
+      rel,
+      renderOrdererYaml({
+        ledger: data,
+        walDir: join(data, 'member', 'wal'),
+        snapDir: join(data, 'member', 'snap'),
+        ...(topology.tickOverrides[o.name] ? { tickIntervalOverride: topology.tickOverrides[o.name] } : {}),
+        header: standIn(`orderer.yaml of ${o.name} (an etcd member)`),
+      }),
+    );
+    configs[o.name] = resolve(gen.dir, rel);
+  }
+  for (const p of gen.plan.orgs.flatMap((g) => g.peers)) {
+    const rel = `node-config/${p.name}/core.yaml`;
+    await w.write(
+      rel,
+      renderCoreYaml({
+        // Fabric 2.x's defaults: every peer an org leader, pulling blocks from the ordering service itself
+        useLeaderElection: false,
+        orgLeader: true,
+        ...(topology.peersWithoutExternalEndpoint.includes(p.name) ? {} : { externalEndpoint: `${p.host}:${p.port}` }),
+        header: standIn(`core.yaml of ${p.name} (a TLS peer)`),
+      }),
+    );
+    configs[p.name] = resolve(gen.dir, rel);
+  }
+  return configs;
 }
 
 /** Variant: re-issue some peers' TLS certificates without the gateway Service names (own host names only). */
@@ -133,6 +184,7 @@ async function clusterTlsFiles(gen: GeneratedDeployment, dir: string): Promise<R
 
 interface Running {
   s: FabricSettings;
+  topology: ReturnType<typeof topologyFor>;
   gen: GeneratedDeployment;
   resolver: NameResolver;
   probe: OrderingProbe;
@@ -144,7 +196,7 @@ interface Running {
 }
 
 function observations(r: Running): Record<string, Observation> {
-  const { s, gen, etcd, gateways, peers, resolver } = r;
+  const { s, gen, etcd, gateways, peers, resolver, topology } = r;
   const gatewayList = gateways?.gateways ?? [];
   const channel = gen.plan.channels[0];
   const regions = gen.plan.regions.map((x) => x.name);
@@ -172,6 +224,26 @@ function observations(r: Running): Record<string, Observation> {
           sampleIntervalMs: s.sampleIntervalMs,
           catchUpBoundMs: s.catchUpBoundMs,
         }),
+    },
+    'FAB-ORD-12': {
+      id: 'FAB-ORD-12',
+      disruptive: true,
+      async run(context) {
+        try {
+          return await runRestartDrill({
+            probe: r.probe,
+            faults: etcd.restartFaults(topology.wipeOnRestart),
+            regions: Object.fromEntries(regions.map((region) => [region, gen.plan.ordering.nodes.filter((o) => o.region === region).map((o) => o.name)])),
+            // at least as long as the bound the drill will be judged by
+            horizonMs: Math.max(s.restartBoundMs, context?.settings.restartCatchUpBoundMs ?? 0),
+            sampleIntervalMs: s.sampleIntervalMs,
+            steadyBoundMs: s.catchUpBoundMs,
+          });
+        } finally {
+          // a member that could not rejoin (the broken variant) is made whole for the drills after this one
+          await etcd.repairWiped();
+        }
+      },
     },
     'FAB-PEER-05': {
       id: 'FAB-PEER-05',
@@ -280,6 +352,7 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
     plan.ordering.nodes.map((n) => ({ name: n.name, region: n.region, address: addresses.nodes[n.name], tls: clusterTls[n.name] })),
     { heartbeatMs: s.etcdHeartbeatMs, electionTimeoutMs: s.etcdElectionTimeoutMs, stopSignal: s.ordererStopSignal, log },
   );
+  const configs = await writeNodeConfigs(gen, etcd, topology);
   const peers = new Map<string, LocalPeer>();
   for (const org of plan.orgs) {
     for (const p of org.peers) {
@@ -361,7 +434,7 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
       `in ${plan.regions.length} regions up in ${Date.now() - t1} ms`,
   );
 
-  const running: Running = { s, gen, resolver, probe, etcd, peers, gateways, orgCas };
+  const running: Running = { s, topology, gen, resolver, probe, etcd, peers, gateways, orgCas };
   const liveOrgs: LiveOrg[] = plan.orgs.map((x) => ({
     name: x.name,
     ca: orgCas[x.name],
@@ -371,7 +444,7 @@ async function startFabric(o: LocalPartOptions): Promise<StartedLocalPart> {
 
   const descriptor: Record<string, unknown> = {
     regions: plan.regions.map((r) => ({ name: r.name })),
-    fabric: absoluteFabric(gen),
+    fabric: absoluteFabric(gen, configs),
     live: {
       hosts,
       fabricGateways: gatewayList.map((g) => ({ name: g.key, service: g.service, org: g.org, region: g.region, address: g.address, port: g.port, peers: g.peers })),

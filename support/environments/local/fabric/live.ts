@@ -123,6 +123,7 @@ export async function collectFabricLive(ctx: LiveContext): Promise<Partial<LiveE
     presentedCerts: byKey(presentedCerts),
     handshakes,
     peerHeights: byKey(peerHeights),
+    peerHeightMethod: "the local stand-in peers' own report (their heights follow the etcd ordering stand-in)",
     ...trips,
     ordererMetrics: byKey(ordererMetrics),
     participation: byKey(participation),

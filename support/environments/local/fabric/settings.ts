@@ -18,6 +18,11 @@ export interface FabricSettings {
   leaderElectionBoundMs: number;
   /** how long stopped ordering members may take to catch up after they return, ms */
   catchUpBoundMs: number;
+  /**
+   * how long the FAB-ORD-12 drill waits for a restarted member to catch up, ms (its horizon; the drill waits at least
+   * as long as the bound it is judged by, the check setting restartCatchUpBoundMs)
+   */
+  restartBoundMs: number;
   /** drill sampling interval, ms (at most 50; 40 by default leaves room for timer drift on a busy machine) */
   sampleIntervalMs: number;
   /**
@@ -44,6 +49,7 @@ export const defaultFabricSettings: FabricSettings = {
   etcdElectionTimeoutMs: 300,
   leaderElectionBoundMs: 5000,
   catchUpBoundMs: 10000,
+  restartBoundMs: 10000,
   sampleIntervalMs: 40,
   ordererStopSignal: 'SIGKILL',
   gatewayConnections: 12,
@@ -71,6 +77,7 @@ export function fabricSettings(settings: Record<string, unknown>): FabricSetting
     ['etcdElectionTimeoutMs', 50, 50000],
     ['leaderElectionBoundMs', 100, 600000],
     ['catchUpBoundMs', 100, 600000],
+    ['restartBoundMs', 100, 600000],
     ['sampleIntervalMs', 5, 50],
     ['gatewayConnections', 2, 1000],
     ['gatewayCheckIntervalMs', 20, 10000],

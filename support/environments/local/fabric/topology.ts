@@ -28,6 +28,9 @@ export const fabricVariants: Record<string, string> = describeVariants([
   'org-peers-one-region',
   'peer-lagging',
   'consenter-rekeyed-one-channel',
+  'orderer-ephemeral-volume',
+  'peer-no-external-endpoint',
+  'orderer-tick-override-mismatch',
 ]);
 
 export interface FabricTopology {
@@ -39,6 +42,12 @@ export interface FabricTopology {
   peersWithoutGatewaySan: string[];
   /** peers that receive no blocks */
   laggingPeers: string[];
+  /** ordering members whose data directory is emptied when the FAB-ORD-12 drill starts them again */
+  wipeOnRestart: string[];
+  /** peers whose core.yaml publishes no gossip externalEndpoint */
+  peersWithoutExternalEndpoint: string[];
+  /** ordering node → the Consensus.TickIntervalOverride its orderer.yaml sets */
+  tickOverrides: Record<string, string>;
   /** blocks written through the ordering service once it is up, before the part is ready (0: none) */
   initialBlocks: number;
   /**
@@ -70,6 +79,9 @@ export function topologyFor(variant: string | undefined): FabricTopology {
     gatewayPeers: (_org, _region, peers) => peers,
     peersWithoutGatewaySan: [],
     laggingPeers: [],
+    wipeOnRestart: [],
+    peersWithoutExternalEndpoint: [],
+    tickOverrides: {},
     initialBlocks: 0,
   };
   switch (variant) {
@@ -97,6 +109,16 @@ export function topologyFor(variant: string | undefined): FabricTopology {
       // more blocks than the default bound (settings.maxLedgerLag 5): the others move on, org1-peer2 does not
       t.laggingPeers = ['org1-peer2'];
       t.initialBlocks = 10;
+      break;
+    case 'orderer-ephemeral-volume':
+      // r2's only ordering node: the one the restart drill starts again there
+      t.wipeOnRestart = ['org0-orderer3'];
+      break;
+    case 'peer-no-external-endpoint':
+      t.peersWithoutExternalEndpoint = ['org1-peer2'];
+      break;
+    case 'orderer-tick-override-mismatch':
+      t.tickOverrides = { 'org0-orderer3': '250ms' };
       break;
     default:
       break;

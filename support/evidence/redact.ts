@@ -55,15 +55,20 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)---
 const BASE64_PEM = /LS0tLS1CRUdJTi[A-Za-z0-9+/=\s]*/g;
 /** `scheme://user:password@` (the user is kept), wherever the scheme starts: `10002postgresql://u:p@h` too */
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@]*)@/gi;
+/**
+ * `user:password@host/…` without its scheme, as a cut or pasted connection URL leaves it (`da:<password>@db/corda`);
+ * not an image digest (`peer:2.5@sha256:…`)
+ */
+const BARE_USERINFO = /(^|[\s"'(,=])([A-Za-z0-9_.-]*):([^\s:@/"']+)@(?!sha(?:256|384|512):)(?=[A-Za-z0-9.-]+(?:[:/]|$|\s))/gm;
 /** `?password=…`, `&pwd=…`, `;password={…}` in URLs and connection strings */
 const URL_PARAM = /([?&;]\s*(?:password|passwd|pwd|pass|secret|token|access_token|api[-_]?key)\s*=\s*)(\{[^}]*\}|[^&;\s'"]*)/gi;
 /** Oracle `jdbc:oracle:thin:user/password@…`, whatever follows the @ (host, //host, a TNS alias or descriptor) */
 const ORACLE_JDBC = /(jdbc:oracle:[a-z0-9]+:)([^/\s@:]*)\/("[^"]*"|[^\s@]*)@/gi;
-/** Oracle easy connect without the jdbc prefix (or after a cut one, `…thin:user/password@…`): `user/password@//host`, `user/password@host:port…`, `user/password@(DESCRIPTION=…` */
-const ORACLE_EZCONNECT = /(^|[\s"'=(,:])([A-Za-z0-9_$#.-]+)\/("[^"]*"|[^\s@"/]+)@(?=\/\/|\(|[A-Za-z0-9.-]+:\d)/g;
-/** `password = "…"`, `"db.password": "…"`, `CORDA_DB_PASSWORD=…`, `secret: …` in free text (not a path: `/etc/passwd: …`) */
+/** Oracle easy connect without the jdbc prefix (or after a cut one, `…thin:user/password@…`): `user/password@//host`, `user/password@host:port…`, `user/password@(DESCRIPTION=…`; not an image reference with a digest (`org/image:tag@sha256:…`) */
+const ORACLE_EZCONNECT = /(^|[\s"'=(,:])([A-Za-z0-9_$#.-]+)\/("[^"]*"|[^\s@"/]+)@(?!sha(?:256|384|512):)(?=\/\/|\(|[A-Za-z0-9.-]+:\d)/g;
+/** `password = "…"`, `"db.password": "…"` (also as a JSON string quotes it: `\"password\": \"…\"`), `CORDA_DB_PASSWORD=…`, `secret: …` in free text (not a path: `/etc/passwd: …`) */
 const KEY_VALUE =
-  /((?<![\w./\\-])[\w.-]*(?:password|passwd|passphrase|secret|pwd|token)[\w-]*["']?[ \t]*[=:][ \t]*)(?!\[REDACTED\])("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}\])]+)/gi;
+  /((?<![\w./\\-])[\w.-]*(?:password|passwd|passphrase|secret|pwd|token)[\w-]*\\?["']?[ \t]*[=:][ \t]*)(?!\[REDACTED\])("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}\])]+)/gi;
 
 let compiled: { key: string; re?: RegExp; exact: Set<string> } | undefined;
 
@@ -91,6 +96,7 @@ function redactPatterns(text: string): string {
   if (out.includes('PRIVATE KEY')) out = out.replace(PRIVATE_KEY_BLOCK, REDACTED);
   if (out.includes('LS0tLS1CRUdJTi')) out = out.replace(BASE64_PEM, redactBase64Pem);
   if (out.includes('://')) out = out.replace(URL_USERINFO, `$1$2:${REDACTED}@`);
+  if (out.includes('@')) out = out.replace(BARE_USERINFO, `$1$2:${REDACTED}@`);
   if (out.includes('=')) out = out.replace(URL_PARAM, `$1${REDACTED}`);
   if (out.includes('@')) {
     out = out.replace(ORACLE_JDBC, `$1$2/${REDACTED}@`);

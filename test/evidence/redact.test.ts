@@ -109,3 +109,12 @@ it('an input error that quotes a line of a pasted key shows neither the line nor
     assert.equal(hideKeyLike(plain), plain);
   }
 });
+
+it('redacts a password quoted the way a JSON string quotes it, and user:password@host left by a cut URL; an image digest stays', () => {
+  assert.equal(redactText('got "\\"password\\": \\"s3cret-value\\""'), `got "\\"password\\": ${REDACTED}`);
+  assert.equal(redactText('"da:s3cret-value@db/corda" outside of any section'), `"da:${REDACTED}@db/corda" outside of any section`);
+  assert.equal(redactText(':s3cret-value@db:5432'), `:${REDACTED}@db:5432`);
+  for (const text of ['hyperledger/fabric-peer:2.5.12@sha256:0123abcd', 'kindest/node:v1.33.1@sha256:050072256b9a', 'admin@corda-ha.example', 'O=Corda HA, L=London, C=GB']) {
+    assert.equal(redactText(text), text);
+  }
+});

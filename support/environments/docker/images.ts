@@ -32,7 +32,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BrokenError } from '../../errors.ts';
-import { embeddedPostgres, postgresBinariesFor } from '../postgres-binaries.ts';
+import { embeddedPostgres, postgresBinariesFor } from '../shared/postgres-binaries.ts';
 
 const exec = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));

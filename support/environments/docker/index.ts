@@ -30,7 +30,7 @@ import { stringify } from 'yaml';
 import type { LiveEvidence } from '../../evidence/model.ts';
 import type { Environment, StartedEnvironment } from '../types.ts';
 import { BrokenError } from '../../errors.ts';
-import { Resources, reapOrphans } from '../local/resources.ts';
+import { Resources, reapOrphans } from '../shared/resources.ts';
 import { CORDA_STAND_IN, CORDA_VARIANTS } from '../local/corda/index.ts';
 import { loadTarget } from '../../target/load.ts';
 import { collectLiveEvidence } from '../../evidence/live/collect.ts';

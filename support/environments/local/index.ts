@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { LiveEvidence } from '../../evidence/model.ts';
 import type { Environment, EnvironmentSettings, Observation, StartedEnvironment } from '../types.ts';
 import type { LocalPart, StartedLocalPart } from './part.ts';
-import { Resources, reapOrphans } from './resources.ts';
+import { Resources, reapOrphans } from '../shared/resources.ts';
 import { loadTarget } from '../../target/load.ts';
 import { cordaPart } from './corda/index.ts';
 import { fabricPart } from './fabric/index.ts';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
+import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
 import { startCorda, cordaPart, CORDA_VARIANTS, type StartedCordaPart } from '../../../support/environments/local/corda/index.ts';
 import type { CordaPorts } from '../../../support/environments/local/corda/settings.ts';
 import { loadTarget } from '../../../support/target/load.ts';
@@ -24,7 +24,7 @@ import { defaultSettings } from '../../../support/evidence/model.ts';
 import { withEnvironmentSettings } from '../../../support/run.ts';
 import { byId, evaluateCheck } from '../../../support/checks/catalogue.ts';
 import type { Verdict } from '../../../support/checks/types.ts';
-import { canBind } from '../../../support/drills/corda-probes.ts';
+import { canBind } from '../../../support/environments/shared/ports.ts';
 import { sampleCorda } from '../../../support/drills/corda-sampler.ts';
 import type { CordaFaultEvent, CordaSampleEvent, Evidence, Timeline } from '../../../support/evidence/model.ts';
 

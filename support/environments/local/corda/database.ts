@@ -17,8 +17,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { BrokenError } from '../../../errors.ts';
-import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../resources.ts';
-import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../postgres-binaries.ts';
+import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../../shared/resources.ts';
+import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../shared/postgres-binaries.ts';
 
 const exec = promisify(execFile);
 

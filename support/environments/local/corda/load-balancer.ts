@@ -4,7 +4,7 @@
  * HTTP `GET /` probe for web, with the interval and thresholds of the settings; round robin (no session
  * persistence), so only the probes decide where traffic goes.
  */
-import type { HaproxyConfig, Backend } from '../haproxy.ts';
+import type { HaproxyConfig, Backend } from '../../shared/haproxy.ts';
 import type { CordaLocalSettings } from './settings.ts';
 
 export type Traffic = 'p2p' | 'rpc' | 'web';

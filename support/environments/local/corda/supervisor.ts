@@ -5,7 +5,7 @@
  * off exponentially up to 2 s, so a node that cannot start does not eat the machine.
  */
 import { fileURLToPath } from 'node:url';
-import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../../shared/resources.ts';
 import { BrokenError } from '../../../errors.ts';
 
 export const STAND_IN = fileURLToPath(new URL('./stand-in-node.ts', import.meta.url));

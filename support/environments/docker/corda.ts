@@ -37,15 +37,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type Dockerode from 'dockerode';
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { EnvironmentSettings, Observation } from '../types.ts';
+import type { EnvironmentSettings } from '../types.ts';
+import type { Observation } from '../../drills/observation.ts';
 import { BrokenError } from '../../errors.ts';
 import type { Resources } from '../shared/resources.ts';
 import { renderConfig, parseShowStat, runtimeApi } from '../shared/haproxy.ts';
-import { CORDA_VARIANTS } from '../local/corda/index.ts';
-import { cordaSettings, type CordaLocalSettings } from '../local/corda/settings.ts';
-import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from '../local/corda/layout.ts';
-import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from '../local/corda/load-balancer.ts';
-import { LEASE_TABLE_DDL } from '../local/corda/database.ts';
+import { cordaVariant, mutualExclusionOf, poolOf, settlesInto, nodesRefuseToStart, webProbesMachineAgent } from '../shared/corda/variant.ts';
+import { cordaSettings, type CordaPairSettings } from '../shared/corda/settings.ts';
+import { createBaseDirectory, createSharedDrive, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR, cordaDescriptorSection } from '../shared/corda/layout.ts';
+import { BACKEND, TRAFFIC, cordaHaproxyConfig, type Traffic } from '../shared/corda/load-balancer.ts';
+import { LEASE_TABLE_DDL } from '../shared/corda/database.ts';
 import { readLeaseRow } from '../../evidence/live/collect.ts';
 import { canBind } from '../shared/ports.ts';
 import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../../drills/corda-sampler.ts';
@@ -113,7 +114,7 @@ interface NodeHandle {
 export interface StartedDockerCorda {
   runId: string;
   variant: string | undefined;
-  settings: CordaLocalSettings;
+  settings: CordaPairSettings;
   descriptor: Record<string, unknown>;
   /** the check settings this environment needs other than the defaults: the wider failover tolerance, with why */
   checkSettings: EnvironmentSettings;
@@ -130,7 +131,7 @@ export interface StartedDockerCorda {
   stop(): Promise<void>;
 }
 
-async function pickAddresses(s: CordaLocalSettings): Promise<Record<'primary' | 'backup' | 'duplicate' | 'lb', string>> {
+async function pickAddresses(s: CordaPairSettings): Promise<Record<'primary' | 'backup' | 'duplicate' | 'lb', string>> {
   for (let attempt = 0; attempt < 40; attempt++) {
     const k = 1 + Math.floor(Math.random() * 254);
     const a = { primary: `${s.addressBase}.${k}.1`, backup: `${s.addressBase}.${k}.2`, duplicate: `${s.addressBase}.${k}.3`, lb: `${s.addressBase}.${k}.10` };
@@ -205,13 +206,13 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
   const t0 = Date.now();
   const { resources, d, runId, log } = o;
   const { Wait } = await testcontainers();
-  const variant = o.variant && o.variant in CORDA_VARIANTS ? o.variant : undefined;
+  const applied = cordaVariant('docker', o.variant);
+  const variant = applied.name;
   const { dockerObserverIntervalMs, ...cordaKeys } = o.settings;
   const s = cordaSettings(dockerCordaDefaults(cordaKeys));
   const observerIntervalMs = typeof dockerObserverIntervalMs === 'number' && dockerObserverIntervalMs > 0 ? dockerObserverIntervalMs : 40;
   const timings: Record<string, number> = {};
   const unavailable: Record<string, string> = {};
-  const sameMachine = variant === 'same-machine-name';
   const realCorda = o.images.node.flavour === 'corda-enterprise';
   let closed = false;
   const containers: Record<string, string> = {};
@@ -327,19 +328,14 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
     await createBaseDirectory(own, sharedDrive, runId, copyFrom);
     const confFile = join(own, 'node.conf');
     // a duplicate runs a copy of its original's node.conf (same machineName), on its own machine
-    const machineName = sameMachine ? 'corda-node' : `corda-${name.replace(/-duplicate$/, '')}`;
+    const mutualExclusion = mutualExclusionOf(applied.changes, s, name);
     const conf = renderNodeConf({
       name,
       machine: name,
       lbAddress: LB_ALIAS,
       ports: s.ports,
       database: { url: jdbcUrl, user: dbUser },
-      mutualExclusion: {
-        on: variant !== 'mutual-exclusion-off',
-        machineName,
-        updateInterval: s.updateIntervalMs,
-        waitInterval: variant === 'wait-not-above-update' ? s.updateIntervalMs : s.waitIntervalMs,
-      },
+      mutualExclusion,
       runId,
       // a real node here has no network operator: development certificates, no network map
       devMode: realCorda,
@@ -398,7 +394,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
       confFile,
       baseDirectory: own,
       stateDir,
-      leaseName: `${IN_IMAGE.baseDirectory}/${machineName}`,
+      leaseName: `${IN_IMAGE.baseDirectory}/${mutualExclusion.machineName}`,
       lbIp,
       dbIp,
       container,
@@ -411,7 +407,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
 
   const tPrimary = Date.now();
   const primary = await addNode('primary', 'primary');
-  const refuses = variant === 'wait-not-above-update';
+  const refuses = nodesRefuseToStart(applied.changes);
   const primaryBound = realCorda ? 180_000 : s.settleBoundMs;
   for (;;) {
     if (mirror.latest.primary?.[String(s.ports.p2p)]) break;
@@ -433,8 +429,8 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
   const lbDir = join(root, 'lb');
   await mkdir(lbDir, { recursive: true });
   await chmod(lbDir, 0o755);
-  const members = [primary, backup].filter((n) => !(variant === 'pool-missing-backup' && n.role === 'backup')).map((n) => ({ name: n.name, machine: n.machine }));
-  const lbConfig = cordaHaproxyConfig(s, { address: '0.0.0.0', members, webCheckPort: variant === 'web-probe-always-open' ? s.ports.monitoring : undefined });
+  const members = poolOf(applied.changes, [primary, backup]).map((n) => ({ name: n.name, machine: n.machine }));
+  const lbConfig = cordaHaproxyConfig(s, { address: '0.0.0.0', members, webCheckPort: webProbesMachineAgent(applied.changes) ? s.ports.monitoring : undefined });
   const lbConfigFile = join(lbDir, 'haproxy.cfg');
   await writeFile(
     lbConfigFile,
@@ -591,7 +587,7 @@ export async function startDockerCorda(o: DockerCordaOptions): Promise<StartedDo
 
   // ---- drills (the local part's steady states per variant; see local/corda/index.ts)
   const withLb = Boolean(live.lbAddress);
-  const drillTarget = cordaDrillTarget(s, variant, {
+  const drillTarget = cordaDrillTarget(s, settlesInto(applied.changes), {
     live,
     faults,
     bothMayServe: true,

@@ -265,7 +265,7 @@ const inlineCreateRequire = {
 };
 
 const BUNDLES: Array<{ entry: string; out: string; expect: RegExp }> = [
-  { entry: 'support/environments/local/corda/stand-in-node.ts', out: 'app/stand-in-node.js', expect: /usage: stand-in-node/ },
+  { entry: 'support/environments/shared/corda/stand-in-node.ts', out: 'app/stand-in-node.js', expect: /usage: stand-in-node/ },
   { entry: 'support/environments/docker/observer.ts', out: 'app/observer.js', expect: /usage: observer/ },
 ];
 

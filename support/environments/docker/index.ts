@@ -31,7 +31,10 @@ import type { LiveEvidence } from '../../evidence/model.ts';
 import type { Environment, StartedEnvironment } from '../types.ts';
 import { BrokenError } from '../../errors.ts';
 import { Resources, reapOrphans } from '../shared/resources.ts';
-import { CORDA_STAND_IN, CORDA_VARIANTS } from '../local/corda/index.ts';
+import { CORDA_STAND_IN } from '../shared/corda/stand-in.ts';
+import { cordaVariantsOf } from '../shared/corda/variant.ts';
+
+const CORDA_VARIANTS = cordaVariantsOf('docker');
 import { loadTarget } from '../../target/load.ts';
 import { collectLiveEvidence } from '../../evidence/live/collect.ts';
 import { dockerode, engineProblems, reap, reapSync } from './engine.ts';

@@ -1,5 +1,6 @@
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { EnvironmentSettings, Observation } from '../types.ts';
+import type { EnvironmentSettings } from '../types.ts';
+import type { Observation } from '../../drills/observation.ts';
 import type { Resources } from '../shared/resources.ts';
 
 /**

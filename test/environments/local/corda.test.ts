@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
 import { startCorda, cordaPart, CORDA_VARIANTS, type StartedCordaPart } from '../../../support/environments/local/corda/index.ts';
-import type { CordaPorts } from '../../../support/environments/local/corda/settings.ts';
+import type { CordaPorts } from '../../../support/environments/shared/corda/settings.ts';
 import { loadTarget } from '../../../support/target/load.ts';
 import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
 import { defaultSettings } from '../../../support/evidence/model.ts';

@@ -53,7 +53,7 @@ import { CordaSampling, type CordaLiveTarget, type CordaNodeEndpoint } from '../
 import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../drills/timeline-recorder.ts';
-import { IN_IMAGE, POSTGRES_UID } from './images.ts';
+import { IN_IMAGE, POSTGRES_UID } from './images/contract.ts';
 import type { ImageChoice, Role } from './strategies.ts';
 import { createNetwork, containerLogs, runLabels, startContainer, testcontainers, type Attachment, type RunNetwork, type RunningContainer } from './engine.ts';
 import { PortMirror } from './mirror.ts';

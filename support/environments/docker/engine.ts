@@ -6,7 +6,7 @@
  * testcontainers is imported only after `TESTCONTAINERS_RYUK_DISABLED=true` (its reaper image cannot be pulled
  * here, so the harness removes its own containers by run label) and `TESTCONTAINERS_HOST_OVERRIDE=localhost`
  * (otherwise it pulls `alpine` to find the host's address) are set. Nothing in this module pulls an image:
- * callers check `imagePresent` first (images.ts), and testcontainers pulls only what is missing.
+ * callers check `imagePresent` first (images/build.ts), and testcontainers pulls only what is missing.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';

@@ -13,7 +13,8 @@ import { readLeaseRow, type LeaseRow } from '../../evidence/live/lease.ts';
 import { sleep } from '../../drills/timeline-recorder.ts';
 import { LEASE_TABLE_DDL, databaseEvidence } from '../shared/corda/database.ts';
 import { IN_IMAGE, POSTGRES_UID } from './images/contract.ts';
-import { runLabels, startContainer, testcontainers, type RunningContainer } from './engine.ts';
+import { runLabels, testcontainers } from './engine.ts';
+import { startContainer, type RunningContainer } from './containers.ts';
 import { DB_ALIAS, HOST, type DockerCordaStart } from './pair.ts';
 
 export interface DockerDatabase {

@@ -9,7 +9,7 @@ import type { PairAddresses } from '../shared/corda/addresses.ts';
 import type { AppliedCordaVariant } from '../shared/corda/variant.ts';
 import type { Resources } from '../shared/resources.ts';
 import type { ImageChoice, Role } from './strategies.ts';
-import type { RunNetwork } from './engine.ts';
+import type { RunNetwork } from './containers.ts';
 
 export const DB_ALIAS = 'corda-db';
 export const LB_ALIAS = 'corda-lb';

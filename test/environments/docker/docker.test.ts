@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { dockerEnvironment, PARTITION_KEY, PARTITION_JUDGE, type StartedDockerEnvironment } from '../../../support/environments/docker/index.ts';
 import { engineProblems, leftovers } from '../../../support/environments/docker/engine.ts';
 import { buildOfflineImages } from '../../../support/environments/docker/images/build.ts';
-import { nodeContainerSpec } from '../../../support/environments/docker/corda.ts';
+import { nodeContainerSpec } from '../../../support/environments/docker/node.ts';
 import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
 import { mergeLive } from '../../../support/validate.ts';
 import { withEnvironmentSettings } from '../../../support/run.ts';

@@ -1,18 +1,21 @@
 /**
  * The deliberately broken variants the environments can start (HA_LOCAL_VARIANT, `npm run local -- --variant`),
- * in one table: which environments offer each, what it breaks, and the guarantees whose scenarios fail on it.
- * docs/guarantees.md lists, per guarantee, the variants that break it.
+ * in one table: which environments offer each, what it changes, what it breaks, and the guarantees whose scenarios
+ * fail on it. docs/guarantees.md lists, per guarantee, the variants that break it.
  *
- * Each environment applies its own variants (local/corda, local/fabric/topology.ts, docker/corda.ts) and names
- * them with `describeVariants`; test/environments/variants.test.ts checks that every environment accepts exactly
- * the names this table gives it.
+ * A Corda variant's `changes` are data both environments apply (local/corda, docker/corda.ts, through
+ * shared/corda/variant.ts): node.conf overrides, files, the load balancer's pools and probes, and the steady state
+ * the pair then settles into. The Fabric variants are applied by the local environment's topology
+ * (local/fabric/topology.ts). test/environments/variants.test.ts checks that every environment accepts exactly the
+ * names this table gives it; test/environments/local/corda-variants.test.ts that each Corda variant fails exactly
+ * its `breaks`.
  */
+import type { CordaSteadyState } from '../drills/corda-drills.ts';
 
 export type VariantEnvironment = 'local' | 'docker';
 
-export interface Variant {
+interface VariantEntry {
   name: string;
-  area: 'corda' | 'fabric';
   /** the environments that can start it */
   environments: readonly VariantEnvironment[];
   /** what is broken, in one line */
@@ -25,6 +28,56 @@ export interface Variant {
   breaks: readonly string[];
 }
 
+/** A node of the Corda pair. */
+export type CordaRole = 'primary' | 'backup';
+
+/**
+ * What a Corda variant changes in the pair the reference starts; what it leaves out is as in the reference.
+ */
+export interface CordaChanges {
+  /** node.conf of every node: `enterpriseConfiguration.mutualExclusionConfiguration` */
+  mutualExclusion?: {
+    /** `on` (the reference: true) */
+    on?: boolean;
+    /** one `machineName` for every node (the reference: `corda-<node>`, one per node) */
+    machineName?: string;
+    /** `waitInterval` set to the pair's updateInterval (the reference: the settings' waitInterval) */
+    waitInterval?: 'updateInterval';
+  };
+  /**
+   * files: every node runs with one base-directory path, as two containers that both see /opt/corda do; locally the
+   * backup (and a duplicate) runs in the primary's directory with its own node.conf (the reference: one each)
+   */
+  sharedBaseDirectory?: true;
+  /** the load balancer */
+  loadBalancer?: {
+    /** the nodes its backend pools hold (the reference: both) */
+    pool?: readonly CordaRole[];
+    /**
+     * what the web probe checks: `machine-agent`, an endpoint on each machine that answers 200 whatever Corda does
+     * there (locally a machine agent the harness serves; in containers the stand-in's monitoring endpoint, open on
+     * hot and cold nodes alike); the reference: the web port
+     */
+    webProbe?: 'machine-agent';
+  };
+  /**
+   * the steady state the pair settles into (drills/corda-drills.ts; the reference: `one-hot-routed`). `none-serving`
+   * also tells start-up not to wait for a hot primary: the nodes refuse to start.
+   */
+  settles?: CordaSteadyState;
+}
+
+export interface CordaVariant extends VariantEntry {
+  area: 'corda';
+  changes: CordaChanges;
+}
+
+export interface FabricVariant extends VariantEntry {
+  area: 'fabric';
+}
+
+export type Variant = CordaVariant | FabricVariant;
+
 const BOTH: readonly VariantEnvironment[] = ['local', 'docker'];
 const LOCAL: readonly VariantEnvironment[] = ['local'];
 
@@ -35,6 +88,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: BOTH,
     description: 'mutualExclusionConfiguration.on = false on both nodes: both serve at once',
     breaks: ['CORDA-CFG-01', 'CORDA-HA-01', 'CORDA-LB-03'],
+    changes: { mutualExclusion: { on: false }, settles: 'both-serving' },
   },
   {
     name: 'wait-not-above-update',
@@ -42,6 +96,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: BOTH,
     description: 'waitInterval = updateInterval: the nodes refuse to start, as Corda Enterprise does',
     breaks: ['CORDA-CFG-01'],
+    changes: { mutualExclusion: { waitInterval: 'updateInterval' }, settles: 'none-serving' },
   },
   {
     name: 'same-machine-name',
@@ -49,6 +104,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: BOTH,
     description: 'both nodes with one machineName and one base-directory path: both take the lease',
     breaks: ['CORDA-CFG-01', 'CORDA-HA-01'],
+    changes: { mutualExclusion: { machineName: 'corda-node' }, sharedBaseDirectory: true, settles: 'one-hot' },
   },
   {
     name: 'web-probe-always-open',
@@ -56,6 +112,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: BOTH,
     description: 'the web probe checks a machine agent that answers on both machines: the cold node is held healthy',
     breaks: ['CORDA-LB-01', 'CORDA-LB-02'],
+    changes: { loadBalancer: { webProbe: 'machine-agent' }, settles: 'one-hot-p2p-rpc-routed' },
   },
   {
     name: 'pool-missing-backup',
@@ -63,6 +120,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: BOTH,
     description: 'the backend pools hold only the primary: the backup is never routed',
     breaks: ['CORDA-LB-01', 'CORDA-LB-03'],
+    changes: { loadBalancer: { pool: ['primary'] } },
   },
   {
     name: 'orderers-3-1-1',

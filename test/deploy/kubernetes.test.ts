@@ -31,7 +31,7 @@ import { engineProblems } from '../../support/environments/docker/engine.ts';
 import { catalogue } from '../../support/checks/catalogue.ts';
 import { readExposition } from '../helpers/exposition.ts';
 import { httpGet } from '../helpers/http.ts';
-import { buildOfflineImages } from '../../support/environments/docker/images.ts';
+import { buildOfflineImages } from '../../support/environments/docker/images/build.ts';
 
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});

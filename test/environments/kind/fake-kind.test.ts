@@ -14,7 +14,7 @@ import YAML from 'yaml';
 import { DEFAULT_NODE_IMAGE, kindEnvironment, type KindOptions, type StartedKindEnvironment } from '../../../support/environments/kind/index.ts';
 import { CommandError } from '../../../support/environments/kind/kind-cli.ts';
 import { BrokenError } from '../../../support/errors.ts';
-import { TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
+import { TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
 import { generateDeployment } from '../../../support/fixtures/generate.ts';
 import { FABRIC_IMAGES } from '../../../support/fixtures/kubernetes.ts';
 import type { MemberState, OrderingProbe } from '../../../support/drills/ordering-probe.ts';

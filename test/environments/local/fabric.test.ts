@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
+import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
 import { fabricPart } from '../../../support/environments/local/fabric/index.ts';
 import { portFree } from '../../../support/environments/local/fabric/topology.ts';
 import type { StartedLocalPart } from '../../../support/environments/local/part.ts';

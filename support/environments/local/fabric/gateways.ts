@@ -5,8 +5,8 @@
  * checks so a stopped peer leaves the rotation (as a pod leaves the endpoints once readiness fails).
  */
 import { BrokenError } from '../../../errors.ts';
-import { startHaproxy, type HaproxyConfig, type RunningHaproxy } from '../haproxy.ts';
-import type { Resources } from '../resources.ts';
+import { startHaproxy, type HaproxyConfig, type RunningHaproxy } from '../../shared/haproxy.ts';
+import type { Resources } from '../../shared/resources.ts';
 import type { GatewayPlan } from './topology.ts';
 
 export class GatewayServices {

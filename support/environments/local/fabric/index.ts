@@ -26,7 +26,7 @@ import { BrokenError } from '../../../errors.ts';
 import { generateDeployment, planDeployment, FileWriter, writeChannel, writeNodeCerts, type GeneratedDeployment } from '../../../fixtures/generate.ts';
 import { issueOrdererPki, issueOrgPki, issuePeerPki, type DeploymentPki, type NodePki } from '../../../fixtures/pki.ts';
 import type { DeploymentPlan, OrdererPlan } from '../../../fixtures/plan.ts';
-import { HAPROXY_MISSING, haproxyBinary } from '../haproxy.ts';
+import { HAPROXY_MISSING, haproxyBinary } from '../../shared/haproxy.ts';
 import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { Observation } from '../../types.ts';
 import { etcdOrderingProbe, type OrderingProbe } from '../../../drills/ordering-probe.ts';

@@ -16,8 +16,8 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { BrokenError, errorMessage } from '../errors.ts';
-import { TEMP_PREFIX } from './local/resources.ts';
+import { BrokenError, errorMessage } from '../../errors.ts';
+import { TEMP_PREFIX } from './resources.ts';
 
 const exec = promisify(execFile);
 

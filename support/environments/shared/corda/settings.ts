@@ -1,7 +1,9 @@
 /**
- * The Corda part's knobs, read from `LocalPartOptions.settings` (flat keys, all prefixed `corda`, so they never
- * collide with the Fabric part's). Every key is optional; the defaults are the compressed timings the tests run
- * with. See the notes at the top of `index.ts` for what each one means for the timings.
+ * The Corda pair's knobs, read from the environment's settings (`LocalPartOptions.settings`, the docker
+ * environment's `settings`; flat keys, all prefixed `corda`, so they never collide with the Fabric part's). Every
+ * key is optional; the defaults are the compressed timings the tests run with (the docker environment puts its own
+ * defaults on top: docker/corda.ts). See the notes at the top of local/corda/index.ts for what each one means for
+ * the timings.
  */
 import { InputError } from '../../../errors.ts';
 
@@ -17,7 +19,7 @@ export interface CordaPorts {
   agent: number;
 }
 
-export interface CordaLocalSettings {
+export interface CordaPairSettings {
   updateIntervalMs: number;
   waitIntervalMs: number;
   probeIntervalMs: number;
@@ -27,7 +29,7 @@ export interface CordaLocalSettings {
   restartBackoffMs: number;
   /**
    * the environment's failover tolerance (the check setting `failoverToleranceMs` of CORDA-HA-02 and CORDA-LB-03): as set, or
-   * waitInterval + 4000; the local part widens the default to the restart cycle it measures (`failoverTolerance`)
+   * waitInterval + 4000; the local environment widens the default to the restart cycle it measures (`failoverTolerance`)
    */
   failoverToleranceMs: number;
   /** true when the settings stated the tolerance (then it is used as is) */
@@ -52,7 +54,7 @@ export const CORDA_SETTING_DEFAULTS = {
   cordaProbeRise: 1,
   cordaSampleIntervalMs: 40,
   cordaRestartBackoffMs: 250,
-  /** default: derived from the measured restart cycle of a stand-in, at least waitInterval + 4000 (see index.ts) */
+  /** default: derived from the measured restart cycle of a stand-in, at least waitInterval + 4000 (see local/corda/index.ts) */
   cordaFailoverToleranceMs: undefined as number | undefined,
   cordaWindowMs: 2000,
   cordaSettleBoundMs: 15000,
@@ -72,7 +74,7 @@ function positive(settings: Record<string, unknown>, key: keyof typeof CORDA_SET
   return v;
 }
 
-export function cordaSettings(settings: Record<string, unknown>): CordaLocalSettings {
+export function cordaSettings(settings: Record<string, unknown>): CordaPairSettings {
   const d = CORDA_SETTING_DEFAULTS;
   const waitIntervalMs = positive(settings, 'cordaWaitIntervalMs', d.cordaWaitIntervalMs);
   const portsIn = settings.cordaPorts;
@@ -111,7 +113,7 @@ export function cordaSettings(settings: Record<string, unknown>): CordaLocalSett
  * backoff + start-up + waitInterval, with the start-up as measured for the primary on this machine, doubled for
  * slack; at least waitInterval + 4000. A slow machine gets a wider bound, stated in the descriptor and the params.
  */
-export function failoverTolerance(s: CordaLocalSettings, measuredStartMs: number): number {
+export function failoverTolerance(s: CordaPairSettings, measuredStartMs: number): number {
   if (s.failoverToleranceSet) return s.failoverToleranceMs;
   const cycle = s.restartBackoffMs + 2 * measuredStartMs + s.waitIntervalMs;
   return Math.max(s.failoverToleranceMs, Math.ceil((cycle + 1000) / 100) * 100);

@@ -1,7 +1,8 @@
 /**
- * The files of the local hot-cold pair: each node's base directory (node.conf in the hot-cold guide's shape,
- * `certificates/`, `additional-node-infos/`, `network-parameters`, `cordapps/` — written for the primary and
- * copied to the backup, as the guide says) and the one shared "network drive" that every `<base>/artemis` links to.
+ * The files of the hot-cold pair (local stand-ins or containers): each node's base directory (node.conf in the
+ * hot-cold guide's shape, `certificates/`, `additional-node-infos/`, `network-parameters`, `cordapps/` — written
+ * for the primary and copied to the backup, as the guide says) and the one shared "network drive" that every
+ * `<base>/artemis` links to.
  */
 import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes, createHash } from 'node:crypto';

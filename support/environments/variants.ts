@@ -5,10 +5,11 @@
  *
  * A Corda variant's `changes` are data both environments apply (local/corda, docker/corda.ts, through
  * shared/corda/variant.ts): node.conf overrides, files, the load balancer's pools and probes, and the steady state
- * the pair then settles into. The Fabric variants are applied by the local environment's topology
- * (local/fabric/topology.ts). test/environments/variants.test.ts checks that every environment accepts exactly the
- * names this table gives it; test/environments/local/corda-variants.test.ts that each Corda variant fails exactly
- * its `breaks`.
+ * the pair then settles into. A Fabric variant's `changes` are data the local environment's Fabric part applies
+ * (local/fabric/variant.ts): its topology, certificates, node configuration files and faults.
+ * test/environments/variants.test.ts checks that every environment accepts exactly the names this table gives it;
+ * test/environments/local/corda-variants.test.ts and fabric-variants.test.ts that each variant fails exactly its
+ * `breaks`.
  */
 import type { CordaSteadyState } from '../drills/corda-drills.ts';
 
@@ -72,8 +73,53 @@ export interface CordaVariant extends VariantEntry {
   changes: CordaChanges;
 }
 
+/**
+ * What a Fabric variant changes in the layout the reference starts (three regions; five ordering nodes 2-1-2; org1
+ * two peers in r1 and two in r2, org2 two in r2 and two in r3; channel mychannel; every gateway Service over all
+ * of its organization's peers in its region); what it leaves out is as in the reference. Nodes are named as the
+ * reference names them (`org0-orderer3`, `org1-peer2`).
+ */
+export interface FabricChanges {
+  /** what runs where */
+  topology?: {
+    /** the ordering nodes: how many, and how many of them per region in region order */
+    ordering?: { count: number; placement: readonly number[] };
+    /** organization → its peers per region, replacing the reference's for that organization */
+    peers?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+    /** the channels every node joins */
+    channels?: readonly string[];
+    /** `<org>@<region>` → the peers its gateway Service there balances over (the reference: all the org's peers there) */
+    gatewayBackends?: Readonly<Record<string, readonly string[]>>;
+  };
+  /** the certificates, as issued for the run */
+  certificates?: {
+    /** peers whose TLS certificate is issued with their own host names only, without the gateway Service's names */
+    withoutGatewaySan?: readonly string[];
+    /**
+     * an ordering node whose TLS certificate is renewed with a new key (same CA, names and expiry): its file and its
+     * cluster port get the new certificate, and so do the channels in `updated`; the others keep the old one
+     */
+    rekeyed?: { orderer: string; updated: readonly string[] };
+  };
+  /** the node configuration files the descriptor names (`config:`) */
+  nodeConfig?: {
+    /** peers whose core.yaml publishes no gossip externalEndpoint */
+    withoutExternalEndpoint?: readonly string[];
+    /** ordering node → the `Consensus.TickIntervalOverride` its orderer.yaml sets */
+    tickIntervalOverride?: Readonly<Record<string, string>>;
+  };
+  /** faults in what runs */
+  faults?: {
+    /** `peers` receive no blocks from the ordering service, which commits `blocks` blocks once it is up */
+    lagging?: { peers: readonly string[]; blocks: number };
+    /** ordering nodes whose data directory is emptied when the FAB-ORD-12 drill starts them again (as on an emptyDir) */
+    emptiedOnRestart?: readonly string[];
+  };
+}
+
 export interface FabricVariant extends VariantEntry {
   area: 'fabric';
+  changes: FabricChanges;
 }
 
 export type Variant = CordaVariant | FabricVariant;
@@ -128,6 +174,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: 'five ordering nodes placed 3-1-1, so losing r1 loses the Raft quorum',
     breaks: ['FAB-ORD-02', 'FAB-ORD-03'],
+    changes: { topology: { ordering: { count: 5, placement: [3, 1, 1] } } },
   },
   {
     name: 'three-orderers',
@@ -135,6 +182,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: 'three ordering nodes, one per region',
     breaks: ['FAB-ORD-01'],
+    changes: { topology: { ordering: { count: 3, placement: [1, 1, 1] } } },
   },
   {
     name: 'peer-cert-missing-gateway-san',
@@ -142,6 +190,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: "org1-peer2's TLS certificate lacks the gateway Service name and alias",
     breaks: ['FAB-GW-03', 'FAB-GW-04'],
+    changes: { certificates: { withoutGatewaySan: ['org1-peer2'] } },
   },
   {
     name: 'gateway-one-peer',
@@ -149,6 +198,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: "org1's gateway Service in r1 balances over org1-peer1 only",
     breaks: ['FAB-GW-04'],
+    changes: { topology: { gatewayBackends: { 'org1@r1': ['org1-peer1'] } } },
   },
   {
     name: 'org-peers-one-region',
@@ -156,6 +206,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: 'all four peers of org2 in r3',
     breaks: ['FAB-PEER-01', 'FAB-PEER-05'],
+    changes: { topology: { peers: { org2: { r3: 4 } } } },
   },
   {
     name: 'peer-lagging',
@@ -163,6 +214,8 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: 'org1-peer2 receives no blocks from the ordering service; the others follow it',
     breaks: ['FAB-PEER-03', 'FAB-PEER-06'],
+    // ten blocks: more than the default bound (settings.maxLedgerLag 5)
+    changes: { faults: { lagging: { peers: ['org1-peer2'], blocks: 10 } } },
   },
   {
     name: 'orderer-ephemeral-volume',
@@ -170,6 +223,8 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: "org0-orderer3's data directory is emptied when it is started again (as on an emptyDir): it cannot rejoin",
     breaks: ['FAB-ORD-12'],
+    // r2's only ordering node: the one the restart drill starts again there
+    changes: { faults: { emptiedOnRestart: ['org0-orderer3'] } },
   },
   {
     name: 'peer-no-external-endpoint',
@@ -177,6 +232,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: "org1-peer2's core.yaml publishes no gossip externalEndpoint",
     breaks: ['FAB-PEER-06'],
+    changes: { nodeConfig: { withoutExternalEndpoint: ['org1-peer2'] } },
   },
   {
     name: 'orderer-tick-override-mismatch',
@@ -184,6 +240,7 @@ export const VARIANTS: readonly Variant[] = [
     environments: LOCAL,
     description: "org0-orderer3's orderer.yaml overrides the Raft tick interval with 250ms; the others keep the channel's 500ms",
     breaks: ['FAB-ORD-11'],
+    changes: { nodeConfig: { tickIntervalOverride: { 'org0-orderer3': '250ms' } } },
   },
   {
     name: 'consenter-rekeyed-one-channel',
@@ -192,6 +249,8 @@ export const VARIANTS: readonly Variant[] = [
     description:
       "org0-orderer3's TLS certificate renewed with a new key, which it serves on its cluster port; mychannel lists the new certificate, the second channel archive still the old one",
     breaks: ['FAB-ORD-10'],
+    // a second, rarely used channel; the renewal reached mychannel only
+    changes: { topology: { channels: ['mychannel', 'archive'] }, certificates: { rekeyed: { orderer: 'org0-orderer3', updated: ['mychannel'] } } },
   },
 ];
 

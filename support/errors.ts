@@ -5,6 +5,16 @@
  * - BrokenError: the harness could not look (an endpoint down, a tool missing). The verdict is `broken`.
  * - GuaranteeViolation: the system is wrong. Its name contains "Assertion" so Allure marks it `failed`.
  */
+/**
+ * A problem quotes the input it could not read; an operator who pasted a private key into the wrong file would see
+ * its lines again. A run of 20 or more base64 characters with upper case, lower case and digits in it (what a line of
+ * a key, a token or a certificate body looks like, and what no field name, number or address does) is hidden.
+ */
+const KEY_LIKE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=])/g;
+export function hideKeyLike(text: string): string {
+  return text.replace(KEY_LIKE, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) ? '[key-like text hidden]' : run));
+}
+
 export class InputError extends Error {
   override name = 'InputError';
   constructor(
@@ -12,12 +22,15 @@ export class InputError extends Error {
     readonly file: string,
     /** dotted field path inside the file, or '' when the whole file is unreadable */
     readonly field: string,
-    /** what is wrong, without the file and field */
-    readonly problem: string,
+    problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}${field ? ` (field ${field})` : ''}: ${problem}`, options);
+    const shown = hideKeyLike(problem);
+    super(`${file}${field ? ` (field ${field})` : ''}: ${shown}`, options);
+    this.problem = shown;
   }
+  /** what is wrong, without the file and field (key-like runs of the input it quotes hidden) */
+  readonly problem: string;
 }
 
 /** Several input errors collected before giving up, so the operator can fix them all in one go. */

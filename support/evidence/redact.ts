@@ -59,8 +59,8 @@ const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@]*)@/gi;
 const URL_PARAM = /([?&;]\s*(?:password|passwd|pwd|pass|secret|token|access_token|api[-_]?key)\s*=\s*)(\{[^}]*\}|[^&;\s'"]*)/gi;
 /** Oracle `jdbc:oracle:thin:user/password@…`, whatever follows the @ (host, //host, a TNS alias or descriptor) */
 const ORACLE_JDBC = /(jdbc:oracle:[a-z0-9]+:)([^/\s@:]*)\/("[^"]*"|[^\s@]*)@/gi;
-/** Oracle easy connect without the jdbc prefix: `user/password@//host`, `user/password@host:port…`, `user/password@(DESCRIPTION=…` */
-const ORACLE_EZCONNECT = /(^|[\s"'=(,])([A-Za-z0-9_$#.-]+)\/("[^"]*"|[^\s@"/]+)@(?=\/\/|\(|[A-Za-z0-9.-]+:\d)/g;
+/** Oracle easy connect without the jdbc prefix (or after a cut one, `…thin:user/password@…`): `user/password@//host`, `user/password@host:port…`, `user/password@(DESCRIPTION=…` */
+const ORACLE_EZCONNECT = /(^|[\s"'=(,:])([A-Za-z0-9_$#.-]+)\/("[^"]*"|[^\s@"/]+)@(?=\/\/|\(|[A-Za-z0-9.-]+:\d)/g;
 /** `password = "…"`, `"db.password": "…"`, `CORDA_DB_PASSWORD=…`, `secret: …` in free text (not a path: `/etc/passwd: …`) */
 const KEY_VALUE =
   /((?<![\w./\\-])[\w.-]*(?:password|passwd|passphrase|secret|pwd|token)[\w-]*["']?[ \t]*[=:][ \t]*)(?!\[REDACTED\])("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}\])]+)/gi;

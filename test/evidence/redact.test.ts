@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { hideKeyLike, InputError } from '../../support/errors.ts';
 import { issueCA } from '../../support/pki/issue.ts';
 import { isSecretField, redact, redactString, redactText, registerSecrets, REDACTED } from '../../support/evidence/redact.ts';
 
@@ -91,4 +92,20 @@ it('redacts every secret registered by whatever read it, in any later output', (
 it('knows secret fields by the last segment of their path', () => {
   for (const f of ['corda.database.password', 'dataSourceProperties."dataSource.password"', 'env.CORDA_DB_PASSWORD', 'users[0].token', 'apiKey', 'DB_PASS']) assert.ok(isSecretField(f), f);
   for (const f of ['corda.database.user', 'tokenFile', 'privateIPAddress', 'passwordFile', 'bypass']) assert.equal(isSecretField(f), f === 'passwordFile', f);
+});
+
+it('an input error that quotes a line of a pasted key shows neither the line nor a piece of it; field names, paths and addresses stay', async () => {
+  const ca = await issueCA({ commonName: 'ca' });
+  const lines = ca.keyPem.split('\n').filter((l) => /^[A-Za-z0-9+/=]{20,}$/.test(l));
+  assert.ok(lines.length > 0);
+  for (const line of lines) {
+    for (const quoted of [line, `${line.slice(0, 30)}global`, `server ${line.slice(8)} 10.0.0.5:10002`]) {
+      const err = new InputError('lb.cfg', 'line 1', `${JSON.stringify(quoted)} outside of any section`);
+      assert.ok(!err.message.includes(line.slice(0, 20)) && !err.message.includes(line.slice(8, 28)), err.message);
+      assert.match(err.message, /^lb\.cfg \(field line 1\): /);
+    }
+  }
+  for (const plain of ['expected one of global, defaults, frontend, backend or listen', 'server primary 10.0.0.4:10002 check inter 200ms', '/work/main/fixtures/reference/k8s/r1/pods.yaml', 'sha256:0123456789abcdef0123456789abcdef', 'OrdererMSP.consenters[0].client_tls_cert']) {
+    assert.equal(hideKeyLike(plain), plain);
+  }
 });

@@ -1,5 +1,5 @@
 import type { LiveEvidence, SettingKey } from '../evidence/model.ts';
-import type { TargetDescriptor } from '../target/types.ts';
+import type { TargetDescriptor } from '../descriptor/types.ts';
 import type { Observation } from '../drills/observation.ts';
 
 // The drills own what an observation is; environments offer them. Kept importable from here for the environments

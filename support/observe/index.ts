@@ -13,7 +13,7 @@
  * Its bounds (rate, window, connections) are in `limits.ts`.
  */
 import type { CordaSampleEvent, Evidence, LiveEvidence, Timeline } from '../evidence/model.ts';
-import type { TargetDescriptor } from '../target/types.ts';
+import type { TargetDescriptor } from '../descriptor/types.ts';
 import { TimelineRecorder, startSampler, type EventBody } from '../drills/timeline-recorder.ts';
 import { sampleCorda, type CordaSampleBody } from '../drills/corda-sampler.ts';
 import { startRoundTrips } from '../evidence/live/round-trips.ts';

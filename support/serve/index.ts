@@ -23,7 +23,7 @@ import { catalogue } from '../checks/catalogue.ts';
 import type { LiveEvidence } from '../evidence/model.ts';
 import { errorMessage } from '../errors.ts';
 import { jsonReport, summarize, summaryLine, type RunReport } from '../report/formats.ts';
-import { displayPath, expandTargets, runErrorOf, validateTargets, type RunError, type TargetOutcome, type ValidateTargetsOptions } from '../targets.ts';
+import { displayPath, expandTargets, runErrorOf, validateTargets, type RunError, type TargetOutcome, type ValidateTargetsOptions } from '../many-targets.ts';
 import { toolVersion } from '../version.ts';
 import { certificatesOf } from './certificates.ts';
 import { CONTENT_TYPE, exposition, serveFamilies, type TargetState } from './metrics.ts';

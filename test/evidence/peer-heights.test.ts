@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../support/target/load.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { collectStaticEvidence } from '../../support/evidence/collect.ts';
 import { collectPeerHeights, PEER_HEIGHT_METHOD } from '../../support/evidence/live/peer-heights.ts';
 import { mergeLive } from '../../support/validate.ts';

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../support/target/load.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { collectStaticEvidence } from '../../support/evidence/collect.ts';
 import { collectRoundTrips, startRoundTrips, ETCD_METHOD, FABRIC_METHOD } from '../../support/evidence/live/round-trips.ts';
 import { peerPresenting } from '../../support/evidence/live/collect.ts';

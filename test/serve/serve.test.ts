@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers/cli.ts';
 import { readExposition, type ExpositionSample } from '../helpers/exposition.ts';
 import { catalogue } from '../../support/checks/catalogue.ts';
-import { loadTarget } from '../../support/target/load.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { startServe, type RunningServe } from '../../support/serve/index.ts';
 
 const reference = join(repoRoot, 'fixtures', 'reference', 'target.yaml');

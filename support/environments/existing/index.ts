@@ -8,10 +8,10 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { LiveEvidence, Timeline } from '../../evidence/model.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import type { Environment, StartedEnvironment } from '../types.ts';
 import type { Observation } from '../../drills/observation.ts';
-import { loadTarget } from '../../target/load.ts';
+import { loadTarget } from '../../descriptor/load.ts';
 import { collectStaticEvidence } from '../../evidence/collect.ts';
 import { collectLiveEvidence } from '../../evidence/live/collect.ts';
 import { observationWindow } from '../../observe/limits.ts';

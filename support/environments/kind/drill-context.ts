@@ -4,10 +4,10 @@
  * environment on stop).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import type { Observation } from '../../drills/observation.ts';
 import { loadKubeConfig } from '../../evidence/kubernetes/api.ts';
-import type { GeneratedDeployment } from '../../fixtures/generate.ts';
+import type { GeneratedDeployment } from '../../reference/generate.ts';
 import type { RegionControl } from './clusters.ts';
 import type { GatewayPlacement } from './fabric-network.ts';
 import type { KindOptions } from './options.ts';

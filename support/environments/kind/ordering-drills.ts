@@ -9,7 +9,7 @@
  */
 import { defaultSettings } from '../../evidence/model.ts';
 import { loadKubeConfig } from '../../evidence/kubernetes/api.ts';
-import type { OrderingNodeSpec } from '../../target/types.ts';
+import type { OrderingNodeSpec } from '../../descriptor/types.ts';
 import type { Observation } from '../../drills/observation.ts';
 import { fabricOrderingProbe, type FabricOrdererEndpoints, type OrderingProbe } from '../../drills/ordering-probe.ts';
 import { runRegionLossDrill, type OrderingFaults } from '../../drills/fabric-region-loss.ts';

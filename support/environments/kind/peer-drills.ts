@@ -9,11 +9,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Observation } from '../../drills/observation.ts';
 import { loadKubeConfig } from '../../evidence/kubernetes/api.ts';
-import type { OrganizationSpec } from '../../target/types.ts';
+import type { OrganizationSpec } from '../../descriptor/types.ts';
 import { runPeerRegionLossDrill, type OrgEndpoint } from '../../drills/fabric-peer-region-loss.ts';
 import { runGatewaySpreadDrill } from '../../drills/fabric-gateway-spread.ts';
 import { askRealPeer, realGatewayClient, type RealPeer } from '../../drills/fabric-peer-probe.ts';
-import type { GeneratedDeployment } from '../../fixtures/generate.ts';
+import type { GeneratedDeployment } from '../../reference/generate.ts';
 import { claimed, forwardScope, unplaced, type KindDrillContext, type KindObservations } from './drill-context.ts';
 import type { GatewayPlacement } from './fabric-network.ts';
 import { endpointView, scaleDeployment } from './peer-control.ts';

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { errorMessage } from '../../errors.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
-import { loadTarget } from '../../target/load.ts';
-import { FABRIC_IMAGES } from '../../fixtures/kubernetes.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
+import { loadTarget } from '../../descriptor/load.ts';
+import { FABRIC_IMAGES } from '../../reference/kubernetes.ts';
 import { CommandError, type DockerCli, type KindCli } from './kind-cli.ts';
 import { DEFAULT_REFERENCE_DIR, DOCKER_INSTALL_URL, KIND_INSTALL_URL, KIND_VERSION, type KindOptions } from './options.ts';
 

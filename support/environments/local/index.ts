@@ -12,7 +12,7 @@ import type { Environment, EnvironmentSettings, StartedEnvironment } from '../ty
 import type { Observation } from '../../drills/observation.ts';
 import type { LocalPart, StartedLocalPart } from './part.ts';
 import { Resources, reapOrphans } from '../shared/resources.ts';
-import { loadTarget } from '../../target/load.ts';
+import { loadTarget } from '../../descriptor/load.ts';
 import { cordaPart } from './corda/index.ts';
 import { fabricPart } from './fabric/index.ts';
 

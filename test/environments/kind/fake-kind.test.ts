@@ -16,8 +16,8 @@ import { DEFAULT_NODE_IMAGE, type KindOptions } from '../../../support/environme
 import { CommandError } from '../../../support/environments/kind/kind-cli.ts';
 import { BrokenError } from '../../../support/errors.ts';
 import { TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
-import { generateDeployment } from '../../../support/fixtures/generate.ts';
-import { FABRIC_IMAGES } from '../../../support/fixtures/kubernetes.ts';
+import { generateDeployment } from '../../../support/reference/generate.ts';
+import { FABRIC_IMAGES } from '../../../support/reference/kubernetes.ts';
 import type { MemberState, OrderingProbe } from '../../../support/drills/ordering-probe.ts';
 import type { Timeline } from '../../../support/evidence/model.ts';
 import { startFakeKubeApi, type FakeKubeApi } from '../../fakes/kube-api-server.ts';

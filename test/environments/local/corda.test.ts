@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
 import { startCorda, cordaPart, CORDA_VARIANTS, type StartedCordaPart } from '../../../support/environments/local/corda/index.ts';
 import type { CordaPorts } from '../../../support/environments/shared/corda/settings.ts';
-import { loadTarget } from '../../../support/target/load.ts';
+import { loadTarget } from '../../../support/descriptor/load.ts';
 import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
 import { defaultSettings } from '../../../support/evidence/model.ts';
 import { withEnvironmentSettings } from '../../../support/run.ts';

@@ -3,7 +3,7 @@
  * Ordering nodes take hosts 11…, peers 101…, gateway Services 201… (by organization). The slot (third octet) is
  * chosen so that every address and port is free, so two runs on one machine do not collide.
  */
-import type { DeploymentPlan } from '../../../fixtures/generate.ts';
+import type { DeploymentPlan } from '../../../reference/generate.ts';
 import { BrokenError } from '../../../errors.ts';
 import type { FabricChanges } from '../../variants.ts';
 import { canBind } from '../../shared/ports.ts';

@@ -5,9 +5,9 @@
  * every node and gateway Service is dialled by (`live.hosts`). Keys stay in memory: the peers serve TLS in this
  * process, and the ordering service writes its nodes' own (orderers.ts).
  */
-import { generateDeployment, planDeployment, FileWriter, writeChannel, writeNodeCerts, type GeneratedDeployment } from '../../../fixtures/generate.ts';
-import { issueOrdererPki, issueOrgPki, issuePeerPki, type DeploymentPki, type NodePki } from '../../../fixtures/pki.ts';
-import type { DeploymentPlan, GenerateOptions, OrdererPlan } from '../../../fixtures/plan.ts';
+import { generateDeployment, planDeployment, FileWriter, writeChannel, writeNodeCerts, type GeneratedDeployment } from '../../../reference/generate.ts';
+import { issueOrdererPki, issueOrgPki, issuePeerPki, type DeploymentPki, type NodePki } from '../../../reference/pki.ts';
+import type { DeploymentPlan, GenerateOptions, OrdererPlan } from '../../../reference/plan.ts';
 import type { FabricChanges } from '../../variants.ts';
 import type { GatewayPlan } from './addresses.ts';
 import { NameResolver } from './names.ts';

@@ -6,8 +6,8 @@
  * module would start its node with FABRIC_CFG_PATH at its file, which is why they are written before the nodes start.
  */
 import { resolve } from 'node:path';
-import { FileWriter, type GeneratedDeployment } from '../../../fixtures/generate.ts';
-import { renderCoreYaml, renderOrdererYaml } from '../../../fixtures/node-config.ts';
+import { FileWriter, type GeneratedDeployment } from '../../../reference/generate.ts';
+import { renderCoreYaml, renderOrdererYaml } from '../../../reference/node-config.ts';
 import type { FabricChanges } from '../../variants.ts';
 import { ordererDataDirs } from './orderers.ts';
 

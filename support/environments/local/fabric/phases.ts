@@ -17,7 +17,7 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
-import { planDeployment, type GenerateOptions } from '../../../fixtures/generate.ts';
+import { planDeployment, type GenerateOptions } from '../../../reference/generate.ts';
 import { HAPROXY_MISSING, haproxyBinary } from '../../shared/haproxy.ts';
 import type { LocalPartOptions } from '../part.ts';
 import { chooseSlot, type AddressPlan, type GatewayPlan } from './addresses.ts';

@@ -4,7 +4,7 @@
  * region; channel mychannel), with what a variant's `changes.topology` says in place of the reference's parts, and
  * the ports every node listens on.
  */
-import type { GenerateOptions, OrganizationOption } from '../../../fixtures/generate.ts';
+import type { GenerateOptions, OrganizationOption } from '../../../reference/generate.ts';
 import type { FabricChanges } from '../../variants.ts';
 
 export const ORDERER_CLUSTER_PORT = 6050;

@@ -8,7 +8,7 @@ import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { CordaPorts } from './settings.ts';
-import { writeNodeConf } from '../../../fixtures/corda.ts';
+import { writeNodeConf } from '../../../reference/corda.ts';
 
 export const LEGAL_NAME = 'O=Corda HA, L=London, C=GB';
 export const DB_PASSWORD_VAR = 'CORDA_DB_PASSWORD';

@@ -16,12 +16,12 @@ import {
   encodeChannelConfigBlock,
   GENESIS_TIMESTAMP,
   type ChannelConfigSpec,
-} from '../../support/evidence/fabric/channel-config-encode.ts';
+} from '../../support/reference/channel-config-encode.ts';
 import { decodeChannelConfig } from '../../support/evidence/fabric/channel-config.ts';
 import type { ChannelConfigInfo } from '../../support/evidence/model.ts';
-import { channelSpec } from '../../support/fixtures/channels.ts';
-import { issueDeploymentPki, type DeploymentPki } from '../../support/fixtures/pki.ts';
-import { planDeployment, type DeploymentPlan } from '../../support/fixtures/plan.ts';
+import { channelSpec } from '../../support/reference/channels.ts';
+import { issueDeploymentPki, type DeploymentPki } from '../../support/reference/pki.ts';
+import { planDeployment, type DeploymentPlan } from '../../support/reference/plan.ts';
 
 type Json = Record<string, unknown>;
 

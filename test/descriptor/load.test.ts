@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { chmod, chown } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { loadTarget } from '../../support/target/load.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from '../evidence/helpers.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 describe('loadTarget', () => {
   let t: TmpDir;

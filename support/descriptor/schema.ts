@@ -1,6 +1,6 @@
 /**
  * JSON Schema of the target descriptor (after `extends` is merged and `${VAR}` expanded, before defaults).
- * `docs/target-schema.json` is this object written out; `test/target/schema-doc.test.ts` keeps them equal
+ * `docs/target-schema.json` is this object written out; `test/descriptor/schema-doc.test.ts` keeps them equal
  * (regenerate with `node --import tsx scripts/write-target-schema.ts`).
  *
  * This is the one place the descriptor's strictness lives: every object rejects unknown keys (the loader suggests
@@ -148,7 +148,7 @@ export const targetSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ha-conformance/target-schema.json',
   title: 'ha-conformance target descriptor',
-  description: 'What a deployment is and where its evidence lives. See support/target/types.ts; limits: docs/input-limits.md.',
+  description: 'What a deployment is and where its evidence lives. See support/descriptor/types.ts; limits: docs/input-limits.md.',
   type: 'object',
   required: ['name'],
   additionalProperties: false,

@@ -188,7 +188,7 @@ const channelCapabilities = (spec: ChannelConfigSpec): string[] => spec.capabili
 const ordererCapabilities = (spec: ChannelConfigSpec): string[] => spec.capabilities?.orderer ?? ['V2_0'];
 const applicationCapabilities = (spec: ChannelConfigSpec): string[] => spec.capabilities?.application ?? ['V2_5'];
 
-/** NodeOU role → the OU that marks it (fabric-samples' config.yaml; what `support/fixtures/pki.ts` issues). */
+/** NodeOU role → the OU that marks it (fabric-samples' config.yaml; what `support/reference/pki.ts` issues). */
 const NODE_OUS = { client: 'client', peer: 'peer', admin: 'admin', orderer: 'orderer' } as const;
 
 /** The certificate NodeOU identifiers name: the org's first root CA (PEM), or none. */

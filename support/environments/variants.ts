@@ -4,7 +4,7 @@
  * fail on it. docs/guarantees.md lists, per guarantee, the variants that break it.
  *
  * A Corda variant's `changes` are data both environments apply (local/corda, docker/corda.ts, through
- * shared/corda/variant.ts): node.conf overrides, files, the load balancer's pools and probes, and the steady state
+ * common/corda/variant.ts): node.conf overrides, files, the load balancer's pools and probes, and the steady state
  * the pair then settles into. A Fabric variant's `changes` are data the local environment's Fabric part applies
  * (local/fabric/variant.ts): its topology, certificates, node configuration files and faults.
  * test/environments/variants.test.ts checks that every environment accepts exactly the names this table gives it;

@@ -9,10 +9,10 @@ import { CordaSampling, type CordaLiveTarget } from '../../drills/corda-sampler.
 import { cordaObservations, cordaDrillTarget, type CordaDrillTarget } from '../../drills/corda-drills.ts';
 import type { Observation } from '../../drills/observation.ts';
 import { TimelineRecorder } from '../../drills/timeline-recorder.ts';
-import { cordaDescriptorSection } from '../shared/corda/layout.ts';
-import { BACKEND, TRAFFIC, type Traffic } from '../shared/corda/load-balancer.ts';
-import { driveMarker, sharedDriveEvidence } from '../shared/corda/database.ts';
-import { settlesInto } from '../shared/corda/variant.ts';
+import { cordaDescriptorSection } from '../common/corda/layout.ts';
+import { BACKEND, TRAFFIC, type Traffic } from '../common/corda/load-balancer.ts';
+import { driveMarker, sharedDriveEvidence } from '../common/corda/database.ts';
+import { settlesInto } from '../common/corda/variant.ts';
 import { IN_IMAGE } from './images/contract.ts';
 import { containerLogs } from './containers.ts';
 import { partitionObservation } from './partition.ts';

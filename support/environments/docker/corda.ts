@@ -23,11 +23,11 @@
  * load balancer by the banner's `machine`, which is the node's alias on the lb network: aliases are chosen equal to
  * the node names (`primary`, `backup`, `backup-duplicate`) for that reason.
  *
- * node.conf files come from the pair's writer (shared/corda/layout.ts), with the container view:
+ * node.conf files come from the pair's writer (common/corda/layout.ts), with the container view:
  * `p2pAddress = ${LB_ADDRESS}":10002"` with `LB_ADDRESS=corda-lb`, `rpcSettings.address = "primary:10003"`,
  * `dataSource.url = jdbc:postgresql://corda-db:5432/corda`, and the mutual-exclusion block. Variants are the Corda
  * rows of the variants table (../variants.ts), applied from their `changes` as the local environment applies them
- * (shared/corda/variant.ts). Every container sees the base directory `/opt/corda`, so the lease's `machine_name` is
+ * (common/corda/variant.ts). Every container sees the base directory `/opt/corda`, so the lease's `machine_name` is
  * `/opt/corda/<machineName>`, and a variant's shared base directory (`same-machine-name`) needs no trick here: two
  * containers with one machineName and one base directory are "one machine" to the lease, as in production.
  *
@@ -44,7 +44,7 @@ import type { CordaLiveTarget } from '../../drills/corda-sampler.ts';
 import type { CordaDrillTarget } from '../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import type { EnvironmentSettings } from '../types.ts';
-import type { CordaPairSettings } from '../shared/corda/settings.ts';
+import type { CordaPairSettings } from '../common/corda/settings.ts';
 import type { PartitionInjector } from './partition.ts';
 import type { DockerCordaOptions } from './pair.ts';
 import { prepare, startNodes } from './phases.ts';

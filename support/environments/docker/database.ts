@@ -11,7 +11,7 @@ import type { LiveEvidence } from '../../evidence/model.ts';
 import { BrokenError } from '../../errors.ts';
 import { readLeaseRow, type LeaseRow } from '../../evidence/live/lease.ts';
 import { sleep } from '../../drills/timeline-recorder.ts';
-import { LEASE_TABLE_DDL, databaseEvidence } from '../shared/corda/database.ts';
+import { LEASE_TABLE_DDL, databaseEvidence } from '../common/corda/database.ts';
 import { IN_IMAGE, POSTGRES_UID } from './images/contract.ts';
 import { runLabels, testcontainers } from './engine.ts';
 import { startContainer, type RunningContainer } from './containers.ts';

@@ -15,7 +15,7 @@
  * removes everything labelled with a run whose owner process on this host is gone.
  *
  * Options: `variant` — the Corda variants of the table (../variants.ts) offered here; `settings` — the Corda pair's
- * keys (shared/corda/settings.ts), with these defaults here: `cordaAddressBase` 127.21, `cordaSettleBoundMs`
+ * keys (common/corda/settings.ts), with these defaults here: `cordaAddressBase` 127.21, `cordaSettleBoundMs`
  * 30000, `cordaFailoverToleranceMs` waitInterval + 6000 (see `dockerCordaDefaults`; the environment's check setting
  * `failoverToleranceMs`, named with its reason in the verdicts of CORDA-HA-02 and CORDA-LB-03); plus
  * `dockerObserverIntervalMs` (40). User flags (environment variables): `HA_DOCKER_POSTGRES_IMAGE`,
@@ -37,9 +37,9 @@ import type { Environment, StartedEnvironment } from '../types.ts';
 import { BrokenError } from '../../errors.ts';
 import { loadTarget } from '../../descriptor/load.ts';
 import { collectLiveEvidence } from '../../evidence/live/collect.ts';
-import { Resources, reapOrphans } from '../shared/resources.ts';
-import { CORDA_STAND_IN } from '../shared/corda/stand-in.ts';
-import { cordaVariantsOf } from '../shared/corda/variant.ts';
+import { Resources, reapOrphans } from '../common/resources.ts';
+import { CORDA_STAND_IN } from '../common/corda/stand-in.ts';
+import { cordaVariantsOf } from '../common/corda/variant.ts';
 import { dockerode, engineProblems, reap, reapSync } from './engine.ts';
 import { resolveImages, type ImageChoice, type Role } from './strategies.ts';
 import { startDockerCorda, type StartedDockerCorda } from './corda.ts';

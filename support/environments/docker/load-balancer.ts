@@ -1,15 +1,15 @@
 /**
  * The docker pair's load balancer, as a service: HAProxy in a container on the lb network (alias `corda-lb`), in
- * the hot-cold guide's shape (shared/corda/load-balancer.ts) with the variant's pools and web probe — where the
+ * the hot-cold guide's shape (common/corda/load-balancer.ts) with the variant's pools and web probe — where the
  * variant's web probe checks a machine agent, the stand-in's monitoring endpoint plays it (open on hot and cold
  * nodes alike). Its traffic ports are published on the harness's load-balancer address, its runtime API (a TCP
  * socket) on the host's 127.0.0.1. The handle gives the config file (its evidence) and the runtime API's view.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderConfig, parseShowStat, runtimeApi } from '../shared/haproxy.ts';
-import { TRAFFIC, cordaHaproxyConfig } from '../shared/corda/load-balancer.ts';
-import { poolOf, webProbesMachineAgent } from '../shared/corda/variant.ts';
+import { renderConfig, parseShowStat, runtimeApi } from '../common/haproxy.ts';
+import { TRAFFIC, cordaHaproxyConfig } from '../common/corda/load-balancer.ts';
+import { poolOf, webProbesMachineAgent } from '../common/corda/variant.ts';
 import { IN_IMAGE } from './images/contract.ts';
 import { runLabels, testcontainers } from './engine.ts';
 import { startContainer, type RunningContainer } from './containers.ts';

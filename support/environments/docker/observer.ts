@@ -4,7 +4,7 @@
  * and the harness's mirror of what it sees (mirror.ts): per node, a loopback address whose ports are open exactly
  * while the node's are. The handle gives the published address, the mirror, and `stop`.
  */
-import { TRAFFIC } from '../shared/corda/load-balancer.ts';
+import { TRAFFIC } from '../common/corda/load-balancer.ts';
 import { IN_IMAGE } from './images/contract.ts';
 import { runLabels, testcontainers } from './engine.ts';
 import { startContainer, type RunningContainer } from './containers.ts';

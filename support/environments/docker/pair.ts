@@ -4,10 +4,10 @@
  * (`DockerCordaStart`, made by `prepare` in phases.ts).
  */
 import type Dockerode from 'dockerode';
-import type { CordaPairSettings } from '../shared/corda/settings.ts';
-import type { PairAddresses } from '../shared/corda/addresses.ts';
-import type { AppliedCordaVariant } from '../shared/corda/variant.ts';
-import type { Resources } from '../shared/resources.ts';
+import type { CordaPairSettings } from '../common/corda/settings.ts';
+import type { PairAddresses } from '../common/corda/addresses.ts';
+import type { AppliedCordaVariant } from '../common/corda/variant.ts';
+import type { Resources } from '../common/resources.ts';
 import type { ImageChoice, Role } from './strategies.ts';
 import type { RunNetwork } from './containers.ts';
 
@@ -19,7 +19,7 @@ export const STATS_PORT = 9999;
 export const HOST = { lb: 10, primary: 11, backup: 12, duplicate: 13, observer: 20, db: 10 } as const;
 
 /**
- * The docker environment's defaults on top of the pair's (shared/corda/settings.ts): a separate address block, a
+ * The docker environment's defaults on top of the pair's (common/corda/settings.ts): a separate address block, a
  * longer settle bound for container start-up, and a larger stated failover tolerance: a fault goes through the
  * Docker API (`docker stop`, `network disconnect`: 0.3-2 s on a busy machine), and the drills count the failover
  * from the moment the fault is recorded, before it is injected. `dockerObserverIntervalMs` is how often the

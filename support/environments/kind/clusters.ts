@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.ts';
 import { loadKubeConfig } from '../../evidence/kubernetes/api.ts';
-import { TEMP_PREFIX, type Resources } from '../shared/resources.ts';
+import { TEMP_PREFIX, type Resources } from '../common/resources.ts';
 import { clusterConfig, contextName, parseClusterName, renderClusterConfig, type ClusterConfigOptions } from './cluster-config.ts';
 import type { DockerCli, KindCli } from './kind-cli.ts';
 import { firstLine } from './preflight.ts';

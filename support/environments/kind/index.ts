@@ -25,7 +25,7 @@
 import { BrokenError, errorMessage } from '../../errors.ts';
 import type { KubernetesClusterInfo } from '../../evidence/model.ts';
 import type { Environment, StartedEnvironment } from '../types.ts';
-import { Resources } from '../shared/resources.ts';
+import { Resources } from '../common/resources.ts';
 import { DockerCli, KindCli } from './kind-cli.ts';
 import type { KindCluster } from './clusters.ts';
 import { DEFAULT_NODE_IMAGE, KIND_VERSION, type KindOptions } from './options.ts';

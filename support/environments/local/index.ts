@@ -11,7 +11,7 @@ import type { LiveEvidence } from '../../evidence/model.ts';
 import type { Environment, EnvironmentSettings, StartedEnvironment } from '../types.ts';
 import type { Observation } from '../../drills/observation.ts';
 import type { LocalPart, StartedLocalPart } from './part.ts';
-import { Resources, reapOrphans } from '../shared/resources.ts';
+import { Resources, reapOrphans } from '../common/resources.ts';
 import { loadTarget } from '../../descriptor/load.ts';
 import { cordaPart } from './corda/index.ts';
 import { fabricPart } from './fabric/index.ts';

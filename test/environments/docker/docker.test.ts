@@ -22,7 +22,7 @@ import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
 import { mergeLive } from '../../../support/validate.ts';
 import { withEnvironmentSettings } from '../../../support/run.ts';
 import { byId, evaluateCheck } from '../../../support/checks/catalogue.ts';
-import { TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
+import { TEMP_PREFIX } from '../../../support/environments/common/resources.ts';
 import type { Evidence, LiveEvidence, Timeline } from '../../../support/evidence/model.ts';
 
 const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');

@@ -15,7 +15,7 @@ import { kindEnvironment, type StartedKindEnvironment } from '../../../support/e
 import { DEFAULT_NODE_IMAGE, type KindOptions } from '../../../support/environments/kind/options.ts';
 import { CommandError } from '../../../support/environments/kind/kind-cli.ts';
 import { BrokenError } from '../../../support/errors.ts';
-import { TEMP_PREFIX } from '../../../support/environments/shared/resources.ts';
+import { TEMP_PREFIX } from '../../../support/environments/common/resources.ts';
 import { generateDeployment } from '../../../support/reference/generate.ts';
 import { FABRIC_IMAGES } from '../../../support/reference/kubernetes.ts';
 import type { MemberState, OrderingProbe } from '../../../support/drills/ordering-probe.ts';

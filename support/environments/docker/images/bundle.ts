@@ -29,7 +29,7 @@ const inlineCreateRequire = {
 };
 
 export const BUNDLES: Array<{ entry: string; out: string; expect: RegExp }> = [
-  { entry: 'support/environments/shared/corda/stand-in-node.ts', out: 'app/stand-in-node.js', expect: /usage: stand-in-node/ },
+  { entry: 'support/environments/common/corda/stand-in-node.ts', out: 'app/stand-in-node.js', expect: /usage: stand-in-node/ },
   { entry: 'support/environments/docker/observer-server.ts', out: 'app/observer.js', expect: /usage: observer/ },
 ];
 

@@ -9,7 +9,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, w
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
-import { embeddedPostgres, postgresBinariesFor } from '../../shared/postgres-binaries.ts';
+import { embeddedPostgres, postgresBinariesFor } from '../../common/postgres-binaries.ts';
 import { IN_IMAGE, POSTGRES_UID } from './contract.ts';
 import type { Entry, ImagePlan } from './plan.ts';
 import { busyboxEntries, changes, etcFiles, libraryEntries } from './rootfs.ts';

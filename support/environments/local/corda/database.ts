@@ -6,7 +6,7 @@
  * signal hooks that race the harness's own Ctrl-C cleanup, and its server would not carry the run's label.
  *
  * The lease table is created here, once, as a node's database migration would (`database.runMigration`), with
- * the exact schema of Corda Enterprise's `node_mutual_exclusion` (shared/corda/database.ts). The handle gives the
+ * the exact schema of Corda Enterprise's `node_mutual_exclusion` (common/corda/database.ts). The handle gives the
  * server's address, a client of the run's user, `stop`, and the database's live evidence (reachable, lease row).
  */
 import { chmod, chown, mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -18,9 +18,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { BrokenError } from '../../../errors.ts';
-import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../../shared/resources.ts';
-import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../shared/postgres-binaries.ts';
-import { LEASE_TABLE_DDL, databaseEvidence } from '../../shared/corda/database.ts';
+import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../../common/resources.ts';
+import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../common/postgres-binaries.ts';
+import { LEASE_TABLE_DDL, databaseEvidence } from '../../common/corda/database.ts';
 import type { LiveEvidence } from '../../../evidence/model.ts';
 
 const exec = promisify(execFile);

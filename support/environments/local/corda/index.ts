@@ -64,7 +64,7 @@
  *
  * ## Variants
  *
- * The Corda variants of the table (../../variants.ts), applied from their `changes` (shared/corda/variant.ts), as the
+ * The Corda variants of the table (../../variants.ts), applied from their `changes` (common/corda/variant.ts), as the
  * docker environment applies them. `wait-not-above-update` writes `waitInterval = updateInterval`: like Corda Enterprise,
  * the stand-in refuses that configuration at start (exit 1, restarted with backoff), so no node ever becomes hot;
  * the environment shows exactly that (no lease row, nothing serving), and CORDA-CFG-01 fails statically.
@@ -79,11 +79,11 @@ import type { LocalPart, LocalPartOptions, StartedLocalPart } from '../part.ts';
 import type { CordaLiveTarget } from '../../../drills/corda-sampler.ts';
 import type { CordaDrillTarget } from '../../../drills/corda-drills.ts';
 import type { CordaFaultInjector } from '../../../drills/corda-faults.ts';
-import { HAPROXY_MISSING, haproxyBinary } from '../../shared/haproxy.ts';
-import { embeddedPostgres } from '../../shared/postgres-binaries.ts';
-import type { CordaPairSettings } from '../../shared/corda/settings.ts';
-import { CORDA_STAND_IN } from '../../shared/corda/stand-in.ts';
-import { cordaVariantsOf } from '../../shared/corda/variant.ts';
+import { HAPROXY_MISSING, haproxyBinary } from '../../common/haproxy.ts';
+import { embeddedPostgres } from '../../common/postgres-binaries.ts';
+import type { CordaPairSettings } from '../../common/corda/settings.ts';
+import { CORDA_STAND_IN } from '../../common/corda/stand-in.ts';
+import { cordaVariantsOf } from '../../common/corda/variant.ts';
 import { prepare, startNodes, startPairLoadBalancer, startSharedDatabase } from './phases.ts';
 import { collect } from './collect.ts';
 

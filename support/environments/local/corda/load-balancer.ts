@@ -1,17 +1,17 @@
 /**
  * The local pair's load balancer, as a service: HAProxy on the load balancer's address, in the hot-cold guide's
- * shape (shared/corda/load-balancer.ts), with the variant's pools and web probe; and, where the variant's web
+ * shape (common/corda/load-balancer.ts), with the variant's pools and web probe; and, where the variant's web
  * probe checks a machine agent, that agent on each machine (served by the harness, like a node exporter that is up
  * whatever Corda does: the stand-ins' own monitoring port would not do, since a cold node's process restarts after
  * every failed claim). The handle gives the load balancer's configuration file (its evidence) and its runtime API.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { CordaChanges } from '../../variants.ts';
-import type { Resources } from '../../shared/resources.ts';
-import { startHaproxy, type RunningHaproxy } from '../../shared/haproxy.ts';
-import type { CordaPairSettings } from '../../shared/corda/settings.ts';
-import { cordaHaproxyConfig } from '../../shared/corda/load-balancer.ts';
-import { poolOf, webProbesMachineAgent } from '../../shared/corda/variant.ts';
+import type { Resources } from '../../common/resources.ts';
+import { startHaproxy, type RunningHaproxy } from '../../common/haproxy.ts';
+import type { CordaPairSettings } from '../../common/corda/settings.ts';
+import { cordaHaproxyConfig } from '../../common/corda/load-balancer.ts';
+import { poolOf, webProbesMachineAgent } from '../../common/corda/variant.ts';
 
 export interface PairMachine {
   name: string;

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
 import type { CordaNodeEndpoint } from '../../../drills/corda-sampler.ts';
 import type { CordaChanges } from '../../variants.ts';
-import type { Resources } from '../../shared/resources.ts';
-import type { CordaPairSettings } from '../../shared/corda/settings.ts';
-import { createBaseDirectory, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR } from '../../shared/corda/layout.ts';
-import { baseDirectoryOf, mutualExclusionOf } from '../../shared/corda/variant.ts';
+import type { Resources } from '../../common/resources.ts';
+import type { CordaPairSettings } from '../../common/corda/settings.ts';
+import { createBaseDirectory, renderNodeConf, DB_PASSWORD_VAR, LB_ADDRESS_VAR } from '../../common/corda/layout.ts';
+import { baseDirectoryOf, mutualExclusionOf } from '../../common/corda/variant.ts';
 import type { DbRelays, NodeRelay } from './db-relays.ts';
 import { SupervisedNode } from './supervisor.ts';
 

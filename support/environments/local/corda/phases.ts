@@ -15,12 +15,12 @@
  */
 import { BrokenError } from '../../../errors.ts';
 import type { LocalPartOptions } from '../part.ts';
-import { freePort } from '../../shared/ports.ts';
-import { HAPROXY_MISSING, haproxyBinary, type RunningHaproxy } from '../../shared/haproxy.ts';
-import { cordaSettings, type CordaPairSettings } from '../../shared/corda/settings.ts';
-import { createSharedDrive } from '../../shared/corda/layout.ts';
-import { pickPairAddresses, type PairAddresses } from '../../shared/corda/addresses.ts';
-import { cordaVariant, nodesRefuseToStart, type AppliedCordaVariant } from '../../shared/corda/variant.ts';
+import { freePort } from '../../common/ports.ts';
+import { HAPROXY_MISSING, haproxyBinary, type RunningHaproxy } from '../../common/haproxy.ts';
+import { cordaSettings, type CordaPairSettings } from '../../common/corda/settings.ts';
+import { createSharedDrive } from '../../common/corda/layout.ts';
+import { pickPairAddresses, type PairAddresses } from '../../common/corda/addresses.ts';
+import { cordaVariant, nodesRefuseToStart, type AppliedCordaVariant } from '../../common/corda/variant.ts';
 import { tcpAccepts } from '../../../drills/corda-probes.ts';
 import { sleep } from '../../../drills/timeline-recorder.ts';
 import { startDatabase, type RunningDatabase } from './database.ts';

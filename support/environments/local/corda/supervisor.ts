@@ -4,9 +4,9 @@
  * node is stopped on purpose. Consecutive quick failures (a refused configuration, an unreachable database) back
  * off exponentially up to 2 s, so a node that cannot start does not eat the machine.
  */
-import { signalAndSettle, type ManagedProcess, type Resources } from '../../shared/resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../../common/resources.ts';
 import { BrokenError } from '../../../errors.ts';
-import { STAND_IN_PROGRAM } from '../../shared/corda/stand-in.ts';
+import { STAND_IN_PROGRAM } from '../../common/corda/stand-in.ts';
 
 export interface NodeLaunch {
   /** descriptor name: primary, backup, backup-duplicate */

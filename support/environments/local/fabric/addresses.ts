@@ -6,7 +6,7 @@
 import type { DeploymentPlan } from '../../../reference/generate.ts';
 import { BrokenError } from '../../../errors.ts';
 import type { FabricChanges } from '../../variants.ts';
-import { canBind } from '../../shared/ports.ts';
+import { canBind } from '../../common/ports.ts';
 import { ORDERER_CLIENT_PORT, ORDERER_CLUSTER_PORT, ORDERER_METRICS_PORT, PEER_PORT } from './topology.ts';
 import { gatewayBackendOf } from './variant.ts';
 

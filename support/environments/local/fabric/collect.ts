@@ -5,7 +5,7 @@
  * `stop`.
  */
 import { resolve } from 'node:path';
-import { HAPROXY_MISSING } from '../../shared/haproxy.ts';
+import { HAPROXY_MISSING } from '../../common/haproxy.ts';
 import type { StartedLocalPart } from '../part.ts';
 import { fabricObservations, type FabricServices } from './drills.ts';
 import { collectFabricLive, NO_FABRIC_RELEASE } from './live.ts';

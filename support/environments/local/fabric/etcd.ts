@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
-import { signalAndSettle, type ManagedProcess, type Resources } from '../../shared/resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../../common/resources.ts';
 import { httpCall } from '../../../drills/http-client.ts';
 import type { EtcdMemberEndpoints } from '../../../drills/ordering-probe.ts';
 import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';

@@ -14,8 +14,8 @@
  * peers' addresses. A real Service (and kube-proxy's spread) is what the kind environment runs.
  */
 import { BrokenError } from '../../../errors.ts';
-import { startHaproxy, type HaproxyConfig, type RunningHaproxy } from '../../shared/haproxy.ts';
-import type { Resources } from '../../shared/resources.ts';
+import { startHaproxy, type HaproxyConfig, type RunningHaproxy } from '../../common/haproxy.ts';
+import type { Resources } from '../../common/resources.ts';
 import type { LiveEvidence } from '../../../evidence/model.ts';
 import { gatewayHandshake, type KnownPeer } from '../../../evidence/live/collect.ts';
 import type { GatewayPlan } from './addresses.ts';

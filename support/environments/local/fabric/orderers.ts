@@ -38,7 +38,7 @@ import { etcdRoundTrips } from '../../../evidence/live/round-trips.ts';
 import { etcdOrderingProbe, statesOf, type MemberState, type OrderingProbe } from '../../../drills/ordering-probe.ts';
 import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';
 import type { RestartFaults } from '../../../drills/fabric-restart.ts';
-import type { Resources } from '../../shared/resources.ts';
+import type { Resources } from '../../common/resources.ts';
 import { EtcdCluster } from './etcd.ts';
 import type { NameResolver } from './names.ts';
 import type { FabricSettings } from './settings.ts';

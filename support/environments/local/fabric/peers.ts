@@ -27,7 +27,7 @@
 import type { LiveEvidence } from '../../../evidence/model.ts';
 import { handshake } from '../../../evidence/live/tls.ts';
 import { askPeer } from '../../../drills/peer-client.ts';
-import type { Resources } from '../../shared/resources.ts';
+import type { Resources } from '../../common/resources.ts';
 import type { NameResolver } from './names.ts';
 import { LocalPeer, type PeerSpec } from './peer-stand-in.ts';
 

@@ -18,7 +18,7 @@ import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
 import { planDeployment, type GenerateOptions } from '../../../reference/generate.ts';
-import { HAPROXY_MISSING, haproxyBinary } from '../../shared/haproxy.ts';
+import { HAPROXY_MISSING, haproxyBinary } from '../../common/haproxy.ts';
 import type { LocalPartOptions } from '../part.ts';
 import { chooseSlot, type AddressPlan, type GatewayPlan } from './addresses.ts';
 import { generateArtifacts, type FabricArtifacts } from './artifacts.ts';

@@ -302,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // loaded only when asked for: the live collectors pull in the Kubernetes client and the PostgreSQL driver
-  const liveOf = args.live ? (await import('../support/environments/existing/index.ts')).attachLive : undefined;
+  const liveOf = args.live ? (await import('../support/evidence/live/collect.ts')).collectLiveEvidence : undefined;
   if (args.command === 'serve') {
     const { serve } = await import('../support/serve/index.ts');
     const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only, false) : undefined;

@@ -7,7 +7,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { InputError, InputErrors, errorMessage } from './errors.ts';
-import type { Evidence, LiveEvidence } from './evidence/model.ts';
+import type { Evidence } from './evidence/model.ts';
 import { mapPool } from './concurrency.ts';
 import { exitCodeOf, type FailOn, type RunReport } from './report/formats.ts';
 import { validateTarget, type ValidateOptions } from './validate.ts';
@@ -38,7 +38,7 @@ export interface ValidateTargetsOptions {
   /** targets validated at the same time (default 4) */
   concurrency?: number;
   /** live evidence of a target (`--live`), read-only; a throw makes the target's run an error */
-  liveOf?: (file: string) => Promise<Partial<LiveEvidence>>;
+  liveOf?: ValidateOptions['liveOf'];
   /** an observation window per target (`--observe`), run once its static evidence is in */
   observe?: ValidateOptions['observe'];
   env?: NodeJS.ProcessEnv;
@@ -97,8 +97,7 @@ export function runErrorOf(err: unknown): RunError {
 export async function validateTargets(files: readonly string[], options: ValidateTargetsOptions = {}): Promise<TargetOutcome[]> {
   return mapPool(files, options.concurrency ?? DEFAULT_CONCURRENCY, async (file): Promise<TargetOutcome> => {
     try {
-      const live = options.liveOf ? await options.liveOf(file) : undefined;
-      const { report, evidence, descriptor } = await validateTarget(file, { only: options.only, live, observe: options.observe, env: options.env });
+      const { report, evidence, descriptor } = await validateTarget(file, { only: options.only, liveOf: options.liveOf, observe: options.observe, env: options.env });
       return options.keepEvidence ? { file, report, evidence, secrets: descriptor.secrets } : { file, report };
     } catch (err) {
       return { file, error: runErrorOf(err) };

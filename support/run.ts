@@ -15,7 +15,7 @@ import type { ObservationContext } from './drills/observation.ts';
 import { byId } from './checks/catalogue.ts';
 import { ORIGIN_DEFAULT, SETTING_KEYS, settingOf, withSettings } from './evidence/settings.ts';
 import { choiceFromEnv, describeStandIns, environmentFor, type EnvironmentChoice } from './environments/index.ts';
-import { validateTarget } from './validate.ts';
+import { collectEvidence } from './validate.ts';
 import { BrokenError, errorMessage } from './errors.ts';
 import { redactText } from './evidence/redact.ts';
 
@@ -161,10 +161,10 @@ export class Run {
       }
       this.info.timings.collectLive = Date.now() - t2;
 
-      stage = 'read the target descriptor of';
+      // the descriptor is the one the environment loaded; the checks are evaluated where a verdict is needed (the steps)
+      stage = 'read the evidence of';
       const t3 = Date.now();
-      const validated = await validateTarget(started.descriptorFile, { live, env });
-      this.evidence = withEnvironmentSettings(validated.evidence, started.settings, name);
+      this.evidence = withEnvironmentSettings(await collectEvidence(started.descriptor, live), started.settings, name);
       this.info.timings.collectStatic = Date.now() - t3;
     } catch (err) {
       this.problem = { message: `could not ${stage} the ${name} environment: ${errorMessage(err)}` };

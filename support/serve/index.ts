@@ -20,7 +20,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { catalogue } from '../checks/catalogue.ts';
-import type { LiveEvidence } from '../evidence/model.ts';
 import { errorMessage } from '../errors.ts';
 import { jsonReport, summarize, summaryLine, type RunReport } from '../report/formats.ts';
 import { displayPath, expandTargets, runErrorOf, validateTargets, type RunError, type TargetOutcome, type ValidateTargetsOptions } from '../many-targets.ts';
@@ -36,7 +35,7 @@ export interface ServeOptions {
   only?: string[];
   concurrency?: number;
   /** live evidence of a target (`--live`) */
-  liveOf?: (file: string) => Promise<Partial<LiveEvidence>>;
+  liveOf?: ValidateTargetsOptions['liveOf'];
   /** an observation window per target at every run (`--observe`), shorter than the interval */
   observe?: ValidateTargetsOptions['observe'];
   /** one line per event (start, each run, stop); the CLI writes them to standard error */

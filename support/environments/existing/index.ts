@@ -19,11 +19,6 @@ import { observationWindow } from '../../observe/limits.ts';
 export const NO_FAULT_INJECTOR =
   'an existing deployment has no fault injector: drills run only on environments the harness provisions (local, docker, kind)';
 
-/** Live evidence for `ha-validate --live`. */
-export async function attachLive(file: string): Promise<Partial<LiveEvidence>> {
-  return collectLiveEvidence(await loadTarget(file, process.env));
-}
-
 /**
  * The observation window's guarantees as observations of this environment: one window, run on first need and
  * shared by both checks. What the descriptor does not let it observe is `unavailable`, with the reason.

@@ -4,7 +4,6 @@ import type { Observation } from '../drills/observation.ts';
 
 // The drills own what an observation is; environments offer them. Kept importable from here for the environments
 // that name them with the environment's other types.
-export type { Observation, ObservationContext } from '../drills/observation.ts';
 
 /**
  * An environment provisions a reference deployment (local, docker, kind) or attaches to an existing one.

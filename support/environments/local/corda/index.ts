@@ -87,7 +87,6 @@ import { cordaVariantsOf } from '../../common/corda/variant.ts';
 import { prepare, startNodes, startPairLoadBalancer, startSharedDatabase } from './phases.ts';
 import { collect } from './collect.ts';
 
-export { passwordVariable } from './phases.ts';
 
 /** The variants this part offers (the Corda rows of ../../variants.ts for the local environment), with what each breaks. */
 export const CORDA_VARIANTS: Record<string, string> = cordaVariantsOf('local');

@@ -1,8 +1,8 @@
 /**
  * ha-validate: check deployments described by target descriptors against the guarantee catalogue, once or
- * continuously (`serve`). The only place (with the other scripts) that writes to the console. Exit codes: 0 every
- * applicable check passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness could not look (broken);
- * with several targets the worst of theirs (support/many-targets.ts).
+ * continuously (`serve`). ha-validate's one writer to the console: what it calls returns data or takes a log
+ * callback. Exit codes: 0 every applicable check passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness
+ * could not look (broken); with several targets the worst of theirs (support/many-targets.ts).
  */
 import { writeFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

@@ -145,7 +145,7 @@ export function formatTable(report: RunReport, options: FormatOptions = {}): str
   return lines.join('\n') + '\n';
 }
 
-/** `28 checks: 20 passed, 0 failed, 0 broken, 8 skipped[, 1 waived] (123 ms)` */
+/** `35 checks: 27 passed, 0 failed, 0 broken, 8 skipped[, 1 waived] (123 ms)` */
 export function summaryLine(report: RunReport): string {
   const s = report.summary;
   return `${s.total} checks: ${s.passed} passed, ${s.failed} failed, ${s.broken} broken, ${s.skipped} skipped${s.waived ? `, ${s.waived} waived` : ''} (${report.durationMs} ms)`;

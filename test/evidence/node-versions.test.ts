@@ -14,7 +14,7 @@ import { collectNodeVersions, versionAnswer } from '../../support/evidence/live/
 import { collectEvidence } from '../../support/validate.ts';
 import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
 import type { LiveEvidence } from '../../support/evidence/model.ts';
-import { recordingHttp, type HttpRecord } from '../fakes/recording-endpoints.ts';
+import { recordingHttpOnFreePort, type HttpRecord } from '../fakes/recording-endpoints.ts';
 import { repoRoot } from '../helpers/cli.ts';
 
 const reference = join(repoRoot, 'fixtures', 'reference', 'target.yaml');
@@ -29,17 +29,9 @@ after(async () => {
 
 /** an operations endpoint on 127.0.0.1 answering every path with `body` */
 async function operationsServer(body: string): Promise<{ port: number; server: HttpRecord }> {
-  for (let i = 0; i < 20; i++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    try {
-      const server = await recordingHttp('127.0.0.1', port, () => body);
-      servers.push(server);
-      return { port, server };
-    } catch {
-      /* taken: try another */
-    }
-  }
-  throw new Error('no free port for an operations server');
+  const endpoint = await recordingHttpOnFreePort('127.0.0.1', body);
+  servers.push(endpoint.server);
+  return endpoint;
 }
 
 /** the reference with operations endpoints for some nodes, reachable by name through live.hosts */

@@ -13,7 +13,7 @@ import { loadTarget } from '../../support/descriptor/load.ts';
 import { collectPeerHeights, PEER_HEIGHT_METHOD } from '../../support/evidence/live/peer-heights.ts';
 import { collectEvidence } from '../../support/validate.ts';
 import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
-import { recordingHttp, type HttpRecord } from '../fakes/recording-endpoints.ts';
+import { recordingHttpOnFreePort, type HttpRecord } from '../fakes/recording-endpoints.ts';
 import { repoRoot } from '../helpers/cli.ts';
 
 const reference = join(repoRoot, 'fixtures', 'reference', 'target.yaml');
@@ -28,17 +28,9 @@ after(async () => {
 /** a peer's operations endpoint on 127.0.0.1 reporting this height of mychannel */
 async function peerMetrics(height: number): Promise<{ port: number; server: HttpRecord }> {
   const body = `# HELP ledger_blockchain_height Height of the chain in blocks.\n# TYPE ledger_blockchain_height gauge\nledger_blockchain_height{channel="mychannel"} ${height}\nledger_transaction_count{channel="mychannel"} 7\n`;
-  for (let i = 0; i < 20; i++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    try {
-      const server = await recordingHttp('127.0.0.1', port, () => body);
-      servers.push(server);
-      return { port, server };
-    } catch {
-      /* taken: try another */
-    }
-  }
-  throw new Error('no free port for a metrics server');
+  const endpoint = await recordingHttpOnFreePort('127.0.0.1', body);
+  servers.push(endpoint.server);
+  return endpoint;
 }
 
 test("the peers' own heights, read where the live section allows, and FAB-PEER-06 judging those behind one gateway Service", async () => {

@@ -112,6 +112,19 @@ export async function recordingHttp(host: string, port: number, answer: (url: st
   return Object.assign(rec, { close: () => closeServer(server, sockets) });
 }
 
+/** `recordingHttp` on a free port of `host` (an operations endpoint a descriptor names by its port), answering `body`. */
+export async function recordingHttpOnFreePort(host: string, body: string): Promise<{ port: number; server: HttpRecord }> {
+  for (let i = 0; i < 20; i++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    try {
+      return { port, server: await recordingHttp(host, port, () => body) };
+    } catch {
+      /* taken: try another */
+    }
+  }
+  throw new Error(`no free port on ${host} for an HTTP endpoint`);
+}
+
 export interface ForwardRecord extends Closable {
   connections: number;
   /** bytes clients sent through the forwarder (they reach the backend too) */

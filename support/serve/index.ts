@@ -40,6 +40,8 @@ export interface ServeOptions {
   observe?: ValidateTargetsOptions['observe'];
   /** one line per event (start, each run, stop); the CLI writes them to standard error */
   log?: (line: string) => void;
+  /** told when run `n` starts and when it has ended (epoch ms), for an embedding program or a test of the schedule */
+  onRun?: (event: { n: number; phase: 'start' | 'end'; at: number }) => void;
   /** a run going on for longer than this makes /healthz answer 503 (default: 3 intervals, at least 10 minutes) */
   stuckAfterMs?: number;
   /** how long stop() waits for a run in flight (default 10 s): a run only reads, so nothing is left half-done */
@@ -223,10 +225,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const loop = (async () => {
     for (let n = 1; !stopped; n++) {
       const run: Run = { n, startedAt: Date.now() };
+      options.onRun?.({ n, phase: 'start', at: run.startedAt });
       const done = runOnce(n).catch((err: unknown) => log(`ha-validate serve: run ${n} failed: ${errorMessage(err)}`));
       current = { ...run, done };
       await done;
       current = undefined;
+      options.onRun?.({ n, phase: 'end', at: Date.now() });
       completed = n;
       for (const w of waiters.splice(0)) {
         if (w.n <= completed) w.resolve();

@@ -6,7 +6,7 @@
 #   docker build -t ha-validate .
 #   docker run --rm --read-only -v "$PWD/my-deployment:/target:ro" ha-validate --target /target/target.yaml
 #
-# scripts/build-offline-images makes the same image without a registry (support/environments/docker/images.ts,
+# scripts/build-offline-images makes the same image without a registry (support/environments/docker/images/,
 # VALIDATOR_IMAGE: same paths, entry point, user and labels; test/scripts/image.test.ts keeps the two in step).
 # No HEALTHCHECK: a one-shot validation has nothing to probe, and `ha-validate serve` is probed by Kubernetes
 # over HTTP (deploy/kubernetes); the offline image has no shell or curl to run one either.

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { generateDeployment, type OrganizationOption } from '../support/fixtures/generate.ts';
+import { generateDeployment, type OrganizationOption } from '../support/reference/generate.ts';
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -98,7 +98,7 @@ try {
   })();
 
   // (a) in process. Imported here so that a missing module says which stage is not there yet.
-  const { loadTarget } = await import('../support/target/load.ts');
+  const { loadTarget } = await import('../support/descriptor/load.ts');
   const { collectStaticEvidence } = await import('../support/evidence/collect.ts');
   const { evaluateAll } = await import('../support/checks/catalogue.ts');
   const stages = async () => {

@@ -14,10 +14,10 @@
 import { rm, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateDeployment, descriptorYaml, layout } from '../support/fixtures/generate.ts';
-import { awsElbDnsName } from '../support/fixtures/corda.ts';
-import { violationCases, writeViolation } from '../support/fixtures/violations.ts';
-import { loadGeneratedDeployment } from '../support/fixtures/on-disk.ts';
+import { generateDeployment, descriptorYaml, layout } from '../support/reference/generate.ts';
+import { awsElbDnsName } from '../support/reference/corda.ts';
+import { violationCases, writeViolation } from '../support/reference/violations.ts';
+import { loadGeneratedDeployment } from '../support/reference/on-disk.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)), 'fixtures');
 

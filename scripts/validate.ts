@@ -1,8 +1,8 @@
 /**
  * ha-validate: check deployments described by target descriptors against the guarantee catalogue, once or
- * continuously (`serve`). The only place (with the other scripts) that writes to the console. Exit codes: 0 every
- * applicable check passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness could not look (broken);
- * with several targets the worst of theirs (support/targets.ts).
+ * continuously (`serve`). ha-validate's one writer to the console: what it calls returns data or takes a log
+ * callback. Exit codes: 0 every applicable check passed, 1 a guarantee failed, 2 bad input or usage, 3 the harness
+ * could not look (broken); with several targets the worst of theirs (support/many-targets.ts).
  */
 import { writeFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -12,10 +12,10 @@ import type { ValidateOptions } from '../support/validate.ts';
 import { observationWindow } from '../support/observe/limits.ts';
 import { redact, redactText } from '../support/evidence/redact.ts';
 import { describeType } from '../support/evidence/input.ts';
-import { closestKey } from '../support/target/suggest.ts';
+import { closestKey } from '../support/descriptor/suggest.ts';
 import { FAIL_ON, writeAllureResults, type FailOn } from '../support/report/formats.ts';
 import { closingLines, describeError, errorJson, formatTargets, REPORT_FORMATS, type ReportFormat } from '../support/report/many.ts';
-import { DEFAULT_CONCURRENCY, exitCodeOfTargets, expandTargets, runErrorOf, validateTargets } from '../support/targets.ts';
+import { DEFAULT_CONCURRENCY, exitCodeOfTargets, expandTargets, runErrorOf, validateTargets } from '../support/many-targets.ts';
 import { DEFAULT_INTERVAL_MS, DEFAULT_LISTEN, parseDuration, parseListen } from '../support/serve/options.ts';
 
 /** Everything this program prints goes through the redaction layer: no secret reaches stdout or stderr. */
@@ -302,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // loaded only when asked for: the live collectors pull in the Kubernetes client and the PostgreSQL driver
-  const liveOf = args.live ? (await import('../support/environments/existing/index.ts')).attachLive : undefined;
+  const liveOf = args.live ? (await import('../support/evidence/live/collect.ts')).collectLiveEvidence : undefined;
   if (args.command === 'serve') {
     const { serve } = await import('../support/serve/index.ts');
     const observe = args.observeMs !== undefined ? await observer(args.observeMs, args.only, false) : undefined;

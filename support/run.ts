@@ -10,10 +10,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Evidence, LiveEvidence, Timeline } from './evidence/model.ts';
-import type { EnvironmentSettings, ObservationContext, StartedEnvironment } from './environments/types.ts';
+import type { EnvironmentSettings, StartedEnvironment } from './environments/types.ts';
+import type { ObservationContext } from './drills/observation.ts';
+import { byId } from './checks/catalogue.ts';
 import { ORIGIN_DEFAULT, SETTING_KEYS, settingOf, withSettings } from './evidence/settings.ts';
 import { choiceFromEnv, describeStandIns, environmentFor, type EnvironmentChoice } from './environments/index.ts';
-import { validateTarget } from './validate.ts';
+import { collectEvidence } from './validate.ts';
 import { BrokenError, errorMessage } from './errors.ts';
 import { redactText } from './evidence/redact.ts';
 
@@ -159,10 +161,10 @@ export class Run {
       }
       this.info.timings.collectLive = Date.now() - t2;
 
-      stage = 'read the target descriptor of';
+      // the descriptor is the one the environment loaded; the checks are evaluated where a verdict is needed (the steps)
+      stage = 'read the evidence of';
       const t3 = Date.now();
-      const validated = await validateTarget(started.descriptorFile, { live, env });
-      this.evidence = withEnvironmentSettings(validated.evidence, started.settings, name);
+      this.evidence = withEnvironmentSettings(await collectEvidence(started.descriptor, live), started.settings, name);
       this.info.timings.collectStatic = Date.now() - t3;
     } catch (err) {
       this.problem = { message: `could not ${stage} the ${name} environment: ${errorMessage(err)}` };
@@ -197,7 +199,10 @@ export class Run {
 
   /** why the guarantee cannot be observed live here, or undefined when it can */
   unavailable(id: string): string | undefined {
-    return this.environment?.unavailable[id];
+    const environment = this.environment;
+    if (!environment) return undefined;
+    const isDrill = Boolean(byId(id)?.kinds.includes('drill'));
+    return environment.unavailable[id] ?? (isDrill ? environment.drillsUnavailable : undefined);
   }
 
   hasObservation(id: string): boolean {
@@ -219,7 +224,7 @@ export class Run {
 
   private async runObservation(id: string, context?: ObservationContext): Promise<ObservationResult> {
     const environment = this.requireEnvironment();
-    const reason = environment.unavailable[id];
+    const reason = this.unavailable(id);
     if (reason) return { skip: reason };
     const observation = environment.observations[id];
     if (!observation) return { skip: `the ${environment.name} environment has no way to observe ${id} live` };

@@ -14,7 +14,7 @@
 import { setDefinitionFunctionWrapper } from '@cucumber/cucumber';
 import * as allure from 'allure-js-commons';
 import type { Verdict } from './checks/types.ts';
-import { BrokenError, GuaranteeViolation, SkipError, errorMessage } from './errors.ts';
+import { BrokenError, GuaranteeViolation, SkipError } from './errors.ts';
 import { redactText } from './evidence/redact.ts';
 
 export type StepOutcome = 'skipped' | undefined;
@@ -145,7 +145,3 @@ export function installSkipWrapper(): void {
   setDefinitionFunctionWrapper((fn: DefinitionFunction & { [UNWRAPPED]?: boolean }) => (fn[UNWRAPPED] ? fn : skippable(fn)));
 }
 
-/** The message of an error as the report shows it (no stack for our own errors). */
-export function describeError(err: unknown): string {
-  return errorMessage(err);
-}

@@ -28,11 +28,3 @@ export function scopeTimeline(timeline: Timeline, scope: Scope | undefined): Tim
   };
 }
 
-/** the regions a timeline says it drilled (its `stop-region` faults), in order */
-export function drilledRegions(timeline: Timeline): string[] {
-  const out: string[] = [];
-  for (const e of timeline.events) {
-    if (e.kind === 'fault' && typeof e.region === 'string' && !out.includes(e.region)) out.push(e.region);
-  }
-  return out;
-}

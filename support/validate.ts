@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import type { Evidence, LiveEvidence, Timeline } from './evidence/model.ts';
 import { samplingFacts } from './checks/corda-samples.ts';
 import type { Verdict } from './checks/types.ts';
-import type { TargetDescriptor } from './target/types.ts';
-import { loadTarget } from './target/load.ts';
+import type { TargetDescriptor } from './descriptor/types.ts';
+import { loadTarget } from './descriptor/load.ts';
 import { collectStaticEvidence } from './evidence/collect.ts';
 import { catalogue, evaluateAll } from './checks/catalogue.ts';
 import { redact } from './evidence/redact.ts';
@@ -20,8 +20,13 @@ import { summarize, type ObservationSummary, type RunReport } from './report/for
 export interface ValidateOptions {
   /** guarantee IDs to run; all when absent */
   only?: string[];
-  /** live evidence gathered by an environment (or a read-only attach), merged over the static evidence */
+  /** live evidence gathered by an environment, merged over the static evidence */
   live?: Partial<LiveEvidence>;
+  /**
+   * How to gather the live evidence from the loaded descriptor (`ha-validate --live`: a read-only attach), so the
+   * descriptor is read once; merged over `live`.
+   */
+  liveOf?: (descriptor: TargetDescriptor) => Promise<Partial<LiveEvidence>>;
   /**
    * An observation window (`observe/index.ts`), run once the static evidence is in (it needs the node.conf facts);
    * its live evidence is merged over `live`.
@@ -65,6 +70,14 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
       ...(evidence.live.unobserved || live.unobserved ? { unobserved: { ...evidence.live.unobserved, ...live.unobserved } } : {}),
     },
   };
+}
+
+/**
+ * The evidence of a deployment: the static evidence its descriptor points at, with the live evidence merged over
+ * it. The one way evidence is collected, by the Cucumber run (support/run.ts) and by `ha-validate` alike.
+ */
+export async function collectEvidence(descriptor: TargetDescriptor, live?: Partial<LiveEvidence>): Promise<Evidence> {
+  return mergeLive(await collectStaticEvidence(descriptor), live);
 }
 
 /**
@@ -115,10 +128,15 @@ export async function validateTarget(file: string, options: ValidateOptions = {}
   const timings: Record<string, number> = {};
   const descriptor = await loadTarget(file, options.env ?? process.env);
   timings.load = performance.now() - t0;
+  let live = options.live;
+  if (options.liveOf) {
+    const t = performance.now();
+    live = { ...live, ...(await options.liveOf(descriptor)) };
+    timings.live = performance.now() - t;
+  }
   const t1 = performance.now();
-  const collected = await collectStaticEvidence(descriptor);
+  let evidence = await collectEvidence(descriptor, live);
   timings.collect = performance.now() - t1;
-  let evidence = mergeLive(collected, options.live);
   if (options.observe) {
     const t = performance.now();
     evidence = mergeLive(evidence, await options.observe(descriptor, evidence));

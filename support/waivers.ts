@@ -1,6 +1,6 @@
 /**
  * Waivers: violations a deployment's owners have accepted for a while, declared in the target descriptor
- * (`waivers:`, see support/target/types.ts `WaiverSpec`). A waiver never changes a check's verdict: it changes how a
+ * (`waivers:`, see support/descriptor/types.ts `WaiverSpec`). A waiver never changes a check's verdict: it changes how a
  * failed result is reported and whether it fails the gate.
  *
  * - A failed result is reported as `waived` (not failing the gate) when every problem it lists is covered by a
@@ -16,7 +16,7 @@
  * the same time the certificate checks use.
  */
 import type { Status } from './checks/types.ts';
-import type { WaiverSpec } from './target/types.ts';
+import type { WaiverSpec } from './descriptor/types.ts';
 
 /** how a result is reported: the check's own status, or `waived` for an accepted violation */
 export type ReportStatus = Status | 'waived';

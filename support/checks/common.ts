@@ -14,7 +14,6 @@ import type {
   Evidence,
   OrderingNodeInfo,
   Timeline,
-  TimelineEvent,
 } from '../evidence/model.ts';
 import { verdict, type Verdict } from './types.ts';
 import { redactCredentials } from '../evidence/redact.ts';
@@ -268,10 +267,6 @@ export function harnessErrors(tl: Timeline): string[] {
   return tl.events
     .filter((e) => e.kind === 'error')
     .map((e) => `t=${e.t} ms: ${str(e.message) ?? str(e.error) ?? 'error'}`);
-}
-
-export function eventsOfKind<T extends TimelineEvent>(tl: Timeline, kind: string): T[] {
-  return tl.events.filter((e) => e.kind === kind) as T[];
 }
 
 /** errors that say the endpoint could not be reached at all, as opposed to an answer that was wrong */

@@ -2,7 +2,7 @@
 import type { FabricEvidence, KubernetesClusterInfo } from '../evidence/model.ts';
 import { zoneLabel } from '../evidence/kubernetes/pods.ts';
 
-export { HOSTNAME_KEY, ZONE_KEYS, podsNamed, zoneLabel } from '../evidence/kubernetes/pods.ts';
+export { HOSTNAME_KEY, ZONE_KEYS, podsNamed } from '../evidence/kubernetes/pods.ts';
 
 export function clusterOf(fabric: FabricEvidence, region: string | undefined): KubernetesClusterInfo | undefined {
   if (region === undefined) return undefined;

@@ -14,7 +14,7 @@
  * which is the very harm the guarantee is about. So it runs only where drills may.
  */
 import { defaultSettings, type CordaSampleEvent, type Timeline } from '../evidence/model.ts';
-import type { Observation, ObservationContext } from '../environments/types.ts';
+import type { Observation, ObservationContext } from './observation.ts';
 import { TimelineRecorder } from './timeline-recorder.ts';
 import { BrokenError } from '../errors.ts';
 import { CordaSampling, soleHotNode, steadyHot, type CordaLiveTarget, type SampleTimeouts } from './corda-sampler.ts';
@@ -60,11 +60,12 @@ export interface CordaDrillTarget {
 
 /**
  * The drill target of an environment running the pair: drill parameters from its settings, and the steady state
- * of its variant, judged through the load balancer when it has one (`live.lbAddress`).
+ * its deployment settles into (the reference's by default), judged through the load balancer when it has one
+ * (`live.lbAddress`).
  */
 export function cordaDrillTarget(
   s: Parameters<typeof drillParams>[0] & { sampleIntervalMs: number; windowMs: number; settleBoundMs: number },
-  variant: string | undefined,
+  settles: CordaSteadyState | undefined,
   o: Pick<CordaDrillTarget, 'live' | 'faults' | 'startAllowanceMs' | 'timeouts' | 'signal'> & { bothMayServe?: boolean },
 ): CordaDrillTarget & { settled: NonNullable<CordaDrillTarget['settled']> } {
   const params = drillParams(s);
@@ -77,7 +78,7 @@ export function cordaDrillTarget(
     windowMs: s.windowMs,
     settleBoundMs: s.settleBoundMs,
     startAllowanceMs: o.startAllowanceMs,
-    settled: settledForVariant(variant, params, s.sampleIntervalMs, Boolean(o.live.lbAddress), { bothMayServe: o.bothMayServe }),
+    settled: settledState(settles ?? 'one-hot-routed', params, s.sampleIntervalMs, Boolean(o.live.lbAddress), { bothMayServe: o.bothMayServe }),
     ...(o.timeouts ? { timeouts: o.timeouts } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   };
@@ -117,37 +118,46 @@ export function steadyState(p: CordaDrillParams, sampleIntervalMs: number, withL
 }
 
 /**
- * The steady state a broken variant settles into, where it differs from the default (one hot node, routed): the
- * drills wait for it before and after a fault. `bothMayServe` lets `same-machine-name` settle with both nodes
- * serving too (in containers both stand-ins can hold the shared lease identity at once).
+ * The steady states a pair can settle into, which the drills wait for before and after a fault. The reference
+ * settles with one hot node alone and every traffic type routed to it; a broken deployment may never get there, so
+ * its variant (environments/variants.ts) says what it settles into instead, and the drills do not wait in vain:
+ *
+ * - `one-hot-routed`: one node serving alone, every traffic type routed to it (`steadyRun` samples in a row);
+ * - `both-serving`: both nodes serve P2P, RPC and web;
+ * - `none-serving`: no node serves anything;
+ * - `one-hot`: one node serving alone, wherever traffic goes (`bothMayServe`: or both nodes serving P2P, where
+ *   both can hold one lease identity at once, as two containers can);
+ * - `one-hot-p2p-rpc-routed`: one node serving alone with P2P and RPC routed to it (a web backend that never goes
+ *   DOWN cannot tell the steady state).
  */
-export function settledForVariant(
-  variant: string | undefined,
+export type CordaSteadyState = 'one-hot-routed' | 'both-serving' | 'none-serving' | 'one-hot' | 'one-hot-p2p-rpc-routed';
+
+type Settled = NonNullable<CordaDrillTarget['settled']>;
+
+/** The test and run length of a steady state for these timings. */
+export function settledState(
+  state: CordaSteadyState,
   p: CordaDrillParams,
   sampleIntervalMs: number,
   withLb: boolean,
   options: { bothMayServe?: boolean } = {},
-): NonNullable<CordaDrillTarget['settled']> {
+): Settled {
+  const serving = (x: CordaSampleEvent, n: string) => Boolean(x.nodes[n]?.p2p && x.nodes[n]?.rpc && x.nodes[n]?.web);
   const both = (x: CordaSampleEvent) => ['primary', 'backup'].every((n) => x.nodes[n]?.p2p);
-  switch (variant) {
-    case 'mutual-exclusion-off':
-      return { test: (x) => ['primary', 'backup'].every((n) => x.nodes[n]?.p2p && x.nodes[n]?.rpc && x.nodes[n]?.web), consecutive: 1 };
-    case 'wait-not-above-update':
-      return { test: (x) => Object.values(x.nodes).every((n) => !n.p2p && !n.rpc && !n.web), consecutive: 1 };
-    case 'same-machine-name':
-      return { test: (x) => soleHotNode(x) !== null || (Boolean(options.bothMayServe) && both(x)), consecutive: 1 };
-    case 'web-probe-always-open':
-      // the web backend never goes DOWN, so only P2P and RPC routing tell the steady state
-      return {
-        test: (x) => {
-          const hot = soleHotNode(x);
-          return hot !== null && (!withLb || (x.routed?.p2p === hot && x.routed?.rpc === hot));
-        },
-        consecutive: steadyRun(p, sampleIntervalMs),
-      };
-    default:
-      return steadyState(p, sampleIntervalMs, withLb);
-  }
+  const states: Record<CordaSteadyState, () => Settled> = {
+    'one-hot-routed': () => steadyState(p, sampleIntervalMs, withLb),
+    'both-serving': () => ({ test: (x) => ['primary', 'backup'].every((n) => serving(x, n)), consecutive: 1 }),
+    'none-serving': () => ({ test: (x) => Object.values(x.nodes).every((n) => !n.p2p && !n.rpc && !n.web), consecutive: 1 }),
+    'one-hot': () => ({ test: (x) => soleHotNode(x) !== null || (Boolean(options.bothMayServe) && both(x)), consecutive: 1 }),
+    'one-hot-p2p-rpc-routed': () => ({
+      test: (x) => {
+        const hot = soleHotNode(x);
+        return hot !== null && (!withLb || (x.routed?.p2p === hot && x.routed?.rpc === hot));
+      },
+      consecutive: steadyRun(p, sampleIntervalMs),
+    }),
+  };
+  return states[state]();
 }
 
 export function cordaObservations(target: CordaDrillTarget): Record<string, Observation> {

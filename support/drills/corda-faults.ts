@@ -42,14 +42,6 @@ export function startNode(rec: TimelineRecorder, f: CordaFaultInjector, node: st
   return recorded(rec, { kind: 'restore', action: 'start', node }, () => f.start(node));
 }
 
-export function freezeNode(rec: TimelineRecorder, f: CordaFaultInjector, node: string): Promise<CordaFaultEvent> {
-  return recorded<CordaFaultEvent>(rec, { kind: 'fault', action: 'freeze', node }, () => f.freeze(node));
-}
-
-export function thawNode(rec: TimelineRecorder, f: CordaFaultInjector, node: string): Promise<TimelineEvent> {
-  return recorded(rec, { kind: 'restore', action: 'thaw', node }, () => f.thaw(node));
-}
-
 export function cutDatabase(rec: TimelineRecorder, f: CordaFaultInjector, node: string): Promise<CordaFaultEvent> {
   return recorded<CordaFaultEvent>(rec, { kind: 'fault', action: 'cut-database', node }, () => f.cutDatabase(node));
 }

@@ -4,7 +4,7 @@
  * writes to the deployment beyond opening and closing a connection, an HTTP `GET /`, and (`backendAnswers` with
  * `tls`) a TLS handshake.
  */
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { request } from 'node:http';
 
@@ -183,29 +183,4 @@ export function httpAnswers(host: string, port: number, timeoutMs: number): Prom
     req.on('error', () => done(false));
     req.end();
   });
-}
-
-/** A port nobody listens on right now, found by binding port 0 on `host`. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True when every `host:port` can be bound right now (nobody else uses them). */
-export async function canBind(pairs: Array<{ host: string; port: number }>): Promise<boolean> {
-  const one = ({ host, port }: { host: string; port: number }) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, host, () => server.close(() => resolve(true)));
-    });
-  const results = await Promise.all(pairs.map(one));
-  return results.every(Boolean);
 }

@@ -5,7 +5,8 @@
 import type { Environment } from './types.ts';
 import { localEnvironment } from './local/index.ts';
 import { existingEnvironment } from './existing/index.ts';
-import { kindEnvironment, kindOptionsFromEnv } from './kind/index.ts';
+import { kindEnvironment } from './kind/index.ts';
+import { kindOptionsFromEnv } from './kind/options.ts';
 import { dockerEnvironment } from './docker/index.ts';
 
 export const ENVIRONMENT_NAMES = ['local', 'docker', 'kind', 'existing'] as const;

@@ -1,5 +1,9 @@
-import type { CheckSettings, LiveEvidence, SettingKey, Timeline } from '../evidence/model.ts';
-import type { TargetDescriptor } from '../target/types.ts';
+import type { LiveEvidence, SettingKey } from '../evidence/model.ts';
+import type { TargetDescriptor } from '../descriptor/types.ts';
+import type { Observation } from '../drills/observation.ts';
+
+// The drills own what an observation is; environments offer them. Kept importable from here for the environments
+// that name them with the environment's other types.
 
 /**
  * An environment provisions a reference deployment (local, docker, kind) or attaches to an existing one.
@@ -11,24 +15,6 @@ export interface Environment {
   /** why this environment cannot run here (a missing binary, image or engine), one line each; [] = it can */
   preflight(): Promise<string[]>;
   start(): Promise<StartedEnvironment>;
-}
-
-/**
- * What an observation may know about how it will be judged: the settings of the scenario that first asks for it,
- * so that it samples at least as long as the bound it will be judged against. It records what it did (how long it
- * waited: `params.horizonMs`), never the bound: the check takes that from the settings.
- */
-export interface ObservationContext {
-  settings: CheckSettings;
-}
-
-/** An observation of one guarantee: a sampling window or a drill, producing a timeline its check judges. */
-export interface Observation {
-  /** the guarantee ID whose check judges the timeline */
-  id: string;
-  /** true when it injects a fault: runs only where the target is disposable or the operator opted in */
-  disruptive: boolean;
-  run(context?: ObservationContext): Promise<Timeline>;
 }
 
 /**
@@ -57,6 +43,11 @@ export interface StartedEnvironment {
   readonly observations: Record<string, Observation>;
   /** guarantee ID → why it cannot be observed live here (becomes a skip reason) */
   readonly unavailable: Record<string, string>;
+  /**
+   * why no drill (no fault-injecting observation) can run here at all, e.g. an existing deployment has no fault
+   * injector: the skip reason of every guarantee the catalogue judges by a drill, unless `unavailable` names another
+   */
+  readonly drillsUnavailable?: string;
   /** check settings this environment needs other than the documented defaults (see EnvironmentSetting) */
   readonly settings?: EnvironmentSettings;
   /**

@@ -127,16 +127,6 @@ export function parseCertificates(input: string | Uint8Array, source: string, fi
   return defaultReader.parse(input, source, field, file);
 }
 
-/** Read every certificate of a file with the shared default reader. */
-export function readCertificateFile(file: string): Promise<CertificateInfo[]> {
-  return defaultReader.readFile(file);
-}
-
-/** `verifiedBy` with the shared default reader (the certificates must come from it). */
-export function verifyCertificate(cert: CertificateInfo, cas: CertificateInfo[]): string | null {
-  return defaultReader.verifiedBy(cert, cas);
-}
-
 /** A `CertificateInfo` for an already parsed certificate (e.g. one presented on a TLS handshake). */
 export function certificateInfoFromX509(x: X509Certificate, source: string): CertificateInfo {
   return { source, ...describe(x) };

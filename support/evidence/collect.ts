@@ -7,7 +7,7 @@
  * pair), and independent reads run concurrently, so a 200-peer × 20-channel descriptor takes well under a second.
  */
 import { InputError, InputErrors } from '../errors.ts';
-import type { RegionSpec, TargetDescriptor } from '../target/types.ts';
+import type { RegionSpec, TargetDescriptor } from '../descriptor/types.ts';
 import { CertificateReader } from './certificates.ts';
 import { readCordaNode } from './corda/node-conf.ts';
 import { readNodeConfigFile, withNodeConfigs } from './fabric/node-config.ts';

@@ -15,7 +15,7 @@
  */
 import { isIP } from 'node:net';
 import type { CordaEvidence } from '../evidence/model.ts';
-import type { TargetDescriptor } from '../target/types.ts';
+import type { TargetDescriptor } from '../descriptor/types.ts';
 import { dialAddress, liveEndpoint, notDialled } from '../evidence/live/address.ts';
 import { LeaseReader, readOnlySession } from '../evidence/live/lease.ts';
 import { statReader, type StatRow } from '../evidence/live/haproxy-stats.ts';

@@ -13,18 +13,14 @@
  * Its bounds (rate, window, connections) are in `limits.ts`.
  */
 import type { CordaSampleEvent, Evidence, LiveEvidence, Timeline } from '../evidence/model.ts';
-import type { TargetDescriptor } from '../target/types.ts';
+import type { TargetDescriptor } from '../descriptor/types.ts';
 import { TimelineRecorder, startSampler, type EventBody } from '../drills/timeline-recorder.ts';
 import { sampleCorda, type CordaSampleBody } from '../drills/corda-sampler.ts';
 import { startRoundTrips } from '../evidence/live/round-trips.ts';
 import { cordaObservationTarget } from './corda.ts';
 import { OBSERVATION_LIMITS, maxConnections, samplingPeriod } from './limits.ts';
 
-export { OBSERVATION_LIMITS, observationWindow, parseDuration } from './limits.ts';
 export { cordaObservationTarget } from './corda.ts';
-
-/** The guarantees an observation window judges. */
-export const OBSERVED_GUARANTEES = ['CORDA-HA-01', 'CORDA-LB-02', 'FAB-ORD-07'] as const;
 
 export interface ObserveOptions {
   /** the window, ms (checked by `observationWindow`) */
@@ -33,7 +29,7 @@ export interface ObserveOptions {
   sampleIntervalMs?: number;
   /** ends the window early (Ctrl-C, an environment stopping): what was observed so far is returned */
   signal?: AbortSignal;
-  /** the guarantee IDs wanted; all of OBSERVED_GUARANTEES when absent */
+  /** the guarantee IDs wanted (CORDA-HA-01, CORDA-LB-02, FAB-ORD-07); all when absent */
   only?: string[];
   /** progress lines */
   log?: (line: string) => void;

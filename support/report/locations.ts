@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { isRecord } from '../evidence/input.ts';
-import { expandHome } from '../target/load.ts';
+import { expandHome } from '../descriptor/load.ts';
 
 export interface FileLocation {
   /** absolute path */

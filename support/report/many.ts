@@ -11,8 +11,8 @@
  */
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { displayPath, type TargetOutcome, type RunError } from '../targets.ts';
-import { exitCodeOfTargets } from '../targets.ts';
+import { displayPath, type TargetOutcome, type RunError } from '../many-targets.ts';
+import { exitCodeOfTargets } from '../many-targets.ts';
 import { exitCodeOf, formatJson, formatJunit, formatTable, jsonReport, junitSuite, summaryLine, type FailOn } from './formats.ts';
 import { formatSarif, SARIF_SCHEMA } from './sarif.ts';
 import { toolVersion } from '../version.ts';

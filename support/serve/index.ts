@@ -20,10 +20,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { catalogue } from '../checks/catalogue.ts';
-import type { LiveEvidence } from '../evidence/model.ts';
 import { errorMessage } from '../errors.ts';
 import { jsonReport, summarize, summaryLine, type RunReport } from '../report/formats.ts';
-import { displayPath, expandTargets, runErrorOf, validateTargets, type RunError, type TargetOutcome, type ValidateTargetsOptions } from '../targets.ts';
+import { displayPath, expandTargets, runErrorOf, validateTargets, type RunError, type TargetOutcome, type ValidateTargetsOptions } from '../many-targets.ts';
 import { toolVersion } from '../version.ts';
 import { certificatesOf } from './certificates.ts';
 import { CONTENT_TYPE, exposition, serveFamilies, type TargetState } from './metrics.ts';
@@ -36,11 +35,13 @@ export interface ServeOptions {
   only?: string[];
   concurrency?: number;
   /** live evidence of a target (`--live`) */
-  liveOf?: (file: string) => Promise<Partial<LiveEvidence>>;
+  liveOf?: ValidateTargetsOptions['liveOf'];
   /** an observation window per target at every run (`--observe`), shorter than the interval */
   observe?: ValidateTargetsOptions['observe'];
   /** one line per event (start, each run, stop); the CLI writes them to standard error */
   log?: (line: string) => void;
+  /** told when run `n` starts and when it has ended (epoch ms), for an embedding program or a test of the schedule */
+  onRun?: (event: { n: number; phase: 'start' | 'end'; at: number }) => void;
   /** a run going on for longer than this makes /healthz answer 503 (default: 3 intervals, at least 10 minutes) */
   stuckAfterMs?: number;
   /** how long stop() waits for a run in flight (default 10 s): a run only reads, so nothing is left half-done */
@@ -224,10 +225,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const loop = (async () => {
     for (let n = 1; !stopped; n++) {
       const run: Run = { n, startedAt: Date.now() };
+      options.onRun?.({ n, phase: 'start', at: run.startedAt });
       const done = runOnce(n).catch((err: unknown) => log(`ha-validate serve: run ${n} failed: ${errorMessage(err)}`));
       current = { ...run, done };
       await done;
       current = undefined;
+      options.onRun?.({ n, phase: 'end', at: Date.now() });
       completed = n;
       for (const w of waiters.splice(0)) {
         if (w.n <= completed) w.resolve();

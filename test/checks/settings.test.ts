@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
 import type { Evidence, SettingKey, Timeline } from '../../support/evidence/model.ts';
 import { SETTINGS, SETTING_KEYS, defaultSettings, withSettings } from '../../support/evidence/settings.ts';
-import { targetSchema } from '../../support/target/schema.ts';
+import { targetSchema } from '../../support/descriptor/schema.ts';
 import { scenarioSettings } from '../../support/scenario-settings.ts';
 import { buildEvidence } from '../helpers/evidence-builder.ts';
 import { repoRoot } from '../helpers/cli.ts';

@@ -25,13 +25,13 @@ import { repoRoot } from '../helpers/cli.ts';
 import { problemsOf } from '../helpers/k8s-schema.ts';
 import { recordedRoutes, requestAttributes, startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.ts';
 import { collectKubernetesApiEvidence } from '../../support/evidence/kubernetes/api.ts';
-import { loadTarget } from '../../support/target/load.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { validateTarget } from '../../support/validate.ts';
 import { engineProblems } from '../../support/environments/docker/engine.ts';
 import { catalogue } from '../../support/checks/catalogue.ts';
 import { readExposition } from '../helpers/exposition.ts';
 import { httpGet } from '../helpers/http.ts';
-import { buildOfflineImages } from '../../support/environments/docker/images.ts';
+import { buildOfflineImages } from '../../support/environments/docker/images/build.ts';
 
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});

@@ -3,7 +3,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { issueCA, issueLeaf, type IssuedCertificate } from '../../support/pki/issue.ts';
 import { CertificateReader, certificateInfoFromX509 } from '../../support/evidence/certificates.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 describe('certificates', () => {
   let t: TmpDir;

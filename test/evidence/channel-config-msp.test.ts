@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { issueCA, issueLeaf } from '../../support/pki/issue.ts';
-import { channelConfigToJson, encodeChannelConfig, encodeChannelConfigBlock, type ChannelConfigSpec } from '../../support/evidence/fabric/channel-config-encode.ts';
+import { channelConfigToJson, encodeChannelConfig, encodeChannelConfigBlock, type ChannelConfigSpec } from '../../support/reference/channel-config-encode.ts';
 import { decodeChannelConfig, readChannelConfig } from '../../support/evidence/fabric/channel-config.ts';
 import type { ChannelConfigInfo } from '../../support/evidence/model.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 /** what a channel configuration says, apart from where it was read (the file, its format, the fields' paths in it) */
 function essence(c: ChannelConfigInfo): unknown {

@@ -6,11 +6,11 @@ import {
   encodeChannelConfig,
   encodeChannelConfigBlock,
   type ChannelConfigSpec,
-} from '../../support/evidence/fabric/channel-config-encode.ts';
+} from '../../support/reference/channel-config-encode.ts';
 import { decodeChannelConfig, readChannelConfig } from '../../support/evidence/fabric/channel-config.ts';
 import type { ChannelConfigInfo } from '../../support/evidence/model.ts';
 import { common, orderer } from '@hyperledger/fabric-protos';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 /** The comparable part of a decoded config (without where it came from). */
 function essence(c: ChannelConfigInfo): unknown {

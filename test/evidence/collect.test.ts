@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { issueCA, issueLeaf } from '../../support/pki/issue.ts';
-import { encodeChannelConfigBlock, type ConsenterSpec } from '../../support/evidence/fabric/channel-config-encode.ts';
+import { encodeChannelConfigBlock, type ConsenterSpec } from '../../support/reference/channel-config-encode.ts';
 import { collectStaticEvidence } from '../../support/evidence/collect.ts';
 import { defaultSettings } from '../../support/evidence/model.ts';
-import { loadTarget } from '../../support/target/load.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 const regions = ['r1', 'r2', 'r3'];
 const ordererRegion = ['r1', 'r1', 'r2', 'r3', 'r3'];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readKubernetesManifests } from '../../support/evidence/kubernetes/manifests.ts';
 import { readKindConfig } from '../../support/evidence/kubernetes/kind-config.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 const peers = `apiVersion: apps/v1
 kind: Deployment

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readLoadBalancer } from '../../support/evidence/load-balancer/index.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 const sub = '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network';
 const azure = {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, symlink } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { MISSING, readCordaNode } from '../../support/evidence/corda/node-conf.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 const primaryConf = `
 myLegalName = "O=PartyA,L=London,C=GB"

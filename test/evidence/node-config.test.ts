@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { readKubernetesManifests } from '../../support/evidence/kubernetes/manifests.ts';
 import { bytesOf, boolOf, durationMsOf, envName, nodeConfigsOf, readNodeConfigFile, withNodeConfigs } from '../../support/evidence/fabric/node-config.ts';
 import { collectStaticEvidence } from '../../support/evidence/collect.ts';
-import { loadTarget } from '../../support/target/load.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import type { FabricEvidence, KubernetesClusterInfo } from '../../support/evidence/model.ts';
-import { assertError, expectInputErrors, tmp, type TmpDir } from './helpers.ts';
+import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 const ORDERER_YAML = `General:
   maxrecvmsgsize: 52428800

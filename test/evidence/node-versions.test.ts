@@ -9,10 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../support/target/load.ts';
-import { collectStaticEvidence } from '../../support/evidence/collect.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { collectNodeVersions, versionAnswer } from '../../support/evidence/live/versions.ts';
-import { mergeLive } from '../../support/validate.ts';
+import { collectEvidence } from '../../support/validate.ts';
 import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
 import type { LiveEvidence } from '../../support/evidence/model.ts';
 import { recordingHttpOnFreePort, type HttpRecord } from '../fakes/recording-endpoints.ts';
@@ -50,7 +49,7 @@ async function overlay(name: string, ops: { orderer1?: string; peer?: string }, 
 
 async function judge(file: string, live: Partial<LiveEvidence>) {
   const d = await loadTarget(file, env);
-  return evaluateCheck(byId('FAB-CAP-01')!, mergeLive(await collectStaticEvidence(d), live));
+  return evaluateCheck(byId('FAB-CAP-01')!, await collectEvidence(d, live));
 }
 
 describe('FAB-CAP-01 from GET /version on the operations endpoints', () => {

@@ -9,10 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../support/target/load.ts';
-import { collectStaticEvidence } from '../../support/evidence/collect.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { collectPeerHeights, PEER_HEIGHT_METHOD } from '../../support/evidence/live/peer-heights.ts';
-import { mergeLive } from '../../support/validate.ts';
+import { collectEvidence } from '../../support/validate.ts';
 import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
 import { recordingHttpOnFreePort, type HttpRecord } from '../fakes/recording-endpoints.ts';
 import { repoRoot } from '../helpers/cli.ts';
@@ -67,7 +66,7 @@ test("the peers' own heights, read where the live section allows, and FAB-PEER-0
   for (const s of [p1, p2]) assert.deepEqual([...new Set(s.server.requests.map((q) => `${q.method} ${q.url}`))], ['GET /metrics']);
   assert.deepEqual(p3.server.requests, [], 'a peer the live section does not name is not dialled');
 
-  const v = evaluateCheck(byId('FAB-PEER-06')!, mergeLive(await collectStaticEvidence(d), live));
+  const v = evaluateCheck(byId('FAB-PEER-06')!, await collectEvidence(d, live));
   assert.equal(v.status, 'failed', v.message);
   assert.match(v.message, /org1-peer-gateway-svc in r1, channel mychannel: org1-peer2 at 31, 9 behind \(top 40\); spread 9 blocks, bound 2 blocks \(default\)/);
 });

@@ -10,7 +10,7 @@ import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
 import { collectStaticEvidence } from '../../support/evidence/collect.ts';
 import type { Evidence, FabricEvidence, KubernetesClusterInfo } from '../../support/evidence/model.ts';
 import { placeFabric } from '../../support/evidence/placement.ts';
-import { loadTarget } from '../../support/target/load.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { mergeLive } from '../../support/validate.ts';
 import { buildEvidence } from '../helpers/evidence-builder.ts';
 import { repoRoot } from '../helpers/cli.ts';

@@ -10,11 +10,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../support/target/load.ts';
-import { collectStaticEvidence } from '../../support/evidence/collect.ts';
+import { loadTarget } from '../../support/descriptor/load.ts';
 import { collectRoundTrips, startRoundTrips, ETCD_METHOD, FABRIC_METHOD } from '../../support/evidence/live/round-trips.ts';
 import { peerPresenting } from '../../support/evidence/live/collect.ts';
-import { mergeLive } from '../../support/validate.ts';
+import { collectEvidence } from '../../support/validate.ts';
 import { byId, evaluateCheck } from '../../support/checks/catalogue.ts';
 import { InputErrors } from '../../support/errors.ts';
 import type { CertificateInfo, LiveEvidence } from '../../support/evidence/model.ts';
@@ -56,7 +55,7 @@ async function metricsServer(bodies: string[]): Promise<{ url: string; server: H
 
 async function judge(file: string, live: Partial<LiveEvidence>) {
   const d = await loadTarget(file, env);
-  return evaluateCheck(byId('FAB-ORD-07')!, mergeLive(await collectStaticEvidence(d), live));
+  return evaluateCheck(byId('FAB-ORD-07')!, await collectEvidence(d, live));
 }
 
 describe('FAB-ORD-07 from Fabric orderers: cluster_comm_msg_send_time on the operations endpoint', () => {

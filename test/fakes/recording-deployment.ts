@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { issueCA, issueLeaf } from '../../support/pki/issue.ts';
-import { renderNodeConf } from '../../support/environments/local/corda/layout.ts';
-import { canBind } from '../../support/drills/corda-probes.ts';
+import { renderNodeConf } from '../../support/environments/common/corda/layout.ts';
+import { canBind } from '../../support/environments/common/ports.ts';
 import {
   recordingForwarder,
   recordingHttp,

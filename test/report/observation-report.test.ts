@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timeline } from '../../support/evidence/model.ts';
-import type { TargetDescriptor } from '../../support/target/types.ts';
+import type { TargetDescriptor } from '../../support/descriptor/types.ts';
 import { buildReport } from '../../support/validate.ts';
 import { formatJson, formatJunit, formatTable, writeAllureResults } from '../../support/report/formats.ts';
 import { catalogue } from '../../support/checks/catalogue.ts';

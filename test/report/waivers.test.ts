@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyWaivers, namesScope, problemsOf, waiverExpiry } from '../../support/waivers.ts';
-import type { WaiverSpec } from '../../support/target/types.ts';
+import type { WaiverSpec } from '../../support/descriptor/types.ts';
 import type { Status } from '../../support/checks/types.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

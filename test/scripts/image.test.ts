@@ -19,7 +19,10 @@ import { readExposition } from '../helpers/exposition.ts';
 import { httpGet } from '../helpers/http.ts';
 import { catalogue } from '../../support/checks/catalogue.ts';
 import { engineProblems } from '../../support/environments/docker/engine.ts';
-import { buildOfflineImages, imagePlan, VALIDATOR_IMAGE, validatorLabels } from '../../support/environments/docker/images.ts';
+import { buildOfflineImages } from '../../support/environments/docker/images/build.ts';
+import { imagePlan } from '../../support/environments/docker/images/plan.ts';
+import { VALIDATOR_IMAGE } from '../../support/environments/docker/images/contract.ts';
+import { validatorLabels } from '../../support/environments/docker/images/validator.ts';
 
 const RUN_LABEL = 'ha-conformance.test=validator-image';
 const figures: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * The harness's local copy of what the observer (observer.ts, a container on the load-balancer network) sees:
+ * The harness's local copy of what the observer (observer-server.ts, a container on the load-balancer network) sees:
  * for every Corda node, one loopback address of the harness with a listener per traffic port that is open exactly
  * while the observer finds that port of the node accepting connections inside the network.
  *

@@ -16,7 +16,7 @@
  * backup is hot and routed; `restore {action: 'heal-partition', node}`; then the settle phase.
  */
 import type { CordaFaultEvent, Timeline, TimelineEvent } from '../../evidence/model.ts';
-import type { Observation } from '../types.ts';
+import type { Observation } from '../../drills/observation.ts';
 import { CordaSampling, soleHotNode, steadyHot } from '../../drills/corda-sampler.ts';
 import { failoverBoundMs, horizonPast, type CordaDrillTarget } from '../../drills/corda-drills.ts';
 import { defaultSettings } from '../../evidence/model.ts';

@@ -2,7 +2,7 @@
  * Which image runs each role of the docker environment: an ordered list of strategies per role, each saying why it
  * does not apply (testcontainers-node's provider strategies, in spirit). Public images are used only when they
  * are already in the local image store; `HA_DOCKER_ALLOW_PULL=1` lets a configured public image be pulled, on a
- * machine that has a registry. Otherwise the offline images (images.ts) are used. Nothing here pulls.
+ * machine that has a registry. Otherwise the offline images (images/) are used. Nothing here pulls.
  *
  * | role | strategies, in order |
  * |---|---|
@@ -12,7 +12,9 @@
  * | observer | offline `ha-conformance/node-standin` (it carries the observer) |
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { BUILD_HINT, IMAGE_REPOSITORY, imagePlan, imagePresent, presentTags, type OfflineImageName } from './images.ts';
+import { BUILD_HINT, IMAGE_REPOSITORY, type OfflineImageName } from './images/contract.ts';
+import { imagePlan } from './images/plan.ts';
+import { imagePresent, presentTags } from './images/build.ts';
 
 export type Role = 'database' | 'loadBalancer' | 'node' | 'observer';
 export const ROLES: Role[] = ['database', 'loadBalancer', 'node', 'observer'];

@@ -8,21 +8,16 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { LiveEvidence, Timeline } from '../../evidence/model.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
-import type { Environment, Observation, StartedEnvironment } from '../types.ts';
-import { loadTarget } from '../../target/load.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
+import type { Environment, StartedEnvironment } from '../types.ts';
+import type { Observation } from '../../drills/observation.ts';
+import { loadTarget } from '../../descriptor/load.ts';
 import { collectStaticEvidence } from '../../evidence/collect.ts';
 import { collectLiveEvidence } from '../../evidence/live/collect.ts';
-import { catalogue } from '../../checks/catalogue.ts';
 import { observationWindow } from '../../observe/limits.ts';
 
 export const NO_FAULT_INJECTOR =
   'an existing deployment has no fault injector: drills run only on environments the harness provisions (local, docker, kind)';
-
-/** Live evidence for `ha-validate --live`. */
-export async function attachLive(file: string): Promise<Partial<LiveEvidence>> {
-  return collectLiveEvidence(await loadTarget(file, process.env));
-}
 
 /**
  * The observation window's guarantees as observations of this environment: one window, run on first need and
@@ -67,11 +62,8 @@ export function existingEnvironment(file: string | undefined, env: NodeJS.Proces
     },
     async start(): Promise<StartedEnvironment> {
       const descriptor = await loadTarget(resolve(file!), env);
-      const unavailable: Record<string, string> = {};
-      for (const c of catalogue) if (c.kinds.includes('drill')) unavailable[c.id] = NO_FAULT_INJECTOR;
       const stopping = new AbortController();
       const window = await windowObservations(descriptor, observationWindow(env.HA_OBSERVE_WINDOW, 'HA_OBSERVE_WINDOW'), stopping.signal);
-      Object.assign(unavailable, window.unavailable);
       return {
         name: 'existing',
         runId: 'existing',
@@ -80,7 +72,8 @@ export function existingEnvironment(file: string | undefined, env: NodeJS.Proces
         disposable: descriptor.disposable,
         collectLive: () => collectLiveEvidence(descriptor),
         observations: window.observations,
-        unavailable,
+        unavailable: window.unavailable,
+        drillsUnavailable: NO_FAULT_INJECTOR,
         // an observation window in progress ends at once; it holds nothing else
         stop: async () => stopping.abort(),
       };

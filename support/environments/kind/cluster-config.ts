@@ -113,11 +113,3 @@ export function renderClusterConfig(o: ClusterConfigOptions): string {
   return `# KIND cluster for region ${o.region}, run ${o.runId} (written by ha-conformance)\n` + YAML.stringify(config, { lineWidth: 0 });
 }
 
-/** KIND's node container names for a config, in the order KIND creates them. */
-export function expectedNodeNames(config: KindClusterConfig): string[] {
-  const counts: Record<string, number> = {};
-  return config.nodes.map((n) => {
-    const c = (counts[n.role] = (counts[n.role] ?? 0) + 1);
-    return `${config.name}-${n.role}${c > 1 ? c : ''}`;
-  });
-}

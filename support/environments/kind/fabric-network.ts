@@ -1,7 +1,7 @@
 /**
  * What a run adds to the bundled reference so that it really runs on KIND clusters, one per region.
  *
- * The reference manifests (`support/fixtures/kubernetes.ts`) hold the topology and runnable workloads but no private
+ * The reference manifests (`support/reference/kubernetes.ts`) hold the topology and runnable workloads but no private
  * key and nothing that depends on the run. For each region's cluster this adds:
  *
  * - the namespace;
@@ -21,9 +21,9 @@
  *   its nodes answer, and is idempotent (it checks before joining), so readiness waits on it like on a workload.
  */
 import type { IssuedCertificate } from '../../pki/issue.ts';
-import type { DeploymentPki } from '../../fixtures/pki.ts';
-import type { DeploymentPlan } from '../../fixtures/plan.ts';
-import { FABRIC_IMAGES, MSP_ITEMS, mspSecret, tlsSecret } from '../../fixtures/kubernetes.ts';
+import type { DeploymentPki } from '../../reference/pki.ts';
+import type { DeploymentPlan } from '../../reference/plan.ts';
+import { FABRIC_IMAGES, MSP_ITEMS, mspSecret, tlsSecret } from '../../reference/kubernetes.ts';
 
 type Obj = Record<string, unknown>;
 

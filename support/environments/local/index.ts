@@ -8,10 +8,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { Environment, EnvironmentSettings, Observation, StartedEnvironment } from '../types.ts';
+import type { Environment, EnvironmentSettings, StartedEnvironment } from '../types.ts';
+import type { Observation } from '../../drills/observation.ts';
 import type { LocalPart, StartedLocalPart } from './part.ts';
-import { Resources, reapOrphans } from './resources.ts';
-import { loadTarget } from '../../target/load.ts';
+import { Resources, reapOrphans } from '../common/resources.ts';
+import { loadTarget } from '../../descriptor/load.ts';
 import { cordaPart } from './corda/index.ts';
 import { fabricPart } from './fabric/index.ts';
 

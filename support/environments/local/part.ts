@@ -1,6 +1,7 @@
 import type { LiveEvidence } from '../../evidence/model.ts';
-import type { EnvironmentSettings, Observation } from '../types.ts';
-import type { Resources } from './resources.ts';
+import type { EnvironmentSettings } from '../types.ts';
+import type { Observation } from '../../drills/observation.ts';
+import type { Resources } from '../common/resources.ts';
 
 /**
  * The embedded local environment is made of two parts, Corda and Fabric, started once and held together by

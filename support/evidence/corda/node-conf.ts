@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InputError } from '../../errors.ts';
-import type { CordaNodeSpec } from '../../target/types.ts';
+import type { CordaNodeSpec } from '../../descriptor/types.ts';
 import { describeType, fieldPath, isRecord, parserMessage, readText, showValue, streamFile, walkFiles, type InputBudget } from '../input.ts';
 import type { CordaNodeInfo } from '../model.ts';
 import { REDACTED, SECRET_KEY, isSecretField, registerSecrets } from '../redact.ts';

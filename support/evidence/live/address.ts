@@ -10,7 +10,7 @@
  *   environment's `live.fabricOrdering` URLs) is dialled as written when it is an IP address.
  */
 import { isIP } from 'node:net';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import { resolveHost } from './tls.ts';
 
 const bare = (host: string) => host.trim().replace(/^\[|\]$/g, '').toLowerCase();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { InputError } from '../../errors.ts';
 import { readText } from '../input.ts';
 import type { CertificateInfo, LiveEvidence } from '../model.ts';
-import type { RegionSpec, TargetDescriptor } from '../../target/types.ts';
+import type { RegionSpec, TargetDescriptor } from '../../descriptor/types.ts';
 import type { KubeAccess, KubeAccessPolicy } from '../kubernetes/api.ts';
 import { handshake } from './tls.ts';
 import { addressOf, dialAddress, liveEndpoint } from './address.ts';

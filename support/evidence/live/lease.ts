@@ -4,7 +4,7 @@
  * queries queue (pg runs one at a time per client), and a session that broke is replaced on the next read.
  */
 import pg from 'pg';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 
 export interface LeaseRow {
   machineName: string;

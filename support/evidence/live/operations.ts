@@ -3,7 +3,7 @@
  * section lets the harness connect (`address.ts`). Read-only: a GET and nothing else.
  */
 import { isIP } from 'node:net';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import { httpCall } from '../../drills/http-client.ts';
 import { dialAddress, liveEndpoint } from './address.ts';
 

@@ -5,7 +5,7 @@
  */
 import { readText } from '../input.ts';
 import type { LiveEvidence } from '../model.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import { metricSamples } from '../../drills/prometheus.ts';
 import { getMetrics } from './round-trips.ts';
 

@@ -29,7 +29,7 @@
  */
 import { parseYaml, readText } from '../input.ts';
 import type { LiveEvidence } from '../model.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import { InputError, InputErrors } from '../../errors.ts';
 import { httpCall } from '../../drills/http-client.ts';
 import { metricSamples, parsePrometheus, type MetricSample } from '../../drills/prometheus.ts';

@@ -7,7 +7,7 @@
  */
 import { readText } from '../input.ts';
 import type { LiveEvidence } from '../model.ts';
-import type { TargetDescriptor } from '../../target/types.ts';
+import type { TargetDescriptor } from '../../descriptor/types.ts';
 import { operationsGet } from './operations.ts';
 
 type NodeVersions = NonNullable<LiveEvidence['nodeVersions']>;

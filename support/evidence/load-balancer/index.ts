@@ -10,9 +10,6 @@ import { parseAwsElb } from './aws.ts';
 import { parseAzureLb } from './azure.ts';
 import { parseHaproxyConfig } from './haproxy.ts';
 
-export { parseAwsElb, parseInstanceHealth, parseHealthCheckTarget } from './aws.ts';
-export { parseAzureLb, azureIdName } from './azure.ts';
-export { parseHaproxyConfig, haproxyTime } from './haproxy.ts';
 
 export type LbFormat = 'azure' | 'aws' | 'haproxy';
 

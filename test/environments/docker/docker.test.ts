@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerEnvironment, PARTITION_KEY, PARTITION_JUDGE, type StartedDockerEnvironment } from '../../../support/environments/docker/index.ts';
 import { engineProblems, leftovers } from '../../../support/environments/docker/engine.ts';
-import { buildOfflineImages } from '../../../support/environments/docker/images.ts';
-import { nodeContainerSpec } from '../../../support/environments/docker/corda.ts';
+import { buildOfflineImages } from '../../../support/environments/docker/images/build.ts';
+import { nodeContainerSpec } from '../../../support/environments/docker/node.ts';
 import { collectStaticEvidence } from '../../../support/evidence/collect.ts';
 import { mergeLive } from '../../../support/validate.ts';
 import { withEnvironmentSettings } from '../../../support/run.ts';
 import { byId, evaluateCheck } from '../../../support/checks/catalogue.ts';
-import { TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
+import { TEMP_PREFIX } from '../../../support/environments/common/resources.ts';
 import type { Evidence, LiveEvidence, Timeline } from '../../../support/evidence/model.ts';
 
 const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');

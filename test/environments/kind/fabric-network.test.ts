@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { common } from '@hyperledger/fabric-protos';
-import { generateDeployment, type GeneratedDeployment } from '../../../support/fixtures/generate.ts';
-import { channelSpec } from '../../../support/fixtures/channels.ts';
-import { encodeChannelConfigBlock } from '../../../support/evidence/fabric/channel-config-encode.ts';
+import { generateDeployment, type GeneratedDeployment } from '../../../support/reference/generate.ts';
+import { channelSpec } from '../../../support/reference/channels.ts';
+import { encodeChannelConfigBlock } from '../../../support/reference/channel-config-encode.ts';
 import { decodeChannelConfig } from '../../../support/evidence/fabric/channel-config.ts';
 import { readManifestObjects } from '../../../support/environments/kind/deploy.ts';
 import {
@@ -26,7 +26,7 @@ import {
   nodePorts,
   regionNetworkObjects,
 } from '../../../support/environments/kind/fabric-network.ts';
-import { mspSecret, tlsSecret } from '../../../support/fixtures/kubernetes.ts';
+import { mspSecret, tlsSecret } from '../../../support/reference/kubernetes.ts';
 import { problemsOf } from '../../helpers/k8s-schema.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects are read field by field in assertions

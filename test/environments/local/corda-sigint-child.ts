@@ -2,7 +2,7 @@
  * Helper of corda.test.ts (not a test itself): starts the Corda part, starts the CORDA-LB-03 drill, and waits to
  * be interrupted. Prints one JSON line per step on stdout, never a secret.
  */
-import { Resources } from '../../../support/environments/local/resources.ts';
+import { Resources } from '../../../support/environments/common/resources.ts';
 import { startCorda } from '../../../support/environments/local/corda/index.ts';
 
 const resources = new Resources();

@@ -3,7 +3,7 @@
  * FAB-ORD-03 drill until the parent interrupts it with SIGINT. The resources' signal handler must release
  * everything on the way out.
  */
-import { Resources } from '../../../support/environments/local/resources.ts';
+import { Resources } from '../../../support/environments/common/resources.ts';
 import { fabricPart } from '../../../support/environments/local/fabric/index.ts';
 
 const resources = new Resources();

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
+import { Resources, processesOfRun, TEMP_PREFIX } from '../../../support/environments/common/resources.ts';
 import { fabricPart } from '../../../support/environments/local/fabric/index.ts';
-import { portFree } from '../../../support/environments/local/fabric/topology.ts';
+import { canBind } from '../../../support/environments/common/ports.ts';
 import type { StartedLocalPart } from '../../../support/environments/local/part.ts';
 import type { LiveEvidence, Timeline, TimelineEvent } from '../../../support/evidence/model.ts';
 import type { Verdict } from '../../../support/checks/types.ts';
@@ -84,7 +84,7 @@ async function assertReleased(runId: string, listen: Array<{ address: string; po
   assert.deepEqual(await processesOfRun(runId), [], `processes of run ${runId} left behind`);
   assert.deepEqual(await tempDirsOf(runId), [], `temp dirs of run ${runId} left behind`);
   const busy: string[] = [];
-  for (const { address, port } of listen) if (!(await portFree(address, port))) busy.push(`${address}:${port}`);
+  for (const { address, port } of listen) if (!(await canBind([{ host: address, port }]))) busy.push(`${address}:${port}`);
   assert.deepEqual(busy, [], 'ports still in use after release');
 }
 

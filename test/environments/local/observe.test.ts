@@ -19,7 +19,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localEnvironment } from '../../../support/environments/local/index.ts';
-import { processesOfRun, TEMP_PREFIX } from '../../../support/environments/local/resources.ts';
+import { processesOfRun, TEMP_PREFIX } from '../../../support/environments/common/resources.ts';
 import type { StartedEnvironment } from '../../../support/environments/types.ts';
 import { haValidateArgv } from '../../helpers/cli.ts';
 import { runCucumber, runNode, type RunResult } from '../../helpers/cucumber-run.ts';

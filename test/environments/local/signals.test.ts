@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { signalAndSettle } from '../../../support/environments/local/resources.ts';
+import { signalAndSettle } from '../../../support/environments/common/resources.ts';
 
 const state = async (pid: number) => (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '')[0];
 

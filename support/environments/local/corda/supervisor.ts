@@ -4,11 +4,9 @@
  * node is stopped on purpose. Consecutive quick failures (a refused configuration, an unreachable database) back
  * off exponentially up to 2 s, so a node that cannot start does not eat the machine.
  */
-import { fileURLToPath } from 'node:url';
-import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../../common/resources.ts';
 import { BrokenError } from '../../../errors.ts';
-
-export const STAND_IN = fileURLToPath(new URL('./stand-in-node.ts', import.meta.url));
+import { STAND_IN_PROGRAM } from '../../common/corda/stand-in.ts';
 
 export interface NodeLaunch {
   /** descriptor name: primary, backup, backup-duplicate */
@@ -97,7 +95,7 @@ export class SupervisedNode {
   private spawn(): void {
     if (this.closed || !this.alive()) return;
     const { name, confFile, baseDirectory, env } = this.launch;
-    const proc = this.resources.spawn(`corda ${name}`, process.execPath, ['--import', 'tsx', STAND_IN, confFile, '--base-directory', baseDirectory], {
+    const proc = this.resources.spawn(`corda ${name}`, process.execPath, ['--import', 'tsx', STAND_IN_PROGRAM, confFile, '--base-directory', baseDirectory], {
       env,
     });
     this.current = proc;

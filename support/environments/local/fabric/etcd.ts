@@ -15,11 +15,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokenError } from '../../../errors.ts';
-import { signalAndSettle, type ManagedProcess, type Resources } from '../resources.ts';
+import { signalAndSettle, type ManagedProcess, type Resources } from '../../common/resources.ts';
 import { httpCall } from '../../../drills/http-client.ts';
 import type { EtcdMemberEndpoints } from '../../../drills/ordering-probe.ts';
 import type { OrderingFaults } from '../../../drills/fabric-region-loss.ts';
 import type { RestartFaults } from '../../../drills/fabric-restart.ts';
+import { EtcdApi } from './etcd-api.ts';
 import { ORDERER_CLIENT_PORT, ORDERER_CLUSTER_PORT, ORDERER_METRICS_PORT } from './topology.ts';
 
 export const ETCD_MISSING =
@@ -61,6 +62,8 @@ export class EtcdCluster {
   private readonly bin: string;
   /** set once the run is released: no member is (re)started after that */
   private retired = false;
+  /** the members' gRPC gateway: member list, leader hand-over, committed revision */
+  readonly api: EtcdApi;
 
   constructor(
     private readonly resources: Resources,
@@ -71,6 +74,8 @@ export class EtcdCluster {
     const bin = etcdBinary();
     if (!bin) throw new BrokenError(ETCD_MISSING);
     this.bin = bin;
+    const urls = members.map((m) => ({ name: m.name, client: this.endpoints(m.name).client, peer: this.endpoints(m.name).peer }));
+    this.api = new EtcdApi(urls, (name) => this.isRunning(name), o.heartbeatMs);
   }
 
   endpoints(name: string): EtcdMemberEndpoints & { peer: string } {
@@ -211,61 +216,6 @@ export class EtcdCluster {
     };
   }
 
-  /** One call to a member's gRPC gateway; the parsed answer, or an Error naming the URL. */
-  private async api<T>(name: string, path: string, body: unknown = {}): Promise<T> {
-    const url = `${this.endpoints(name).client}${path}`;
-    const a = await httpCall(url, { method: 'POST', body: JSON.stringify(body), timeoutMs: 1000 });
-    const parsed = JSON.parse(a.body) as T & { error?: string; message?: string };
-    if (a.status !== 200 || parsed.error) throw new Error(`${url}: ${parsed.message ?? parsed.error ?? `HTTP ${a.status}`}`);
-    return parsed;
-  }
-
-  /** member name → etcd member ID (as the gateway prints it), and the leader's ID, from a running member other than `not` */
-  private async view(not?: string): Promise<{ ids: Record<string, string>; leader?: string; asked: string }> {
-    for (const m of this.members.filter((x) => x.name !== not && this.isRunning(x.name))) {
-      try {
-        const list = await this.api<{ members?: Array<{ ID?: string; name?: string; peerURLs?: string[] }> }>(m.name, '/v3/cluster/member/list');
-        const status = await this.api<{ leader?: string }>(m.name, '/v3/maintenance/status');
-        const ids: Record<string, string> = {};
-        for (const x of list.members ?? []) {
-          const named = this.members.find((y) => y.name === x.name || (x.peerURLs ?? []).includes(this.endpoints(y.name).peer));
-          if (named && x.ID) ids[named.name] = x.ID;
-        }
-        return { ids, leader: status.leader, asked: m.name };
-      } catch {
-        /* ask the next */
-      }
-    }
-    throw new BrokenError('no running etcd member answered for the member list');
-  }
-
-  /**
-   * Make `name` a follower: if it leads, hand leadership to another member (etcd's move-leader) and wait until it
-   * has applied the new leader's first entry, so the new leader knows how far its log goes. A follower that then loses
-   * its log is told a commit index beyond it on the first heartbeat, as in Fabric issue 3639.
-   */
-  private async follower(name: string, boundMs = 5000): Promise<void> {
-    const deadline = Date.now() + boundMs;
-    let { ids, leader } = await this.view();
-    if (leader !== ids[name]) return;
-    const target = Object.entries(ids).find(([n]) => n !== name && this.isRunning(n));
-    if (!target) return;
-    await this.api(name, '/v3/maintenance/transfer-leadership', { targetID: target[1] });
-    while (Date.now() < deadline) {
-      ({ ids, leader } = await this.view());
-      const own = await this.api<{ leader?: string; raftIndex?: string }>(name, '/v3/maintenance/status').catch(() => undefined);
-      const led = leader ? Object.entries(ids).find(([, id]) => id === leader)?.[0] : undefined;
-      const theirs = led ? await this.api<{ raftIndex?: string }>(led, '/v3/maintenance/status').catch(() => undefined) : undefined;
-      if (led && led !== name && own && own.leader === leader && Number(own.raftIndex) >= Number(theirs?.raftIndex)) {
-        // one heartbeat more, for its acknowledgement to reach the leader
-        await new Promise((r) => setTimeout(r, 2 * this.o.heartbeatMs));
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new BrokenError(`etcd member ${name} kept the leadership for ${boundMs} ms after it was asked to hand it over`);
-  }
-
   /**
    * FAB-ORD-12: a follower killed (a crash) and started again with its data directory (a member that leads hands its
    * leadership over first, so the restart is a follower's, as in Fabric issue 3639). With `wipe` naming it (the
@@ -280,7 +230,7 @@ export class EtcdCluster {
       stop: async (name) => {
         const p = this.procs.get(name);
         if (!p?.isRunning()) return;
-        await this.follower(name);
+        await this.api.makeFollower(name);
         p.kill('SIGKILL');
         await p.exited;
       },
@@ -315,9 +265,7 @@ export class EtcdCluster {
         p.kill('SIGKILL');
         await p.exited;
       }
-      const { ids, asked } = await this.view(name);
-      if (ids[name]) await this.api(asked, '/v3/cluster/member/remove', { ID: ids[name] });
-      await this.api(asked, '/v3/cluster/member/add', { peerURLs: [this.endpoints(name).peer] });
+      await this.api.replaceMember(name);
       await rm(this.dataDir(name), { recursive: true, force: true });
       await mkdir(this.dataDir(name), { recursive: true, mode: 0o700 });
       this.wiped.delete(name);

@@ -164,7 +164,7 @@ export class Run {
       // the descriptor is the one the environment loaded; the checks are evaluated where a verdict is needed (the steps)
       stage = 'read the evidence of';
       const t3 = Date.now();
-      this.evidence = withEnvironmentSettings(await collectEvidence(started.descriptor, live), started.settings, name);
+      this.evidence = withEnvironmentSettings(await collectEvidence(started.descriptor, live, started.staticEvidence), started.settings, name);
       this.info.timings.collectStatic = Date.now() - t3;
     } catch (err) {
       this.problem = { message: `could not ${stage} the ${name} environment: ${errorMessage(err)}` };

@@ -76,8 +76,8 @@ export function mergeLive(evidence: Evidence, live: Partial<LiveEvidence> | unde
  * The evidence of a deployment: the static evidence its descriptor points at, with the live evidence merged over
  * it. The one way evidence is collected, by the Cucumber run (support/run.ts) and by `ha-validate` alike.
  */
-export async function collectEvidence(descriptor: TargetDescriptor, live?: Partial<LiveEvidence>): Promise<Evidence> {
-  return mergeLive(await collectStaticEvidence(descriptor), live);
+export async function collectEvidence(descriptor: TargetDescriptor, live?: Partial<LiveEvidence>, staticEvidence?: Evidence): Promise<Evidence> {
+  return mergeLive(staticEvidence ?? (await collectStaticEvidence(descriptor)), live);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LiveEvidence, SettingKey } from '../evidence/model.ts';
+import type { Evidence, LiveEvidence, SettingKey } from '../evidence/model.ts';
 import type { TargetDescriptor } from '../descriptor/types.ts';
 import type { Observation } from '../drills/observation.ts';
 
@@ -36,6 +36,8 @@ export interface StartedEnvironment {
   /** the descriptor of what was started (or attached to), written to disk */
   readonly descriptorFile: string;
   readonly descriptor: TargetDescriptor;
+  /** the static evidence of the descriptor, where the environment already read it (the run then reads it no second time) */
+  readonly staticEvidence?: Evidence;
   readonly disposable: boolean;
   /** non-disruptive live evidence: lease row, endpoints, presented certificates, metrics, round trips */
   collectLive(): Promise<Partial<LiveEvidence>>;

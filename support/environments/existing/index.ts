@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { LiveEvidence, Timeline } from '../../evidence/model.ts';
+import type { Evidence, LiveEvidence, Timeline } from '../../evidence/model.ts';
 import type { TargetDescriptor } from '../../descriptor/types.ts';
 import type { Environment, StartedEnvironment } from '../types.ts';
 import type { Observation } from '../../drills/observation.ts';
@@ -25,11 +25,11 @@ export const NO_FAULT_INJECTOR =
  */
 async function windowObservations(
   descriptor: TargetDescriptor,
+  evidence: Evidence,
   windowMs: number,
   signal: AbortSignal,
 ): Promise<{ observations: Record<string, Observation>; unavailable: Record<string, string> }> {
   if (!descriptor.corda) return { observations: {}, unavailable: {} };
-  const evidence = await collectStaticEvidence(descriptor);
   const { observeDeployment, cordaObservationTarget } = await import('../../observe/index.ts');
   const probe = cordaObservationTarget(descriptor, evidence.corda!);
   await probe.close();
@@ -63,12 +63,15 @@ export function existingEnvironment(file: string | undefined, env: NodeJS.Proces
     async start(): Promise<StartedEnvironment> {
       const descriptor = await loadTarget(resolve(file!), env);
       const stopping = new AbortController();
-      const window = await windowObservations(descriptor, observationWindow(env.HA_OBSERVE_WINDOW, 'HA_OBSERVE_WINDOW'), stopping.signal);
+      // read once: the observation window plans from it, and the run judges it
+      const staticEvidence = await collectStaticEvidence(descriptor);
+      const window = await windowObservations(descriptor, staticEvidence, observationWindow(env.HA_OBSERVE_WINDOW, 'HA_OBSERVE_WINDOW'), stopping.signal);
       return {
         name: 'existing',
         runId: 'existing',
         descriptorFile: descriptor.file,
         descriptor,
+        staticEvidence,
         disposable: descriptor.disposable,
         collectLive: () => collectLiveEvidence(descriptor),
         observations: window.observations,

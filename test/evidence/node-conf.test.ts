@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, symlink } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { MISSING, readCordaNode } from '../../support/evidence/corda/node-conf.ts';
+import { MISSING, parseNodeConf, readCordaNode } from '../../support/evidence/corda/node-conf.ts';
+import { redactText } from '../../support/evidence/redact.ts';
 import { assertError, expectInputErrors, tmp, type TmpDir } from '../helpers/input-files.ts';
 
 const primaryConf = `
@@ -48,6 +49,14 @@ describe('node.conf', () => {
     t = await tmp();
   });
   after(() => t.remove());
+
+  it('a secret environment variable the file references stays secret wherever a mistyped line puts its value', async () => {
+    const conf = await t.write('typo/node.conf', 'rpcUsers = [ { use${CORDA_RPC_PASSWORD}r = corda, password = ${CORDA_RPC_PASSWORD} } ]\nnote = "cut ${CORDA_RPC_PASSWORD}"\naddress = ${LB_ADDRESS}\n');
+    const parsed = await parseNodeConf(conf, { CORDA_RPC_PASSWORD: 'rpc-s3cret-typo', LB_ADDRESS: '10.0.0.10' }, {});
+    const shown = redactText(JSON.stringify(parsed));
+    assert.ok(!shown.includes('rpc-s3cret-typo'), shown);
+    assert.match(shown, /"address":"10\.0\.0\.10"/, 'a variable whose name is not secret is shown');
+  });
 
   it('reads the HA fields, substitutes from the descriptor env, redacts secrets and hashes the files to match', async () => {
     const conf = await t.write('primary/node.conf', primaryConf);

@@ -218,6 +218,7 @@ export async function parseNodeConf(
   // and turn the parser's own process.env lookup off
   const usingProcess = processEnv === process.env;
   const scope: Record<string, unknown> = usingProcess ? { ...env } : { ...definedOnly(processEnv), ...env };
+  registerReferencedSecrets(text, scope, usingProcess);
   const run: HoconRun = { root: resolve(file), rootText: text, includes: 0, work: 0, budget: opts.budget };
   let result: unknown;
   try {
@@ -229,6 +230,20 @@ export async function parseNodeConf(
   if (result === undefined || result === null) return {};
   if (!isRecord(result)) throw new InputError(file, '', `expected a HOCON object at the top level, got ${showValue(result, { file })}`);
   return result;
+}
+
+/**
+ * The value of every `${VAR}` the file references whose name says it is secret (CORDA_DB_PASSWORD, …KEYSTORE_PASSWORD,
+ * …_TOKEN) is a secret wherever it lands: under a password key, but also where a cut or mistyped line puts it (in a
+ * key's name, in a quoted string), so it is registered before parsing and no later output can show it.
+ */
+function registerReferencedSecrets(text: string, scope: Record<string, unknown>, usingProcess: boolean): void {
+  for (const m of text.matchAll(/\$\{\??\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}/g)) {
+    const name = m[1];
+    if (!SECRET_KEY.test(name)) continue;
+    const value = scope[name] ?? (usingProcess ? process.env[name] : undefined);
+    if (typeof value === 'string' && value !== '') registerSecrets([value]);
+  }
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -13,8 +13,8 @@
  * but on a broken one (mutual exclusion off, two nodes sharing a machine name) it makes a second active node,
  * which is the very harm the guarantee is about. So it runs only where drills may.
  */
-import { defaultSettings, type CordaSampleEvent, type Timeline } from '../evidence/model.ts';
-import type { Observation, ObservationContext } from './observation.ts';
+import type { CordaSampleEvent, Timeline } from '../evidence/model.ts';
+import { plannedSetting, type Observation } from './observation.ts';
 import { TimelineRecorder } from './timeline-recorder.ts';
 import { BrokenError } from '../errors.ts';
 import { CordaSampling, soleHotNode, steadyHot, type CordaLiveTarget, type SampleTimeouts } from './corda-sampler.ts';
@@ -92,11 +92,6 @@ export function failoverBoundMs(p: CordaDrillParams, toleranceMs: number): numbe
 /** How long past the bound a drill keeps sampling, so that a late takeover is measured rather than cut off. */
 export function horizonPast(boundMs: number): number {
   return boundMs + Math.max(2000, Math.round(boundMs / 2));
-}
-
-/** the tolerance the drill will be judged with: the scenario's settings, else the documented default */
-function toleranceOf(context: ObservationContext | undefined): number {
-  return context?.settings.failoverToleranceMs ?? defaultSettings.failoverToleranceMs;
 }
 
 interface Running {
@@ -331,7 +326,7 @@ export function cordaObservations(target: CordaDrillTarget): Record<string, Obse
         drill('CORDA-HA-02', async (r) => {
           await pause(Math.max(500, lbSettleMs));
           // CORDA-HA-02's bound for these timings (2 × updateInterval + tolerance): how long to wait for the stop
-          const bound = 2 * p.updateIntervalMs + toleranceOf(context);
+          const bound = 2 * p.updateIntervalMs + plannedSetting('failoverToleranceMs', context);
           r.params.horizonMs = bound;
           await fromSteady(r, () => faults.cutDatabase(r.rec, target.faults, r.hot));
           const hot = r.hot;
@@ -360,7 +355,7 @@ export function cordaObservations(target: CordaDrillTarget): Record<string, Obse
       run: (context) =>
         drill('CORDA-LB-03', async (r) => {
           await pause(Math.max(500, lbSettleMs));
-          const bound = horizonPast(failoverBoundMs(p, toleranceOf(context)));
+          const bound = horizonPast(failoverBoundMs(p, plannedSetting('failoverToleranceMs', context)));
           r.params.horizonMs = bound;
           const fault = await fromSteady(r, () => faults.stopNode(r.rec, target.faults, r.hot, 'SIGTERM'));
           const cold = r.cold;

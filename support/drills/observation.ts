@@ -2,7 +2,8 @@
  * What a drill or a sampling window offers the run: an observation of one guarantee, producing the timeline its
  * check judges. Environments hand these out (`StartedEnvironment.observations`); the drills make them.
  */
-import type { CheckSettings, Timeline } from '../evidence/model.ts';
+import type { CheckSettings, SettingKey, Timeline } from '../evidence/model.ts';
+import { defaultSettings } from '../evidence/settings.ts';
 
 /**
  * What an observation may know about how it will be judged: the settings of the scenario that first asks for it,
@@ -11,6 +12,14 @@ import type { CheckSettings, Timeline } from '../evidence/model.ts';
  */
 export interface ObservationContext {
   settings: CheckSettings;
+}
+
+/**
+ * A setting an observation plans with (how long to wait, what tolerance to allow for): the scenario's, else the
+ * descriptor's `settings`, else the documented default.
+ */
+export function plannedSetting(key: SettingKey, context: ObservationContext | undefined, declared?: Record<string, unknown>): number {
+  return Number(context?.settings[key] ?? declared?.[key] ?? defaultSettings[key]);
 }
 
 /** An observation of one guarantee: a sampling window or a drill, producing a timeline its check judges. */

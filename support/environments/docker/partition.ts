@@ -16,10 +16,9 @@
  * backup is hot and routed; `restore {action: 'heal-partition', node}`; then the settle phase.
  */
 import type { CordaFaultEvent, Timeline, TimelineEvent } from '../../evidence/model.ts';
-import type { Observation } from '../../drills/observation.ts';
+import { plannedSetting, type Observation } from '../../drills/observation.ts';
 import { CordaSampling, soleHotNode, steadyHot } from '../../drills/corda-sampler.ts';
 import { failoverBoundMs, horizonPast, type CordaDrillTarget } from '../../drills/corda-drills.ts';
-import { defaultSettings } from '../../evidence/model.ts';
 import type { CordaFaultInjector } from '../../drills/corda-faults.ts';
 import { TimelineRecorder, sleep } from '../../drills/timeline-recorder.ts';
 
@@ -42,7 +41,7 @@ export const partitionObservation = {
       id: PARTITION_JUDGE,
       disruptive: true,
       run: (context) => {
-        const run = queue.then(() => runPartition(target, faults, info, context?.settings.failoverToleranceMs ?? defaultSettings.failoverToleranceMs));
+        const run = queue.then(() => runPartition(target, faults, info, plannedSetting('failoverToleranceMs', context)));
         queue = run.catch(() => undefined);
         return run;
       },

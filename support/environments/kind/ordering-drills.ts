@@ -7,10 +7,9 @@
  * - FAB-ORD-12: one ordering node of each region restarted (its pod deleted; its StatefulSet starts it again on the
  *   same claim), watched with the same probe until its channel height (participation API) is the others' again.
  */
-import { defaultSettings } from '../../evidence/model.ts';
 import { loadKubeConfig } from '../../evidence/kubernetes/api.ts';
 import type { OrderingNodeSpec } from '../../descriptor/types.ts';
-import type { Observation } from '../../drills/observation.ts';
+import { plannedSetting, type Observation } from '../../drills/observation.ts';
 import { fabricOrderingProbe, type FabricOrdererEndpoints, type OrderingProbe } from '../../drills/ordering-probe.ts';
 import { runRegionLossDrill, type OrderingFaults } from '../../drills/fabric-region-loss.ts';
 import { runRestartDrill } from '../../drills/fabric-restart.ts';
@@ -91,7 +90,7 @@ function regionLoss(ctx: KindDrillContext, nodes: PlacedOrderer[], byRegion: Rec
           faults,
           regions: byRegion,
           // how long to wait for a leader: the option, else the bound the drill will be judged by
-          horizonMs: d.boundMs ?? context?.settings.leaderElectionBoundMs ?? Number(descriptor.settings.leaderElectionBoundMs ?? defaultSettings.leaderElectionBoundMs),
+          horizonMs: d.boundMs ?? plannedSetting('leaderElectionBoundMs', context, descriptor.settings),
           sampleIntervalMs: d.sampleIntervalMs ?? 50,
           catchUpBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
         });
@@ -129,7 +128,7 @@ function restart(ctx: KindDrillContext, nodes: PlacedOrderer[], byRegion: Record
             },
           },
           regions: byRegion,
-          horizonMs: d.restartBoundMs ?? context?.settings.restartCatchUpBoundMs ?? Number(descriptor.settings.restartCatchUpBoundMs ?? defaultSettings.restartCatchUpBoundMs),
+          horizonMs: d.restartBoundMs ?? plannedSetting('restartCatchUpBoundMs', context, descriptor.settings),
           sampleIntervalMs: d.sampleIntervalMs ?? 50,
           steadyBoundMs: d.catchUpBoundMs ?? 5 * 60_000,
         });

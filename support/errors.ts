@@ -5,15 +5,7 @@
  * - BrokenError: the harness could not look (an endpoint down, a tool missing). The verdict is `broken`.
  * - GuaranteeViolation: the system is wrong. Its name contains "Assertion" so Allure marks it `failed`.
  */
-/**
- * A problem quotes the input it could not read; an operator who pasted a private key into the wrong file would see
- * its lines again. A run of 20 or more base64 characters with upper case, lower case and digits in it (what a line of
- * a key, a token or a certificate body looks like, and what no field name, number or address does) is hidden.
- */
-const KEY_LIKE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=])/g;
-export function hideKeyLike(text: string): string {
-  return text.replace(KEY_LIKE, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) ? '[key-like text hidden]' : run));
-}
+import { hideKeyLike } from './evidence/redact.ts';
 
 export class InputError extends Error {
   override name = 'InputError';

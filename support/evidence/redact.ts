@@ -131,6 +131,16 @@ export function redactString(text: string, secrets: readonly string[]): string {
   return redactText(text, secrets);
 }
 
+/**
+ * For messages that quote input (`InputError` applies it to every problem): a problem quotes the input it could not read; an operator who pasted a private key into the wrong file would see
+ * its lines again. A run of 20 or more base64 characters with upper case, lower case and digits in it (what a line of
+ * a key, a token or a certificate body looks like, and what no field name, number or address does) is hidden.
+ */
+const KEY_LIKE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=])/g;
+export function hideKeyLike(text: string): string {
+  return text.replace(KEY_LIKE, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) ? '[key-like text hidden]' : run));
+}
+
 /** Whether a text holds private key material (a PEM private key block, or base64 of one). */
 export function holdsPrivateKey(text: string): boolean {
   if (/-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/.test(text)) return true;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { hideKeyLike, InputError } from '../../support/errors.ts';
+import { InputError } from '../../support/errors.ts';
 import { issueCA } from '../../support/pki/issue.ts';
-import { isSecretField, redact, redactString, redactText, registerSecrets, REDACTED } from '../../support/evidence/redact.ts';
+import { hideKeyLike, isSecretField, redact, redactString, redactText, registerSecrets, REDACTED } from '../../support/evidence/redact.ts';
 
 it('replaces secret strings and PEM private keys deeply, without touching the input', async () => {
   const ca = await issueCA({ commonName: 'ca' });

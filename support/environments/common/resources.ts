@@ -90,10 +90,20 @@ export class Resources {
     child.stderr?.on('data', keep);
     let running = true;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      // exited once its output is read to the end too: 'exit' can come before the last of stderr (a panic's last
+      // words), 'close' after it; a grandchild that keeps the pipes open delays it by one second at most
       child.once('exit', (code, signal) => {
-        running = false;
-        this.processes.delete(managed);
-        resolve({ code, signal });
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          running = false;
+          this.processes.delete(managed);
+          resolve({ code, signal });
+        };
+        const timer = setTimeout(finish, 1000);
+        child.once('close', finish);
       });
       child.once('error', (err) => {
         running = false;
